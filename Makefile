@@ -1,0 +1,51 @@
+# CNN Lens. `make run` serves the app, `make test` runs every test; both set up what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+APT_PACKAGES := dataset-fashion-mnist chromium fonts-noto-cjk
+
+.PHONY: run test bench models lint system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# Debian packages the tests need (data set, browser, CJK fonts), installed only when missing.
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: $(VENV)/.dev-installed system-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks.bench
+
+# Retrain every committed model (about 8 minutes per CNN variant on 2 cores).
+models: $(VENV)/.installed system-deps
+	for a in relu sigmoid tanh elu prelu; do $(BIN)/python -m models.train --activation $$a || exit 1; done
+	$(BIN)/python -m models.train --arch mlp --activation relu
+	$(BIN)/python -m models.samples
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) tests/output .pytest_cache

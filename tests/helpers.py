@@ -1,0 +1,73 @@
+"""Shared test helpers: synthetic photos and running a page of the app under AppTest."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def photo_bytes(fmt: str = "JPEG", size: tuple[int, int] = (640, 480), mode: str = "RGB", seed: int = 0) -> bytes:
+    """A photo-like image: a dark garment-shaped object on a light, noisy background."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    bg = (rng.normal(225, 12, (h, w, 3))).clip(0, 255).astype(np.uint8)
+    im = Image.fromarray(bg, "RGB")
+    d = ImageDraw.Draw(im)
+    cx, cy, s = w // 2, h // 2, min(w, h) // 3
+    d.polygon([(cx - s, cy - s // 2), (cx - s // 3, cy - s), (cx + s // 3, cy - s), (cx + s, cy - s // 2),
+               (cx + s // 2, cy - s // 4), (cx + s // 2, cy + s), (cx - s // 2, cy + s),
+               (cx - s // 2, cy - s // 4)], fill=(40, 60, 120))
+    if mode != "RGB":
+        im = im.convert(mode)
+    buf = io.BytesIO()
+    im.save(buf, fmt)
+    return buf.getvalue()
+
+
+def sample_bytes(index: int = 0) -> tuple[bytes, str]:
+    import models
+
+    path = models.samples()[index]
+    return path.read_bytes(), path.name
+
+
+def run_page(page: str, *, lang: str = "en", model: str | None = None, image: bytes | None = None,
+             image_name: str = "upload.png", timeout: float = 120, state: dict | None = None):
+    """Run ``app.py`` on ``page`` (e.g. "pages/convolution.py") with a preset session; return the AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.session_state["cfg_lang"] = lang
+    if model is not None:
+        at.session_state["cfg_model"] = model
+    if image is not None:
+        at.session_state["image"] = {"bytes": image, "name": image_name,
+                                     "digest": hashlib.sha256(image).hexdigest()}
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+def assert_page_ok(at) -> None:  # noqa: ANN001 - AppTest
+    """No exception and no error alert on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def catalog_leaks(at) -> list[str]:  # noqa: ANN001
+    """Texts on the page that look like untranslated catalog keys ("conv.title")."""
+    import re
+
+    from ui.i18n import CATALOG
+
+    keys = set(CATALOG["en"])
+    texts = [getattr(e, "value", "") for e in (*at.markdown, *at.caption, *at.title, *at.header, *at.subheader)]
+    return [s for s in texts if isinstance(s, str) and s.strip() in keys or re.fullmatch(r"[a-z_]+\.[a-z_.]+", str(s))]

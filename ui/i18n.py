@@ -1,0 +1,66 @@
+"""The en/zh catalog: ``t("overview.title")`` in the session's language, with ``{name}`` fields filled."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+import ui.strings
+
+LANGS: tuple[str, ...] = ("en", "zh")
+LANG_NAMES = {"en": "English", "zh": "简体中文"}
+
+
+def _load() -> dict[str, dict[str, str]]:
+    cat: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
+    owner: dict[str, str] = {}
+    for mod in pkgutil.iter_modules(ui.strings.__path__):
+        strings: dict[str, tuple[str, str]] = importlib.import_module(f"ui.strings.{mod.name}").STRINGS
+        for key, pair in strings.items():
+            if key in owner:
+                raise RuntimeError(f"catalog key {key!r} defined in {owner[key]} and {mod.name}")
+            owner[key] = mod.name
+            for lang, text in zip(LANGS, pair, strict=False):
+                cat[lang][key] = text
+    return cat
+
+
+CATALOG = _load()
+
+
+def current_lang() -> str:
+    try:
+        import streamlit as st
+
+        lang = st.session_state.get("cfg_lang", "en")
+    except Exception:  # outside a Streamlit run (figure tests): English
+        lang = "en"
+    return lang if lang in LANGS else "en"
+
+
+def tr(lang: str, key: str, **params: Any) -> str:
+    """``key`` in ``lang``; a missing key shows itself (tests catch that) instead of failing the page."""
+    text = CATALOG.get(lang, CATALOG["en"]).get(key) or CATALOG["en"].get(key) or key
+    return text.format(**params) if params else text
+
+
+def t(key: str, **params: Any) -> str:
+    """``key`` in the session's language."""
+    return tr(current_lang(), key, **params)
+
+
+def class_name(index: int, lang: str | None = None) -> str:
+    from models import class_names
+
+    names = class_names(lang or current_lang())
+    return names[index] if 0 <= index < len(names) else str(index)
+
+
+def image_error(err: Exception) -> str:
+    """The translated message of an :class:`explain.imaging.ImageError`."""
+    code = getattr(err, "code", "corrupt")
+    params = dict(getattr(err, "params", {}))
+    if "kind" in params:
+        params["kind"] = t(f"sniff.{params['kind']}") if f"sniff.{params['kind']}" in CATALOG["en"] else params["kind"]
+    return t(f"error.image.{code}", **params)

@@ -1,0 +1,79 @@
+"""Image choice widgets: upload (drag and drop), camera and the committed samples.
+
+The bytes are validated by :func:`explain.imaging.prepare`; the session's image changes only when
+that succeeded, and a refused file shows its translated message on the page.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import models
+from explain.imaging import FORMATS, ImageError
+from ui import state
+from ui.i18n import class_name, image_error, t
+
+UPLOAD_TYPES = sorted({f.lower() for f in FORMATS} | {"jpg", "jpeg", "tif", "tiff"})
+
+
+def _accept(data: bytes, name: str, seen_key: str) -> None:
+    """Use ``data`` unless it is the file this widget already handled."""
+    import hashlib
+
+    digest = hashlib.sha256(data).hexdigest()
+    if st.session_state.get(seen_key) == digest:
+        err = st.session_state.get(seen_key + "_error")
+        if err:
+            st.error(image_error(err))
+        return
+    try:
+        state.set_image(data, name)
+    except ImageError as e:
+        st.session_state[seen_key] = digest
+        st.session_state[seen_key + "_error"] = e
+        st.error(image_error(e))
+        return
+    st.session_state[seen_key] = digest
+    st.session_state[seen_key + "_error"] = None
+    st.toast(t("picker.loaded", name=name))
+    st.rerun()  # redraw the sidebar (drawn before this widget) with the new image
+
+
+def sample_label(path_name: str) -> str:
+    """"3-dress-2-test29.png" → "Dress · #2" in the session's language."""
+    parts = path_name.split("-")
+    try:
+        cls, n = int(parts[0]), parts[-2]
+    except (ValueError, IndexError):
+        return path_name
+    return t("picker.sample_option", label=class_name(cls), n=n)
+
+
+def sample_picker(key: str = "sample") -> None:
+    paths = models.samples()
+    if not paths:
+        return
+    names = [p.name for p in paths]
+    choice = st.selectbox(t("picker.sample"), names, format_func=sample_label, key=key)
+    if st.button(t("picker.use_sample"), key=key + "_use", type="primary"):
+        path = paths[names.index(choice)]
+        state.set_image(path.read_bytes(), path.name)
+        st.rerun()
+
+
+def image_picker() -> None:
+    """Upload, camera and samples as three tabs."""
+    st.subheader(t("picker.title"))
+    up, cam, samples = st.tabs([t("picker.tab_upload"), t("picker.tab_camera"), t("picker.tab_samples")])
+    with up:
+        f = st.file_uploader(t("picker.upload"), type=UPLOAD_TYPES, key="upload")
+        if f is not None:
+            _accept(f.getvalue(), f.name, "upload_seen")
+    with cam:
+        # The camera widget asks the browser for permission as soon as it is drawn: only on request.
+        if st.toggle(t("picker.camera_on"), key="camera_on"):
+            photo = st.camera_input(t("picker.camera"), key="camera")
+            if photo is not None:
+                _accept(photo.getvalue(), "camera.jpg", "camera_seen")
+    with samples:
+        sample_picker()

@@ -1,0 +1,51 @@
+"""Strings of the Overview page."""
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "overview.title": ("CNN Lens", "CNN 透镜"),
+    "overview.intro": (
+        "Upload a photo, take one with the camera, or pick a sample. The network below is a small CNN "
+        "(TinyVGG) really trained on Fashion-MNIST: 28x28 grayscale pictures of clothes in 10 classes. "
+        "Every page then shows, layer by layer, what it does with *your* image.",
+        "上传一张照片、用摄像头拍一张，或选一张示例。下面的网络是一个在 Fashion-MNIST（10 类服饰的 28x28 灰度图）"
+        "上真实训练过的小型 CNN（TinyVGG）。之后每一页都会逐层展示它如何处理*你的*图片。"),
+    "overview.steps": ("Preprocessing: from your file to the 28x28 input", "预处理：从你的文件到 28x28 的输入"),
+    "overview.steps_help": (
+        "Fashion-MNIST shows one light object on a black background, so a photo is turned grey, inverted when its "
+        "background is light, cropped to the object, padded to a square and shrunk to 28x28. Finally each pixel "
+        "p becomes x = (p/255 − {mean}) / {std}, the statistics of the training images.",
+        "Fashion-MNIST 的图片是黑色背景上的一个浅色物体，所以照片会被转成灰度；背景较亮时反色；裁剪到物体并补成正方形；"
+        "缩小到 28x28。最后每个像素 p 变为 x = (p/255 − {mean}) / {std}，即训练图片的统计量。"),
+    "step.original": ("original", "原图"),
+    "step.grayscale": ("grayscale", "灰度"),
+    "step.inverted": ("inverted", "反色"),
+    "step.cropped": ("cropped & square", "裁剪并补成正方形"),
+    "step.resized": ("28x28 input", "28x28 输入"),
+    "step.skipped": ("{step} (not needed)", "{step}（无需此步）"),
+    "overview.file_info": ("{name}: {format}, mode {mode}, {w}x{h} pixels",
+                           "{name}：{format}，模式 {mode}，{w}x{h} 像素"),
+    "note.first_frame": ("Animated or multi-page file: the first frame is used.", "动画或多页文件：使用第一帧。"),
+    "note.transparency": ("Transparent parts were placed on white.", "透明部分已放在白色背景上。"),
+    "note.high_bit_depth": ("High bit depth: values were scaled by their range to 0–255.",
+                            "高位深图片：数值已按其范围缩放到 0–255。"),
+    "overview.prediction": ("Prediction", "预测结果"),
+    "overview.topk": ("Top {k} classes of {model}", "{model} 的前 {k} 个类别"),
+    "overview.out_of_domain": (
+        "The model only knows 10 kinds of clothing, so for any image it answers one of them. A low top "
+        "probability means it is unsure.",
+        "模型只认识 10 种服饰，所以无论什么图片它都会回答其中之一。最高概率较低说明它不确定。"),
+    "overview.architecture": ("Architecture: what each layer does to the shape", "网络结构：每一层如何改变形状"),
+    "overview.col.layer": ("layer", "层"),
+    "overview.col.kind": ("kind", "类型"),
+    "overview.col.shape": ("output shape [N, C, H, W]", "输出形状 [N, C, H, W]"),
+    "overview.col.params": ("parameters", "参数个数"),
+    "overview.col.mean": ("mean output", "输出均值"),
+    "overview.total_params": ("{n:,} parameters in total; the model file is {kb:.0f} KB.",
+                              "共 {n:,} 个参数；模型文件 {kb:.0f} KB。"),
+    "overview.explore": ("Explore each layer:", "逐层探索："),
+    "overview.card": ("Model card", "模型卡片"),
+    "overview.card_text": (
+        "Trained on {train:,} Fashion-MNIST images ({val:,} held out for validation), {epochs} epochs, {opt}. "
+        "Test accuracy on all {test:,} test images: **{acc:.2%}**.",
+        "在 {train:,} 张 Fashion-MNIST 图片上训练（另留 {val:,} 张作验证），共 {epochs} 轮，{opt}。"
+        "在全部 {test:,} 张测试图片上的准确率：**{acc:.2%}**。"),
+}
