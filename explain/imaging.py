@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 MAX_BYTES = 20 * 1024 * 1024  # the same 20 MB as server.maxUploadSize in .streamlit/config.toml
 MAX_PIXELS = 40_000_000  # 40 megapixels
@@ -78,7 +79,7 @@ class PreparedImage:
     name: str
     format: str
     mode: str  # Pillow mode of the file, e.g. "RGB", "P", "I;16"
-    size: tuple[int, int]  # (width, height) of the upright original
+    size: tuple[int, int]  # (width, height) of the upright original file (before any reduction)
     frames: int
     steps: tuple[Step, ...]
     pixels: np.ndarray  # uint8 [28, 28], what the model sees before normalization
@@ -101,10 +102,12 @@ def sniff(data: bytes) -> str:
     if head.startswith(b"\x1f\x8b"):
         return "gzip archive"
     try:
-        data[:2048].decode("utf-8")
-        return "text"
+        text = data[:2048].decode("utf-8")
     except UnicodeDecodeError:
         return "unknown binary data"
+    if any(ord(c) < 32 and c not in "\t\n\r\f" for c in text):  # NUL and other control bytes: binary
+        return "unknown binary data"
+    return "text"
 
 
 def _check_size(w: int, h: int) -> None:
@@ -117,11 +120,16 @@ def _check_size(w: int, h: int) -> None:
 def _to_display_mode(im: Image.Image, notes: list[str]) -> Image.Image:
     """Any Pillow mode → "L" or "RGB" (transparency composited on white)."""
     if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        # convert("L") would clamp at 255 (a 16-bit image turns white): scale by the range instead.
         a = np.asarray(im, dtype=np.float64)
-        lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
-        scaled = np.zeros_like(a) if hi <= lo else (a - lo) / (hi - lo) * 255.0
+        finite = np.isfinite(a)
+        scaled = np.zeros(a.shape, dtype=np.float64)
+        if finite.any():
+            lo, hi = float(a[finite].min()), float(a[finite].max())
+            if hi > lo:
+                scaled = np.where(finite, (np.where(finite, a, lo) - lo) / (hi - lo) * 255.0, 0.0)
         notes.append("high_bit_depth")
-        return Image.fromarray(np.nan_to_num(scaled).astype(np.uint8), "L")
+        return Image.fromarray(np.rint(scaled).clip(0, 255).astype(np.uint8))
     if im.mode == "P" and "transparency" in im.info:
         im = im.convert("RGBA")
     if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
@@ -137,8 +145,46 @@ def _to_display_mode(im: Image.Image, notes: list[str]) -> Image.Image:
     return im.convert("RGB")
 
 
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _orientation(im: Image.Image) -> int:
+    """The EXIF orientation tag (1 = upright); a damaged EXIF block is ignored, not fatal."""
+    try:
+        value = im.getexif().get(ExifTags.Base.Orientation, 1)
+        return int(value) if value in _TRANSPOSE else 1
+    except Exception:  # noqa: BLE001 - malformed EXIF can raise anything; the pixels are still usable
+        return 1
+
+
+def _is_truncation(err: Exception, data: bytes) -> bool:
+    """Whether a decoder error means the file ends early (rather than holding wrong data)."""
+    msg = str(err).lower()
+    if "truncated" in msg or "broken data stream" in msg or "premature end" in msg:
+        return True
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":  # libwebp only says "could not create decoder"
+        declared = int.from_bytes(data[4:8], "little") + 8  # RIFF size field: bytes after the first 8
+        return len(data) < declared
+    return False
+
+
 def decode(data: bytes) -> tuple[Image.Image, dict[str, Any]]:
-    """Untrusted bytes → an upright "L" or "RGB" image of at most WORK_SIDE per side, and metadata."""
+    """Untrusted bytes → an upright "L" or "RGB" image of at most WORK_SIDE per side, and metadata.
+
+    Memory stays bounded: the file is ≤ MAX_BYTES, the declared size is checked (≤ MAX_PIXELS,
+    ≤ MAX_SIDE a side, aspect ≤ MAX_ASPECT) before any pixel is decoded, JPEGs are decoded at a
+    reduced scale (``draft``), and everything after the decode works on a ≤ WORK_SIDE copy. The
+    size check is ours, so it holds even where Pillow's bomb guard only warns (e.g. when a test
+    runner resets the warning filters).
+    """
     if not data:
         raise ImageError("empty")
     if len(data) > MAX_BYTES:
@@ -147,14 +193,21 @@ def decode(data: bytes) -> tuple[Image.Image, dict[str, Any]]:
     try:
         im = Image.open(io.BytesIO(data), formats=list(FORMATS))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ImageError("bomb", pixels=_declared_pixels(data), limit=MAX_PIXELS) from e
+        raise ImageError("bomb", pixels=_declared_pixels(e), limit=MAX_PIXELS) from e
     except UnidentifiedImageError as e:
         raise ImageError("not_image", kind=sniff(data)) from e
-    except Exception as e:  # a crafted header can raise almost anything: report it as damage
+    except Exception as e:  # noqa: BLE001 - a crafted header can raise almost anything: report it as damage
+        if _is_truncation(e, data):
+            raise ImageError("truncated") from e
         raise ImageError("corrupt") from e
     with im:
-        fmt, mode, frames = im.format or "?", im.mode, int(getattr(im, "n_frames", 1) or 1)
+        fmt, mode = im.format or "?", im.mode
         _check_size(*im.size)
+        stored_size = im.size
+        try:
+            frames = int(getattr(im, "n_frames", 1) or 1)
+        except Exception:  # noqa: BLE001 - counting frames walks the file; a damaged tail is not fatal
+            frames = 1
         if frames > 1:
             notes.append("first_frame")
         try:
@@ -162,36 +215,35 @@ def decode(data: bytes) -> tuple[Image.Image, dict[str, Any]]:
             if fmt in ("JPEG", "MPO"):
                 im.draft(im.mode if im.mode in ("L", "RGB") else None, (WORK_SIDE, WORK_SIDE))
             im.load()
-            im = ImageOps.exif_transpose(im) or im
-            if max(im.size) > WORK_SIDE:
-                im = im.copy()
+            # After load(): PNG's getexif() loads the image itself, which would hide a decode error.
+            orientation = _orientation(im)
+            if max(im.size) > WORK_SIDE:  # in place: no second full-size copy
                 im.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX)
-            out = _to_display_mode(im, notes)
+            work: Image.Image = im
+            if orientation != 1:
+                work = work.transpose(_TRANSPOSE[orientation])
+            out = _to_display_mode(work, notes)
             out.load()
-        except OSError as e:
-            if "truncated" in str(e) or "broken data stream" in str(e):
-                raise ImageError("truncated") from e
-            raise ImageError("corrupt") from e
+            if out is im:  # detach from the file object that ``with`` closes
+                out = out.copy()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-            raise ImageError("bomb", pixels=im.size[0] * im.size[1], limit=MAX_PIXELS) from e
+            raise ImageError("bomb", pixels=_declared_pixels(e), limit=MAX_PIXELS) from e
         except ImageError:
             raise
-        except Exception as e:  # SyntaxError, ValueError, struct.error … from malformed data
+        except Exception as e:  # noqa: BLE001 - OSError, SyntaxError, ValueError, struct.error … from bad data
+            if _is_truncation(e, data):
+                raise ImageError("truncated") from e
             raise ImageError("corrupt") from e
-    return out, {"format": fmt, "mode": mode, "frames": frames, "size": out.size, "notes": notes}
+    w, h = stored_size
+    original_size = (h, w) if orientation in (5, 6, 7, 8) else (w, h)  # these orientations swap the sides
+    return out, {"format": fmt, "mode": mode, "frames": frames, "size": out.size, "original_size": original_size,
+                 "notes": notes}
 
 
-def _declared_pixels(data: bytes) -> int:
-    """Best effort: the pixel count a header declares (for the bomb message)."""
-    try:
-        old, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-        try:
-            with Image.open(io.BytesIO(data)) as im:
-                return im.size[0] * im.size[1]
-        finally:
-            Image.MAX_IMAGE_PIXELS = old
-    except Exception:
-        return MAX_PIXELS + 1
+def _declared_pixels(err: Exception) -> int:
+    """The pixel count in Pillow's bomb message (parsed, so no global setting is touched)."""
+    m = re.search(r"\((\d+) pixels\)", str(err))
+    return int(m.group(1)) if m else MAX_PIXELS + 1
 
 
 def _thumb(im: Image.Image, side: int = DISPLAY_SIDE) -> np.ndarray:
@@ -253,6 +305,6 @@ def prepare(data: bytes, name: str = "image") -> PreparedImage:
     tensor = normalize(pixels)
     return PreparedImage(
         digest=hashlib.sha256(data).hexdigest(), name=name, format=meta["format"], mode=meta["mode"],
-        size=img.size, frames=meta["frames"], steps=tuple(steps), pixels=pixels, tensor=tensor,
+        size=meta["original_size"], frames=meta["frames"], steps=tuple(steps), pixels=pixels, tensor=tensor,
         inverted=inverted, notes=tuple(notes),
     )

@@ -1,0 +1,1 @@
+"""CNN Lens benchmarks: ``python -m benchmarks.bench`` (``make bench``)."""

@@ -1,0 +1,244 @@
+"""Activation functions: curves, derivatives (by autograd) and their effect on real pre-activations.
+
+An activation f is applied element-wise to the pre-activation z (the output of the conv or linear
+layer that feeds it): a = f(z). The functions shown:
+
+* sigmoid σ(z) = 1 / (1 + e^{−z}),            σ'(z) = σ(z)(1 − σ(z)) ≤ 1/4
+* tanh(z) = (e^{z} − e^{−z}) / (e^{z} + e^{−z}), tanh'(z) = 1 − tanh²(z)
+* ReLU(z) = max(0, z),                          ReLU'(z) = 1 for z > 0, 0 for z < 0 (autograd: 0 at 0)
+* ELU(z) = z for z > 0, α(e^{z} − 1) otherwise (α = 1)
+* PReLU(z) = max(0, z) + a·min(0, z), one learned slope a per channel
+* LeakyReLU(z) = max(0, z) + 0.01·min(0, z)
+* GELU(z) = z·Φ(z), Φ the standard normal CDF;  SiLU(z) = z·σ(z)
+
+Derivatives are taken with ``torch.autograd.grad`` of Σ f(zᵢ) (each output depends only on its own
+input, so this gives f'(zᵢ) element-wise). A unit is *saturated* when |f'(z)| < 0.01 (sigmoid/tanh far
+from 0: the gradient almost vanishes there); an output is *dead* for ReLU when it is exactly 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from explain.trace import LayerRecord, Trace
+
+#: Every function the page can draw, in the course's order, then the extra ones.
+FUNCTIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "elu", "prelu", "leaky_relu", "gelu", "silu")
+#: The module class of each function (as recorded in a trace's ``kind``).
+KIND_TO_NAME: dict[str, str] = {
+    "Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "ELU": "elu", "PReLU": "prelu",
+    "LeakyReLU": "leaky_relu", "GELU": "gelu", "SiLU": "silu",
+}
+DEFAULT_PRELU_SLOPE = 0.25  # torch's initial value, used when no trained PReLU model is committed
+SATURATION = 0.01  # |f'(z)| below this counts as saturated
+
+
+class ActivationError(ValueError):
+    """A request that does not fit the model (e.g. no activation layer)."""
+
+
+def function(name: str, slope: float | torch.Tensor = DEFAULT_PRELU_SLOPE) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The torch function ``name``; ``slope`` is PReLU's a (a number, or one per channel = dim 1)."""
+    if name == "sigmoid":
+        return torch.sigmoid
+    if name == "tanh":
+        return torch.tanh
+    if name == "relu":
+        return F.relu
+    if name == "elu":
+        return F.elu
+    if name == "prelu":
+        w = torch.as_tensor(slope, dtype=torch.float32).reshape(-1)
+        return lambda z: F.prelu(z, w if z.dim() > 1 or w.numel() == 1 else w[:1])
+    if name == "leaky_relu":
+        return F.leaky_relu
+    if name == "gelu":
+        return F.gelu
+    if name == "silu":
+        return F.silu
+    raise ActivationError(f"unknown activation {name!r}; choose one of {', '.join(FUNCTIONS)}")
+
+
+def value_and_derivative(name: str, z: torch.Tensor, slope: float | torch.Tensor = DEFAULT_PRELU_SLOPE
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(f(z), f'(z)) element-wise; f' from autograd of Σ f(z)."""
+    f = function(name, slope)
+    with torch.inference_mode(False), torch.enable_grad():
+        zz = z.detach().float().clone().requires_grad_(True)
+        y = f(zz)
+        (dy,) = torch.autograd.grad(y.sum(), zz)
+    return y.detach(), dy.detach()
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One function sampled on a grid: x, f(x) and f'(x)."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    dy: np.ndarray
+
+
+def curve(name: str, x: np.ndarray | torch.Tensor, slope: float = DEFAULT_PRELU_SLOPE) -> Curve:
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    y, dy = value_and_derivative(name, xt, slope)
+    return Curve(name, xt.numpy().copy(), y.numpy(), dy.numpy())
+
+
+def curves(names: Sequence[str], lo: float = -5.0, hi: float = 5.0, n: int = 401,
+           slope: float = DEFAULT_PRELU_SLOPE) -> list[Curve]:
+    xs = np.linspace(lo, hi, n, dtype=np.float32)
+    return [curve(nm, xs, slope) for nm in names]
+
+
+def prelu_slopes(model: nn.Module) -> dict[str, np.ndarray]:
+    """The learned PReLU slopes a (one per channel) of every PReLU module, by module name (read only)."""
+    out: dict[str, np.ndarray] = {}
+    for name, m in model.named_modules():
+        if isinstance(m, nn.PReLU):
+            out[name] = m.weight.detach().cpu().numpy().copy()
+    return out
+
+
+@dataclass(frozen=True)
+class ActivationLayer:
+    """An activation call of a trace with the record that feeds it."""
+
+    key: str  # e.g. "block1.act1"
+    kind: str  # module class, e.g. "ReLU"
+    function: str  # e.g. "relu"
+    source_key: str  # e.g. "block1.conv1": the layer whose output is the pre-activation
+    pre: torch.Tensor  # z, the activation's input [N, C, H, W] or [N, D]
+    post: torch.Tensor  # a = f(z) as traced
+    slope: torch.Tensor | None  # PReLU's learned slopes, else None
+
+
+def activation_layers(trace: Trace) -> list[ActivationLayer]:
+    """Every activation call of the trace, paired with the record feeding it (same tensor as its input)."""
+    out: list[ActivationLayer] = []
+    recs = list(trace.layers)
+    for i, rec in enumerate(recs):
+        if rec.kind not in KIND_TO_NAME or rec.input is None:
+            continue
+        source = _feeding(recs[:i], rec)
+        out.append(ActivationLayer(
+            key=rec.key, kind=rec.kind, function=KIND_TO_NAME[rec.kind],
+            source_key=source.key if source is not None else "input",
+            pre=source.output if source is not None else rec.input, post=rec.output,
+            slope=rec.params.get("weight") if rec.kind == "PReLU" else None,
+        ))
+    return out
+
+
+def _feeding(before: list[LayerRecord], rec: LayerRecord) -> LayerRecord | None:
+    assert rec.input is not None
+    for prev in reversed(before):
+        if prev.output.shape == rec.input.shape and torch.equal(prev.output, rec.input):
+            return prev
+    return None
+
+
+@dataclass(frozen=True)
+class Histogram:
+    edges: np.ndarray  # bins + 1
+    counts: np.ndarray  # bins
+
+
+def histogram(values: torch.Tensor | np.ndarray, bins: int = 60) -> Histogram:
+    v = np.asarray(values.detach().cpu().numpy() if hasattr(values, "detach") else values, dtype=np.float64)
+    v = v[np.isfinite(v)].ravel()
+    if v.size == 0:
+        v = np.zeros(1)
+    lo, hi = float(v.min()), float(v.max())
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(v, bins=bins, range=(lo, hi))
+    return Histogram(edges, counts)
+
+
+@dataclass(frozen=True)
+class ChannelStats:
+    """One row per channel (dim 1) of the layer."""
+
+    mean_in: np.ndarray
+    mean_out: np.ndarray
+    max_out: np.ndarray
+    frac_zero: np.ndarray
+    frac_saturated: np.ndarray
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """f applied to the real pre-activations z of one layer."""
+
+    function: str
+    pre: torch.Tensor
+    post: torch.Tensor  # f(z)
+    derivative: torch.Tensor  # f'(z)
+    frac_zero: float  # fraction of outputs exactly 0 (dead units for ReLU)
+    frac_saturated: float  # fraction with |f'(z)| < 0.01
+    frac_negative_in: float  # fraction of z < 0
+    dead_channels: tuple[int, ...]  # channels whose outputs are all exactly 0 on this image
+    hist_in: Histogram
+    hist_out: Histogram
+    channels: ChannelStats
+
+
+def apply(name: str, pre: torch.Tensor, slope: float | torch.Tensor = DEFAULT_PRELU_SLOPE,
+          bins: int = 60) -> ApplyResult:
+    """Apply activation ``name`` to ``pre`` ([N, C, …] or [N, D]) and measure what it did."""
+    z = pre.detach().float()
+    y, dy = value_and_derivative(name, z, slope)
+    c = z.shape[1] if z.dim() >= 2 else 1
+    per_in = z.transpose(0, 1).reshape(c, -1) if z.dim() >= 2 else z.reshape(1, -1)
+    per_out = y.transpose(0, 1).reshape(c, -1) if y.dim() >= 2 else y.reshape(1, -1)
+    per_dy = dy.transpose(0, 1).reshape(c, -1) if dy.dim() >= 2 else dy.reshape(1, -1)
+    zero = (per_out == 0).float()
+    sat = (per_dy.abs() < SATURATION).float()
+    return ApplyResult(
+        function=name, pre=z, post=y, derivative=dy,
+        frac_zero=float((y == 0).float().mean()), frac_saturated=float((dy.abs() < SATURATION).float().mean()),
+        frac_negative_in=float((z < 0).float().mean()),
+        dead_channels=tuple(int(i) for i in torch.nonzero(zero.mean(1) == 1).flatten()),
+        hist_in=histogram(z, bins), hist_out=histogram(y, bins),
+        channels=ChannelStats(per_in.mean(1).numpy(), per_out.mean(1).numpy(), per_out.max(1).values.numpy(),
+                              zero.mean(1).numpy(), sat.mean(1).numpy()),
+    )
+
+
+@dataclass(frozen=True)
+class VariantView:
+    """What one trained variant does with the current image at one layer."""
+
+    name: str
+    prediction: int
+    confidence: float
+    maps: np.ndarray | None  # the first channels of the layer's output [k, H, W]; None if not a feature map
+    shape: tuple[int, ...] | None  # full output shape of that layer
+    test_accuracy: float
+    val_curve: tuple[float, ...]
+
+
+def variant_view(name: str, trace: Trace, layer_key: str, card: dict, channels: int = 8) -> VariantView:
+    maps = shape = None
+    try:
+        out = trace[layer_key].output
+    except KeyError:
+        out = None
+    if out is not None:
+        shape = tuple(out.shape)
+        if out.dim() == 4:
+            maps = out[0, :channels].numpy().copy()
+    acc = card.get("accuracy", {})
+    return VariantView(
+        name=name, prediction=trace.prediction, confidence=float(trace.probs[0, trace.prediction]),
+        maps=maps, shape=shape, test_accuracy=float(acc.get("test", acc.get("val", float("nan")))),
+        val_curve=tuple(float(v) for v in card.get("curves", {}).get("val_acc", ())),
+    )

@@ -1,0 +1,275 @@
+"""Attribution: which input pixels (or feature-map positions) the class score S_t depends on.
+
+* Saliency: M = |∂S_t/∂x|, the sensitivity of the score to each pixel (Simonyan et al., 2014).
+* Gradient × input: M = x ⊙ ∂S_t/∂x, a first-order estimate of each pixel's contribution (signed).
+* SmoothGrad: M = (1/n) Σⱼ ∂S_t/∂x |_{x + εⱼ}, εⱼ ~ N(0, σ²), σ a fraction of the input's range
+  (Smilkov et al., 2017): averaging removes the gradient's pixel-level noise.
+* Grad-CAM on a layer with maps A_k (Selvaraju et al., 2017):
+  :math:`\\alpha_k = \\frac{1}{HW}\\sum_{i,j} \\partial S_t/\\partial A_k[i,j]`,
+  :math:`L = \\mathrm{ReLU}(\\sum_k \\alpha_k A_k)`, upsampled bilinearly to the input size.
+* Model randomization check (Adebayo et al., 2018): re-initialise the weights from the top layer down, one
+  layer more at each step, and compare the saliency maps with the Spearman rank correlation ρ. A method whose
+  maps survive randomization shows the image, not what the model learned.
+* Occlusion (Zeiler & Fergus, 2014): replace a p×p patch by 0 (after normalization that is the training mean,
+  a neutral grey) and record Δ = P_t(x) − P_t(x with the patch); each pixel gets the mean Δ of the patches
+  that cover it.
+
+Every function here works on a model it does not change: gradients come from ``torch.autograd.grad``
+(never ``.grad``), the randomization runs on a deep copy, and no hook is registered.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from explain.hooks import leaf_modules, model_lock
+from explain.trace import Trace
+
+MAX_SMOOTH_SAMPLES = 64
+MAX_OCCLUSION_PASSES = 1024
+OCCLUSION_CHUNK = 256
+Score = Literal["prob", "logit"]
+
+
+class AttributionError(ValueError):
+    """A request that cannot be computed; ``code`` names a catalog message (``attr.error.<code>``)."""
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(message)
+
+
+def _image_of(x: torch.Tensor) -> torch.Tensor:
+    """[1, C, H, W] or [C, H, W] → [1, C, H, W] (one image)."""
+    if x.dim() == 3:
+        x = x.unsqueeze(0)
+    if x.dim() != 4 or x.shape[0] != 1:
+        raise ValueError("expected one image of shape [1, C, H, W]")
+    return x
+
+
+def input_gradients(model: nn.Module, x: torch.Tensor, target: int) -> torch.Tensor:
+    """∂S_t(xⱼ)/∂xⱼ for every image of a batch ``x`` [N, C, H, W] (one backward pass of Σⱼ S_t(xⱼ)).
+
+    The model is used as it is (the app's models are in eval mode); nothing is written to ``.grad``.
+    """
+    with torch.inference_mode(False), torch.enable_grad():
+        xi = x.detach().clone().requires_grad_(True)
+        scores = model(xi)[:, target]
+        (g,) = torch.autograd.grad(scores.sum(), xi)
+    return g.detach()
+
+
+def saliency(tr: Trace) -> torch.Tensor:
+    """|∂S_t/∂x| of the first image, summed over colour channels: [H, W]. Needs a trace with loss="logit"."""
+    _require_logit(tr)
+    return tr.input_grad[0].abs().sum(0)
+
+
+def gradient_times_input(tr: Trace) -> torch.Tensor:
+    """x ⊙ ∂S_t/∂x of the first image, summed over channels: [H, W] (signed)."""
+    _require_logit(tr)
+    return (tr.input[0] * tr.input_grad[0]).sum(0)
+
+
+def _require_logit(tr: Trace) -> None:
+    if tr.loss_kind != "logit":
+        raise ValueError("attribution maps need a trace of the class score (loss='logit')")
+
+
+@dataclass(frozen=True)
+class SmoothGradResult:
+    mean_grad: torch.Tensor  # (1/n) Σ ∂S_t/∂x at the noisy copies, [C, H, W] (signed)
+    map: torch.Tensor  # |mean_grad| summed over channels, [H, W]
+    n: int
+    sigma: float  # noise level as a fraction of (max x − min x)
+    noise_std: float  # σ in input units
+
+
+def smoothgrad(model: nn.Module, x: torch.Tensor, target: int, *, n: int = 20, sigma: float = 0.15,
+               seed: int = 0) -> SmoothGradResult:
+    """SmoothGrad with n noisy copies x + εⱼ, εⱼ ~ N(0, (σ·(max x − min x))²), all in one batched pass."""
+    x = _image_of(x)
+    if not 1 <= n <= MAX_SMOOTH_SAMPLES:
+        raise AttributionError("smooth_n", f"n must be between 1 and {MAX_SMOOTH_SAMPLES}", max=MAX_SMOOTH_SAMPLES)
+    if not 0.0 <= sigma <= 1.0:
+        raise AttributionError("smooth_sigma", "sigma must be between 0 and 1")
+    std = sigma * float(x.max() - x.min())
+    gen = torch.Generator().manual_seed(seed)
+    noise = torch.randn((n, *x.shape[1:]), generator=gen, dtype=x.dtype) * std
+    g = input_gradients(model, x + noise, target).mean(0)
+    return SmoothGradResult(g, g.abs().sum(0), n, sigma, std)
+
+
+@dataclass(frozen=True)
+class GradCam:
+    key: str
+    layer_shape: tuple[int, ...]  # [1, K, h, w] of the chosen layer
+    weights: torch.Tensor  # α_k, [K]
+    cam: torch.Tensor  # ReLU(Σ α_k A_k) at the layer's resolution, [h, w]
+    upsampled: torch.Tensor  # the same map resized to the input's [H, W]
+
+
+def grad_cam_layers(tr: Trace) -> list[str]:
+    """Layers with spatial maps (conv, activation and pooling outputs [N, K, h, w]) in forward order."""
+    return [r.key for r in tr.layers if r.output.dim() == 4 and r.grad is not None]
+
+
+def grad_cam(tr: Trace, key: str) -> GradCam:
+    """Grad-CAM of the first image from the trace's record of ``key`` (its output A and gradient ∂S_t/∂A).
+
+    α_k = (1/hw) Σ_{i,j} ∂S_t/∂A_k[i, j];  map = ReLU(Σ_k α_k A_k); bilinear upsampling to the input size.
+    """
+    _require_logit(tr)
+    rec = tr[key]
+    if rec.output.dim() != 4 or rec.grad is None:
+        raise ValueError(f"{key} has no spatial maps with a gradient")
+    a, g = rec.output[0].double(), rec.grad[0].double()
+    alpha = g.mean(dim=(1, 2))
+    cam = F.relu((alpha[:, None, None] * a).sum(0))
+    size = tuple(tr.input.shape[-2:])
+    up = cam if tuple(cam.shape) == size else F.interpolate(cam[None, None], size=size, mode="bilinear",
+                                                            align_corners=False)[0, 0]
+    return GradCam(key, (1, *rec.output.shape[1:]), alpha.float(), cam.float(), up.float())
+
+
+def spearman(a: torch.Tensor | np.ndarray, b: torch.Tensor | np.ndarray) -> float:
+    """Spearman's ρ: the Pearson correlation of the ranks (ties get their average rank). NaN if a map is flat."""
+    ra, rb = _ranks(np.asarray(a, dtype=np.float64).ravel()), _ranks(np.asarray(b, dtype=np.float64).ravel())
+    if ra.size != rb.size:
+        raise ValueError("maps of different sizes")
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    den = math.sqrt(float((ra ** 2).sum() * (rb ** 2).sum()))
+    return float((ra * rb).sum() / den) if den > 0 else float("nan")
+
+
+def _ranks(v: np.ndarray) -> np.ndarray:
+    order = np.argsort(v, kind="mergesort")
+    ranks = np.empty(v.size, dtype=np.float64)
+    ranks[order] = np.arange(1, v.size + 1, dtype=np.float64)
+    uniq, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
+    if uniq.size < v.size:  # average the ranks of ties
+        sums = np.bincount(inverse, weights=ranks)
+        ranks = (sums / counts)[inverse]
+    return ranks
+
+
+@dataclass(frozen=True)
+class RandomizationStep:
+    layers: tuple[str, ...]  # every layer randomized so far (top first)
+    saliency: torch.Tensor  # |∂S_t/∂x| of the partly randomized model, [H, W]
+    spearman: float  # ρ with the trained model's saliency
+
+
+@dataclass(frozen=True)
+class RandomizationCheck:
+    target: int
+    original: torch.Tensor  # saliency of the trained model, [H, W]
+    steps: tuple[RandomizationStep, ...]
+
+
+def _randomize(module: nn.Module, gen: torch.Generator) -> None:
+    """New random parameters for one module, drawn from ``gen`` (not the global RNG other threads share).
+
+    Weights and biases ~ U(−b, b) with b = 1/√fan_in, the scale of PyTorch's default initialisation."""
+    weight = getattr(module, "weight", None)
+    fan_in = int(np.prod(weight.shape[1:])) if isinstance(weight, torch.Tensor) and weight.dim() > 1 else 1
+    bound = 1.0 / math.sqrt(max(fan_in, 1))
+    with torch.no_grad():
+        for p in module.parameters(recurse=False):
+            p.copy_(torch.empty(p.shape, dtype=p.dtype).uniform_(-bound, bound, generator=gen))
+
+
+def randomization_check(model: nn.Module, x: torch.Tensor, target: int, seed: int = 0) -> RandomizationCheck:
+    """Cascading model randomization on a deep copy: the top layer with parameters first, then one more at each step.
+
+    Returns the saliency map after every step and its Spearman ρ with the trained model's map.
+    """
+    x = _image_of(x)
+    with model_lock(model):  # a capture in another thread holds the lock while its hooks exist: copy none
+        own = copy.deepcopy(model)
+    original = input_gradients(own, x, target)[0].abs().sum(0)
+    order = [(name, m) for name, m in leaf_modules(own) if any(True for _ in m.parameters(recurse=False))]
+    gen = torch.Generator().manual_seed(seed)
+    done: list[str] = []
+    steps = []
+    for name, m in reversed(order):
+        _randomize(m, gen)
+        done.append(name)
+        sal = input_gradients(own, x, target)[0].abs().sum(0)
+        steps.append(RandomizationStep(tuple(done), sal, spearman(original.numpy(), sal.numpy())))
+    return RandomizationCheck(target, original, tuple(steps))
+
+
+@dataclass(frozen=True)
+class Occlusion:
+    map: torch.Tensor  # mean drop of the score over the patches covering each pixel, [H, W] (signed)
+    drops: torch.Tensor  # drop per patch position, [rows, cols]
+    base: float  # the score of the unoccluded image
+    patch: int
+    stride: int
+    passes: int  # forward passes (occluded images) used
+    score: str  # "prob" or "logit"
+
+
+def occlusion_positions(size: int, patch: int, stride: int) -> list[int]:
+    """Top-left corners 0, s, 2s, … ≤ size − p, plus a last one flush with the edge so every pixel is covered."""
+    pos = list(range(0, size - patch + 1, stride))
+    if pos[-1] != size - patch:
+        pos.append(size - patch)
+    return pos
+
+
+def occlusion_passes(height: int, width: int, patch: int, stride: int) -> int:
+    """How many occluded images (forward passes) a patch size and stride need."""
+    if not 1 <= patch <= min(height, width) or stride < 1:
+        return 0
+    return len(occlusion_positions(height, patch, stride)) * len(occlusion_positions(width, patch, stride))
+
+
+def occlusion(model: nn.Module, x: torch.Tensor, target: int, *, patch: int = 4, stride: int = 2,
+              value: float = 0.0, score: Score = "prob") -> Occlusion:
+    """Slide a ``patch``×``patch`` square of ``value`` over the image with ``stride`` and record the score's drop.
+
+    The occluded images go through the model in batches of ``OCCLUSION_CHUNK`` without gradients.
+    """
+    x = _image_of(x)
+    _, _, h, w = x.shape
+    if not 1 <= patch <= min(h, w) or not 1 <= stride <= patch:
+        raise AttributionError("occlusion_size", "the patch must fit in the image and the stride must be 1..patch")
+    passes = occlusion_passes(h, w, patch, stride)
+    if passes > MAX_OCCLUSION_PASSES:
+        raise AttributionError("occlusion_cost", f"{passes} forward passes exceed the limit of {MAX_OCCLUSION_PASSES}",
+                               passes=passes, limit=MAX_OCCLUSION_PASSES)
+    ys, xs = occlusion_positions(h, patch, stride), occlusion_positions(w, patch, stride)
+
+    def scores_of(batch: torch.Tensor) -> torch.Tensor:
+        logits = model(batch)
+        return (torch.softmax(logits, 1) if score == "prob" else logits)[:, target]
+
+    corners = [(r, c) for r in ys for c in xs]
+    with torch.no_grad():
+        base = float(scores_of(x)[0])
+        drops = []
+        for start in range(0, len(corners), OCCLUSION_CHUNK):
+            chunk = corners[start:start + OCCLUSION_CHUNK]
+            batch = x.repeat(len(chunk), 1, 1, 1)
+            for i, (r, c) in enumerate(chunk):
+                batch[i, :, r:r + patch, c:c + patch] = value
+            drops.append(base - scores_of(batch))
+    d = torch.cat(drops).double()
+    total = torch.zeros(h, w, dtype=torch.float64)
+    count = torch.zeros(h, w, dtype=torch.float64)
+    for (r, c), v in zip(corners, d, strict=True):
+        total[r:r + patch, c:c + patch] += v
+        count[r:r + patch, c:c + patch] += 1
+    return Occlusion((total / count).float(), d.reshape(len(ys), len(xs)).float(), base, patch, stride, passes, score)

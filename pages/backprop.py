@@ -1,0 +1,254 @@
+"""Backpropagation: derivative vs differential and gradient descent on a loss surface, the chain rule with real
+numbers, why backward() needs a scalar, and the current model's computation graph with a finite-difference check.
+
+The first three tabs need no image; the last one explains the current image and model.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from torch import nn
+
+from explain import backprop as bp
+from explain.graph import ModelGraph, model_graph
+from explain.trace import LossKind, Trace
+from ui.figures.backprop import (
+    chain_dot,
+    fd_error_figure,
+    fmt,
+    loss_steps_figure,
+    model_graph_dot,
+    surface_figure,
+    vector_text,
+)
+from ui.i18n import class_name, t
+from ui.sidebar import page_context
+
+ctx = page_context()
+st.title(t("bp.title"))
+st.markdown(t("bp.intro"))
+
+LRS = (0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.15, 0.2, 0.24, 0.26, 0.3, 0.5)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _grid(key: str) -> bp.SurfaceGrid:
+    return bp.surface_grid(bp.SURFACES[key])
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _descent(key: str, start: tuple[float, float], lr: float, steps: int) -> bp.DescentPath:
+    return bp.gradient_descent(bp.SURFACES[key], start, lr, steps)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _graph(model_name: str, digest: str, target: int | None, loss: LossKind, _model: nn.Module,
+           _trace: Trace) -> ModelGraph:
+    return model_graph(_model, _trace)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _fd(model_name: str, digest: str, target: int | None, loss: LossKind, layer: str, param: str,
+        index: tuple[int, ...], _model: nn.Module, _trace: Trace) -> bp.FDCheck:
+    return bp.finite_difference(_model, _trace.input, layer=layer, param=param, index=index,
+                                target=_trace.target, loss=_trace.loss_kind, label=_trace.label)
+
+
+def gradient_tab() -> None:
+    st.markdown(t("bp.grad.defs"))
+    keys = list(bp.SURFACES)
+    c1, c2, c3 = st.columns([2, 1, 1])
+    key = c1.radio(t("bp.grad.surface"), keys, format_func=lambda k: t(f"bp.grad.surface.{k}"), horizontal=True,
+                   key="bp_surface")
+    surface = bp.SURFACES[key]
+    w1 = c2.slider(t("bp.grad.w1"), *surface.w1_range, value=-1.5 if key == "valley" else 2.5, step=0.1,
+                   key=f"bp_w1_{key}")
+    w2 = c3.slider(t("bp.grad.w2"), *surface.w2_range, value=2.0 if key == "valley" else 2.0, step=0.1,
+                   key=f"bp_w2_{key}")
+    d1, d2, d3, d4 = st.columns(4)
+    lr = d1.select_slider(t("bp.gd.lr"), LRS, value=0.03 if key == "valley" else 0.1, key=f"bp_lr_{key}")
+    steps = d2.slider(t("bp.gd.steps"), 1, 100, 30, key="bp_steps")
+    dw1 = d3.number_input(t("bp.diff.dw1"), -1.0, 1.0, 0.1, step=0.05, format="%.3f", key="bp_dw1")
+    dw2 = d4.number_input(t("bp.diff.dw2"), -1.0, 1.0, 0.05, step=0.05, format="%.3f", key="bp_dw2")
+
+    diff = bp.differential(surface, (w1, w2), (dw1, dw2))
+    path = _descent(key, (w1, w2), lr, steps)
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(t("bp.grad.value"), fmt(diff.value))
+    m2.metric("∂f/∂w₁", fmt(diff.partials[0]))
+    m3.metric("∂f/∂w₂", fmt(diff.partials[1]))
+    m4.metric(t("bp.grad.norm"), fmt(diff.gradient_norm))
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(surface_figure(_grid(key), point=(w1, w2), grad=diff.partials, path=path,
+                                       log_scale=key == "valley", title=t("bp.grad.figure", formula=surface.formula),
+                                       path_name=t("bp.grad.path")), width="stretch")
+        if key == "valley":
+            st.caption(t("bp.grad.log_note"))
+    with right:
+        st.markdown("**" + t("bp.diff.title") + "**")
+        st.markdown(t("bp.diff.text", g1=fmt(diff.partials[0]), dw1=fmt(dw1), g2=fmt(diff.partials[1]),
+                      dw2=fmt(dw2), df=fmt(diff.df), delta=fmt(diff.delta), gap=fmt(abs(diff.delta - diff.df))))
+        st.markdown("**" + t("bp.gd.title") + "**")
+        k = len(path.points) - 1
+        f0, fk = fmt(float(path.losses[0])), fmt(float(path.losses[-1]))
+        if path.blew_up:
+            st.warning(t("bp.gd.blew_up", k=k))
+        elif path.diverged:
+            st.warning(t("bp.gd.diverged", f0=f0, fk=fk, k=k))
+        elif path.losses[0] > 0 and path.losses[-1] > 0.5 * path.losses[0]:
+            st.info(t("bp.gd.crawl", f0=f0, fk=fk, k=k))
+        else:
+            st.success(t("bp.gd.ok", f0=f0, fk=fk, k=k))
+        crit = bp.critical_lr(surface)
+        if crit is not None and surface.hessian_eigs is not None:
+            st.caption(t("bp.gd.critical", lams=", ".join(fmt(v) for v in surface.hessian_eigs), crit=fmt(crit)))
+        st.plotly_chart(loss_steps_figure(path, title=t("bp.gd.loss_title"), x_title=t("bp.gd.step")),
+                        width="stretch")
+    with st.expander(t("common.why")):
+        st.markdown(t("bp.gd.why"))
+
+
+def chain_tab() -> None:
+    st.markdown(t("bp.chain.intro"))
+    d = bp.TinyNet()
+    cols = st.columns(6)
+    names = ("x", "w1", "b1", "w2", "b2", "t")
+    vals = {n: c.number_input(n, -10.0, 10.0, float(getattr(d, n)), step=0.1, format="%.3f", key=f"bp_tiny_{n}")
+            for n, c in zip(names, cols, strict=True)}
+    chain = bp.chain_rule(bp.TinyNet(**vals))
+    st.graphviz_chart(chain_dot(chain), width="stretch")
+    st.markdown("**" + t("bp.chain.table") + "**")
+    st.dataframe([{
+        t("bp.chain.col.grad"): s.name,
+        t("bp.chain.col.upstream"): f"{s.upstream} = {fmt(s.upstream_value)}" if s.upstream else "",
+        t("bp.chain.col.local"): f"{s.local} = {fmt(s.local_value)}",
+        t("bp.chain.col.product"): f"{s.value:.8f}",
+        t("bp.chain.col.autograd"): "" if s.autograd is None else f"{s.autograd:.8f}",
+        t("bp.chain.col.diff"): "" if s.autograd is None else f"{abs(s.value - s.autograd):.1e}",
+    } for s in chain.steps], hide_index=True, width="stretch")
+    if chain.max_abs_diff <= 1e-6:
+        st.success(t("bp.chain.match", diff=chain.max_abs_diff))
+    else:
+        st.warning(t("bp.chain.mismatch", diff=chain.max_abs_diff))
+    with st.expander(t("common.why")):
+        st.markdown(t("bp.chain.why"))
+        st.caption(t("bp.chain.code"))
+        st.code("x, w1, b1, w2, b2 = (torch.tensor(v, requires_grad=True) for v in (x, w1, b1, w2, b2))\n"
+                "L = (w2 * torch.sigmoid(w1 * x + b1) + b2 - t) ** 2\n"
+                "torch.autograd.grad(L, [w2, b2, w1, b1, x])", language="python")
+
+
+def scalar_tab() -> None:
+    st.markdown(t("bp.scalar.intro"))
+    c1, c2 = st.columns(2)
+    x_text = c1.text_input(t("bp.scalar.x"), "1, 2, 3", key="bp_scalar_x", max_chars=200)
+    v_text = c2.text_input(t("bp.scalar.v"), "1, 0.5, 0", key="bp_scalar_v", max_chars=200)
+    try:
+        x = bp.parse_vector(x_text)
+    except bp.VectorInputError as e:
+        st.error(t(f"bp.scalar.err.{e.code}", text=e.text[:60], n=bp.MAX_VECTOR))
+        return
+    try:
+        v = bp.parse_vector(v_text, length=len(x))
+    except bp.VectorInputError as e:
+        st.error(t(f"bp.scalar.err.{e.code}", text=e.text[:60], n=len(x) if e.code == "length" else bp.MAX_VECTOR))
+        return
+    demo = bp.scalar_backward_demo(x, v)
+    st.markdown(t("bp.scalar.try"))
+    st.code(f"x = torch.tensor({vector_text(x)}, requires_grad=True)\ny = x ** 2        # {vector_text(demo.y)}\n"
+            "y.backward()", language="python")
+    if demo.error:
+        st.code("RuntimeError: " + demo.error, language="text")
+        st.caption(t("bp.scalar.error_caption"))
+    else:
+        st.info(t("bp.scalar.no_error"))
+    left, right = st.columns(2)
+    with left:
+        st.markdown(t("bp.scalar.fix_sum"))
+        st.code("y.sum().backward()\nx.grad", language="python")
+        st.markdown(t("bp.scalar.result", grad=vector_text(demo.grad_sum)))
+    with right:
+        st.markdown(t("bp.scalar.fix_weights"))
+        st.code(f"v = torch.tensor({vector_text(v)})\ny.backward(gradient=v)   # or torch.autograd.grad(y, x, "
+                "grad_outputs=v)", language="python")
+        st.markdown(t("bp.scalar.result", grad=vector_text(demo.grad_weighted)))
+    with st.expander(t("common.why")):
+        st.markdown(t("bp.scalar.why"))
+
+
+def model_tab() -> None:
+    ctx.require_image()
+    base = ctx.trace()
+    c1, c2 = st.columns(2)
+    options: list[int | None] = [None, *range(base.logits.shape[1])]
+    target = c1.selectbox(t("common.target"), options, key="bp_target", format_func=lambda c: t(
+        "bp.model.target_predicted", label=class_name(base.prediction)) if c is None else class_name(c))
+    loss: LossKind = c2.radio(t("bp.model.loss"), ["cross_entropy", "logit"], horizontal=True, key="bp_loss",
+                              format_func=lambda k: t(f"bp.model.loss.{k}"))
+    tr = ctx.trace(target=target, loss=loss)
+    assert ctx.image is not None
+    digest = ctx.image.digest
+
+    st.subheader(t("bp.model.graph"))
+    st.markdown(t("bp.model.intro", model=ctx.model_name))
+    graph = _graph(ctx.model_name, digest, target, loss, ctx.model, tr)
+    if graph.source != "fx":
+        st.info(t("bp.model.fallback"))
+    show_back = st.checkbox(t("bp.model.show_backward"), value=True, key="bp_show_backward")
+    st.graphviz_chart(model_graph_dot(graph, grad_label=t("bp.model.grad_label"),
+                                      param_label=t("bp.model.param_label"), loss_label=t("bp.model.loss"),
+                                      show_backward=show_back))
+    st.caption(t("bp.model.graph_caption", loss=fmt(tr.loss)))
+    with st.expander(t("common.why")):
+        st.markdown(t("bp.model.graph_why"))
+
+    st.subheader(t("bp.fd.title"))
+    st.markdown(t("bp.fd.intro"))
+    weighted = [r for r in tr.layers if r.call == 0 and any(g is not None for g in r.param_grads.values())]
+    if not weighted:
+        st.info(t("bp.fd.none"))
+        return
+    c1, c2, c3 = st.columns([2, 1, 2])
+    rec = tr[c1.selectbox(t("bp.fd.layer"), [r.key for r in weighted], key="bp_fd_layer",
+                          format_func=lambda k: f"{k} · {tr[k].kind}")]
+    params = [p for p, g in rec.param_grads.items() if g is not None]
+    param = c2.selectbox(t("bp.fd.param"), params, key=f"bp_fd_param_{rec.key}")
+    h = c3.select_slider(t("bp.fd.h"), list(bp.DEFAULT_HS), value=1e-4, key="bp_fd_h",
+                         format_func=lambda v: f"{v:.0e}")
+    grad = rec.param_grads[param]
+    assert grad is not None
+    default = bp.largest_grad_index(grad)
+    shape = tuple(grad.shape)
+    idx_cols = st.columns(max(1, len(shape)))
+    index = tuple(int(col.number_input(t("bp.fd.index", d=d, n=n - 1), 0, n - 1, default[d], step=1,
+                                       key=f"bp_fd_idx_{rec.key}_{param}_{d}_{n}"))
+                  for d, (col, n) in enumerate(zip(idx_cols, shape, strict=True)))
+    check = _fd(ctx.model_name, digest, target, loss, rec.name, param, index, ctx.model, tr)
+    row = check.row(h)
+    st.markdown(t("bp.fd.w", name=f"{rec.name}.{param}", index=list(index)) + f" = {fmt(check.weight)} · "
+                + t("common.shape", shape=list(shape)))
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(t("bp.fd.fd"), f"{row.fd:.8g}")
+    m2.metric(t("bp.fd.autograd"), f"{check.autograd:.8g}")
+    m3.metric(t("bp.fd.trace"), f"{float(grad[index]):.8g}")
+    m4.metric(t("bp.fd.rel"), f"{row.rel_error:.1e}")
+    st.caption(t("bp.fd.formula", lp=f"{row.loss_plus:.12g}", lm=f"{row.loss_minus:.12g}", h=f"{row.h:.0e}",
+                 fd=f"{row.fd:.8g}"))
+    if check.autograd == 0.0:
+        st.info(t("bp.fd.zero"))
+    st.plotly_chart(fd_error_figure(check, chosen_h=h, title=t("bp.fd.sweep"), y_title=t("bp.fd.rel")),
+                    width="stretch")
+    with st.expander(t("common.why")):
+        st.markdown(t("bp.fd.why", n=sum(p.numel() for p in ctx.model.parameters())))
+
+
+tabs = st.tabs([t("bp.tab.gradient"), t("bp.tab.chain"), t("bp.tab.scalar"), t("bp.tab.model")])
+with tabs[0]:
+    gradient_tab()
+with tabs[1]:
+    chain_tab()
+with tabs[2]:
+    scalar_tab()
+with tabs[3]:
+    model_tab()

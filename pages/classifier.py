@@ -1,0 +1,158 @@
+"""Classifier head: flatten, the fully connected layer as one dot product per class, softmax, loss."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import models
+from explain import classifier as cls
+from ui.figures.activations import shared_abs_max
+from ui.figures.classifier import (
+    channel_votes_figure,
+    flatten_figure,
+    grads_figure,
+    loss_curves_figure,
+    probs_figure,
+    terms_figure,
+)
+from ui.figures.maps import tiled_heatmap
+from ui.i18n import class_name, t
+from ui.sidebar import page_context
+
+ctx = page_context()
+st.title(t("cls.title"))
+st.markdown(t("cls.intro"))
+image = ctx.require_image()
+tr = ctx.trace()
+try:
+    linear = cls.linear_layer(tr)
+except cls.NotApplicable:
+    st.info(t("common.not_applicable", why=t("cls.no_linear")))
+    st.stop()
+n_classes = int(linear.output.shape[1])
+names = [class_name(k) for k in range(n_classes)]
+RANGE_MODES = ["layer", "map", "global"]
+
+
+def _sample_label(name: str) -> int | None:
+    """The true class of a committed sample ("3-dress-2-test29.png" → 3); None for an upload."""
+    if name not in {p.name for p in models.samples()}:
+        return None
+    try:
+        k = int(name.split("-")[0])
+    except ValueError:
+        return None
+    return k if 0 <= k < n_classes else None
+
+
+# 1 · flatten
+st.header(t("cls.flatten"))
+try:
+    fl = cls.flatten_layer(tr)
+except cls.NotApplicable:
+    fl = None
+if fl is None:
+    st.info(t("cls.no_flatten"))
+if fl is not None and fl.input is not None:
+    c_, h_, w_ = (int(s) for s in fl.input.shape[1:])
+    st.caption(t("cls.flatten_shapes", name=fl.key, shape_in=list(fl.input.shape), shape_out=list(fl.output.shape)))
+    st.markdown(t("cls.flatten_intro"))
+    c0, h0, w0 = cls.strongest_element(tr)
+    a, b, c = st.columns(3)
+    ci = a.number_input(t("cls.flatten_c"), 0, c_ - 1, c0, key="cls_c")
+    hi = b.number_input(t("cls.flatten_h"), 0, h_ - 1, h0, key="cls_h")
+    wi = c.number_input(t("cls.flatten_w"), 0, w_ - 1, w0, key="cls_w")
+    view = cls.flatten_view(tr, int(ci), int(hi), int(wi))
+    st.latex(rf"i = c\cdot H\cdot W + h\cdot W + w = {view.c}\cdot {h_}\cdot {w_} + {view.h}\cdot {w_} + {view.w}"
+             rf" = {view.index}")
+    st.markdown(t("cls.flatten_check", c=view.c, h=view.h, w=view.w, i=view.index, a=view.value_map,
+                  b=view.value_vector, verdict=t("cls.same" if view.matches else "cls.different")))
+    st.plotly_chart(flatten_figure(fl.input[0, view.c].numpy(), view.h, view.w, fl.output[0].numpy(), view.index,
+                                   map_title=t("cls.flatten_map", c=view.c, name=fl.key, h_=h_, w_=w_),
+                                   vector_title=t("cls.flatten_vector", n=fl.output.shape[1])), width="stretch")
+
+# 2 · fully connected
+st.header(t("cls.fc"))
+st.caption(t("cls.fc_shapes", name=linear.key, w_shape=list(linear.params["weight"].shape),
+             b_shape=list(linear.params["bias"].shape) if "bias" in linear.params else "–",
+             x_shape=list(linear.input.shape) if linear.input is not None else "?", z_shape=list(linear.output.shape)))
+k = st.selectbox(t("cls.fc_class"), list(range(n_classes)), index=tr.prediction, format_func=lambda i: names[i],
+                 key="cls_k")
+bd = cls.logit_breakdown(tr, k, top=12)
+st.subheader(t("cls.fc_sum_title", label=names[k]))
+st.latex(rf"z_{{{k}}} = \sum_i W_{{{k},i}}\,x_i + b_{{{k}}} = \underbrace{{{bd.positive:.4f}}}_{{\text{{terms}}>0}}"
+         rf"\;\underbrace{{{bd.negative:+.4f}}}_{{\text{{terms}}<0}}\;\underbrace{{{bd.bias:+.4f}}}_{{b_{{{k}}}}}"
+         rf" = {bd.total:.4f}")
+st.markdown(t("cls.fc_check", total=bd.total, traced=bd.traced, functional=bd.functional,
+              verdict=t("cls.match" if bd.matches else "cls.mismatch")))
+left, right = st.columns(2)
+with left:
+    if bd.shape is None:
+        st.info(t("cls.fc_no_maps"))
+    else:
+        what = st.radio(t("cls.fc_show"), ["weights", "features", "terms"], horizontal=True, key="cls_show",
+                        format_func=lambda s: t(f"cls.fc_show.{s}"))
+        mode = st.radio(t("common.color_range"), RANGE_MODES, horizontal=True, key="cls_range",
+                        format_func=lambda m: t(f"common.range.{m}"))
+        values = {"weights": bd.weights, "features": bd.features, "terms": bd.terms}[what].reshape(bd.shape)
+        st.plotly_chart(tiled_heatmap(values, [f"c{c}" for c in range(bd.shape[0])], range_mode=mode,
+                                      fixed=shared_abs_max([values]), cols=8, height=340,
+                                      signed=what != "features" or bool((values < 0).any()),
+                                      title=t("cls.fc_maps_title", what=t(f"cls.fc_show.{what}"), label=names[k],
+                                              shape=list(bd.shape))), width="stretch")
+        st.caption(t("cls.fc_maps_caption"))
+with right:
+    labels = []
+    for i in bd.top:
+        if bd.shape is not None:
+            c, h, w = cls.unflatten_index(bd.shape, i)
+            labels.append(t("cls.term_label", i=i, c=c, h=h, w=w, wt=float(bd.weights[i]), x=float(bd.features[i])))
+        else:
+            labels.append(t("cls.term_label_flat", i=i, wt=float(bd.weights[i]), x=float(bd.features[i])))
+    st.plotly_chart(terms_figure(labels, [float(bd.terms[i]) for i in bd.top],
+                                 title=t("cls.top_terms", n=len(bd.top), d=bd.terms.size)), width="stretch")
+if bd.channel_sums is not None:
+    st.plotly_chart(channel_votes_figure(bd.channel_sums, title=t("cls.channel_sums"),
+                                         x_label=t("cls.flatten_c")), width="stretch")
+
+# 3 · softmax
+st.header(t("cls.softmax"))
+st.markdown(t("cls.softmax_intro"))
+temp = st.select_slider(t("cls.temperature"), [0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0], value=1.0, key="cls_temp")
+sv = cls.softmax_view(tr, temp)
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(probs_figure(names, sv.probs_model, sv.probs, model_label=t("cls.p_model"),
+                                 temp_label=t("cls.p_temp", T=temp)), width="stretch")
+    st.caption(t("cls.softmax_check", diff=sv.model_diff))
+with right:
+    st.dataframe([{t("cls.col.class"): names[i], t("cls.col.logit"): round(float(sv.logits[i]), 4),
+                   t("cls.col.scaled"): round(float(sv.scaled[i]), 4), t("cls.col.p"): f"{sv.probs[i]:.2%}"}
+                  for i in range(n_classes)], hide_index=True, width="stretch")
+
+# 4 · loss
+st.header(t("cls.loss"))
+st.markdown(t("cls.loss_intro"))
+default_label = _sample_label(image.name)
+y = st.selectbox(t("cls.label"), list(range(n_classes)), index=tr.prediction if default_label is None else
+                 default_label, format_func=lambda i: names[i], key=f"cls_y_{image.digest[:12]}",
+                 help=t("cls.label_help"))
+tr_ce = ctx.trace(loss="cross_entropy", label=y)
+lv = cls.loss_view_traced(tr_ce)
+m1, m2, m3 = st.columns(3)
+m1.metric(t("cls.ce"), f"{lv.cross_entropy:.4g}")
+m2.metric(t("cls.mse"), f"{lv.mse:.4g}")
+m3.metric(t("cls.traced_loss"), f"{lv.traced_loss:.4g}")
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(grads_figure(names, [(t("cls.grad_traced"), lv.traced_grad), (t("cls.grad_ce"), lv.grad_ce),
+                                         (t("cls.grad_mse"), lv.grad_mse)], title=t("cls.grad_title")),
+                    width="stretch")
+    st.caption(t("cls.grad_check", diff=lv.traced_diff))
+    st.caption(t("cls.grad_caption", k=n_classes))
+with right:
+    st.plotly_chart(loss_curves_figure(float(lv.probs[y]), ce_label=t("cls.ce"), mse_label=t("cls.mse"),
+                                       x_label=t("cls.loss_curve_x"), k=n_classes), width="stretch")
+    st.caption(t("cls.loss_curve_caption"))
+with st.expander(t("common.why")):
+    st.markdown(t("cls.loss_why"))

@@ -1,0 +1,212 @@
+"""Gradient flow: per-layer gradient norms for this image, across activation functions, over a test batch."""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+from torch import nn
+
+import models
+from explain.gradients import (
+    BatchGradientFlow,
+    GradientFlow,
+    batch_flow,
+    conv_grad_maps,
+    conv_keys,
+    first_layer_ratio,
+    flow_from_trace,
+)
+from explain.imaging import PreparedImage
+from explain.trace import LossKind, Trace, trace
+from models.arch import ACTIVATIONS
+from ui import state
+from ui.figures.gradients import flow_chart, flow_comparison, kernel_norm_matrix
+from ui.figures.maps import tiled_heatmap
+from ui.i18n import class_name, t
+from ui.sidebar import PageContext, page_context
+
+PREDICTED = -1
+UNTRAINED_ARCH = "tinyvgg"
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _test_batch() -> tuple[torch.Tensor, torch.Tensor]:
+    return models.test_batch()
+
+
+@st.cache_resource(max_entries=len(ACTIVATIONS), show_spinner=False)
+def _untrained_model(arch: str, activation: str) -> nn.Module:
+    """The freshly initialised network (seed 0): shared read-only like the trained ones."""
+    return models.build(arch, activation, seed=0)
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def _batch_flow(kind: str, name: str, _model: nn.Module) -> BatchGradientFlow:
+    """Once per process and model: the committed weights and the seed-0 initialisation never change."""
+    x, y = _test_batch()
+    return batch_flow(_model, x, y, name)
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def _untrained_flow(activation: str, digest: str, target: int | None, loss: LossKind, label: int | None,
+                    _x: torch.Tensor) -> GradientFlow:
+    model = _untrained_model(UNTRAINED_ARCH, activation)
+    return flow_from_trace(trace(model, _x, target=target, loss=loss, label=label), activation)
+
+
+def _ratio_line(key: str, flows: dict[str, GradientFlow]) -> None:
+    if "relu" in flows and "sigmoid" in flows:
+        ratio = first_layer_ratio(flows["relu"], flows["sigmoid"])
+        if ratio is not None:
+            st.markdown(t(key, ratio=ratio, relu=flows["relu"].first_weight_norm(),
+                          sigmoid=flows["sigmoid"].first_weight_norm()))
+
+
+def render_batch(infos: list[models.ModelInfo], n_batch: int) -> None:
+    """Both batch charts: needs no image, and is computed once per process and model."""
+    st.markdown(t("grad.batch.intro", n=n_batch))
+    reduction = st.radio(t("grad.batch.reduction"), ["mean_norm", "mean_grad"], key="grad_reduction",
+                         format_func=lambda r: t(f"grad.batch.{r}"), help=t("grad.batch.reduction_help"))
+    with st.spinner(t("grad.batch.computing", n=n_batch)):
+        trained = {m.activation: _batch_flow("trained", m.name, state.get_model(m.name)) for m in infos}
+        untrained = {a: _batch_flow("untrained", a, _untrained_model(UNTRAINED_ARCH, a)) for a in ACTIVATIONS}
+    st.caption(t("grad.batch.showing", what=t(f"grad.batch.{reduction}")))
+    names = {m.activation: m.name for m in infos}
+    axis = _axis_titles()
+    if trained:
+        st.plotly_chart(flow_comparison([b.get(reduction) for b in trained.values()], activations=list(trained),
+                                        title=t("grad.batch.trained", n=n_batch), **axis), width="stretch")
+    _ratio_line("grad.ratio.trained", {a: b.get(reduction) for a, b in trained.items()})
+    st.plotly_chart(flow_comparison([b.get(reduction) for b in untrained.values()], activations=list(untrained),
+                                    dashed=True, title=t("grad.batch.untrained", n=n_batch), **axis), width="stretch")
+    _ratio_line("grad.ratio.untrained", {a: b.get(reduction) for a, b in untrained.items()})
+    rows = []
+    for is_trained, group in ((True, trained), (False, untrained)):
+        for act, b in group.items():
+            f = b.get(reduction)
+            weighted = f.weighted()
+            rows.append({
+                t("grad.batch.col.model"): names.get(act, act) if is_trained else f.label,
+                t("grad.batch.col.trained"): t("grad.yes") if is_trained else t("grad.no"),
+                t("grad.batch.col.accuracy"): f"{b.accuracy:.1%}",
+                t("grad.batch.col.loss"): round(f.loss, 4),
+                t("grad.batch.col.first"): f"{weighted[0].weight_grad_norm:.2e}" if weighted else "–",
+                t("grad.batch.col.last"): f"{weighted[-1].weight_grad_norm:.2e}" if weighted else "–",
+            })
+    st.dataframe(rows, hide_index=True, width="stretch")
+    with st.expander(t("grad.why.title")):
+        st.markdown(t("grad.why.body"))
+
+
+def _axis_titles() -> dict[str, str]:
+    return {"output_title": t("grad.compare.out_title"), "weight_title": t("grad.compare.w_title"),
+            "y_title": t("grad.axis.norm")}
+
+
+def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.ModelInfo]) -> tuple[Trace, int]:
+    """Controls, this model's chart and the comparison across activations for the current image."""
+    base = ctx.trace()
+    n_classes = base.logits.shape[1]
+    c1, c2, c3 = st.columns(3)
+    target_opt = c1.selectbox(
+        t("grad.target"), [PREDICTED, *range(n_classes)], key="grad_target",
+        format_func=lambda c: t("grad.target_pred", label=class_name(base.prediction)) if c == PREDICTED
+        else class_name(c))
+    loss: LossKind = c2.radio(t("grad.loss"), ["logit", "cross_entropy"], key="grad_loss",
+                              format_func=lambda k: t(f"grad.loss.{k}"), help=t("grad.loss_help"))
+    target = None if target_opt == PREDICTED or loss != "logit" else int(target_opt)
+    label = None
+    if loss == "cross_entropy":
+        default = base.prediction if target_opt == PREDICTED else int(target_opt)
+        label = int(c3.selectbox(t("grad.label"), list(range(n_classes)), key="grad_label", index=default,
+                                 format_func=class_name))
+    tr = ctx.trace(target=target, loss=loss, label=label)
+    chosen = tr.target[0] if loss == "logit" else (tr.label or (0,))[0]
+    st.caption(t(f"grad.loss_value.{loss}", t=chosen, label=class_name(chosen), value=tr.loss))
+    flow = flow_from_trace(tr, ctx.model_name)
+    st.plotly_chart(flow_chart(flow, title=t("grad.single.title", model=ctx.model_name),
+                               output_name=t("grad.series.output"), weight_name=t("grad.series.weights"),
+                               y_title=t("grad.axis.norm")), width="stretch")
+    st.caption(t("grad.single.caption"))
+
+    if loss == "cross_entropy":
+        target_text = t("grad.loss.cross_entropy") + f" (y = {class_name(chosen)})"
+    else:
+        target_text = t("grad.compare.own_pred") if target is None else class_name(target)
+    axis = _axis_titles()
+    st.subheader(t("grad.compare.trained"))
+    trained = {m.activation: flow_from_trace(state.trace_for(m.name, image, target, loss, label), m.name)
+               for m in infos}
+    st.plotly_chart(flow_comparison(list(trained.values()), activations=list(trained), **axis), width="stretch")
+    st.caption(t("grad.compare.caption", target=target_text))
+    if len(trained) < len(ACTIVATIONS):
+        st.caption(t("grad.compare.only_one", n=len(trained)))
+    _ratio_line("grad.ratio.trained", trained)
+    st.subheader(t("grad.compare.untrained"))
+    untrained = {a: _untrained_flow(a, image.digest, target, loss, label, image.tensor) for a in ACTIVATIONS}
+    st.plotly_chart(flow_comparison(list(untrained.values()), activations=list(untrained), dashed=True, **axis),
+                    width="stretch")
+    _ratio_line("grad.ratio.untrained", untrained)
+    with st.expander(t("grad.why.title")):
+        st.markdown(t("grad.why.body"))
+    return tr, chosen
+
+
+def render_maps(tr: Trace, chosen: int) -> None:
+    """dL/d(output) of one conv layer as tiled maps, and its kernels' weight gradients."""
+    keys = conv_keys(tr)
+    if not keys:
+        st.info(t("common.not_applicable", why=t("grad.maps.no_conv")))
+        return
+    st.caption(t(f"grad.loss_value.{tr.loss_kind}", t=chosen, label=class_name(chosen), value=tr.loss))
+    m1, m2 = st.columns([2, 3])
+    key = m1.selectbox(t("grad.maps.layer"), keys, key="grad_conv")
+    maps = conv_grad_maps(tr, key)
+    mode = m2.radio(t("common.color_range"), ["map", "layer", "global"], key="grad_range", horizontal=True,
+                    format_func=lambda r: t(f"common.range.{r}"))
+    fixed = 1.0
+    if mode == "global":
+        default = float(maps.output_grad.abs().max()) or 1.0
+        fixed = float(m2.number_input(t("grad.maps.fixed"), min_value=1e-12, value=default, format="%.3e",
+                                      key=f"grad_fixed_{key}"))
+    n_out = maps.output_grad.shape[0]
+    st.plotly_chart(tiled_heatmap(maps.output_grad, [t("grad.maps.map_label", c=c) for c in range(n_out)],
+                                  title=t("grad.maps.output_title", layer=key, shape=list(maps.out_shape)),
+                                  range_mode=mode, fixed=fixed, signed=True, colorbar_title="∂L/∂out"),
+                    width="stretch")
+    st.caption(t("grad.maps.output_caption"))
+    k1, k2 = st.columns(2)
+    with k1:
+        st.plotly_chart(kernel_norm_matrix(maps.kernel_norms, title=t("grad.maps.kernel_norms", layer=key,
+                                                                      shape=list(maps.weight_shape)),
+                                           x_title=t("grad.maps.axis_in"), y_title=t("grad.maps.axis_out")),
+                        width="stretch")
+    with k2:
+        o = int(st.number_input(t("grad.maps.channel"), min_value=0, max_value=n_out - 1, value=0, step=1,
+                                key=f"grad_channel_{key}"))
+        c_in, kh, kw = maps.weight_shape[1:]
+        st.plotly_chart(tiled_heatmap(maps.weight_grad[o], [t("grad.maps.kernel_label", i=i) for i in range(c_in)],
+                                      title=t("grad.maps.kernels_title", o=o, cin=c_in, kh=kh, kw=kw),
+                                      range_mode="layer" if mode == "global" else mode, signed=True,
+                                      colorbar_title="∂L/∂W", height=320), width="stretch")
+    st.caption(t("grad.maps.weights_caption"))
+
+
+ctx = page_context()
+st.title(t("grad.title"))
+st.markdown(t("grad.intro"))
+trained_infos = models.available()
+n_test = int(_test_batch()[0].shape[0])
+tab_image, tab_batch, tab_maps = st.tabs([t("grad.tab.image"), t("grad.tab.batch", n=n_test), t("grad.tab.maps")])
+if ctx.image is None:  # the batch part needs no image: show it, then the image prompt
+    with tab_batch:
+        render_batch(trained_infos, n_test)
+    with tab_image:
+        ctx.require_image()
+else:  # the image's own charts first (fast, cached traces); the batch charts (computed once) last
+    with tab_image:
+        current, chosen_class = render_image(ctx, ctx.image, trained_infos)
+    with tab_maps:
+        render_maps(current, chosen_class)
+    with tab_batch:
+        render_batch(trained_infos, n_test)

@@ -1,0 +1,143 @@
+"""Upsampling: nearest, bilinear and transposed convolution on a real feature map; checkerboard; pooling round trip."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explain.tensors import tensor_choices, window_out
+from explain.upsampling import (
+    adjoint_check,
+    bilinear_kernel,
+    check_params,
+    module_output_size,
+    overlap_counts,
+    pool_roundtrip,
+    torch_reference,
+    transposed_formula,
+    transposed_out_size,
+    upsample_all,
+)
+from ui.figures.maps import heatmap, overlay
+from ui.figures.upsampling import counts_figure, maps_row
+from ui.i18n import t
+from ui.sidebar import page_context
+
+ctx = page_context()
+st.title(t("up.title"))
+st.markdown(t("up.intro"))
+
+# --- the checkerboard effect (no image needed) --------------------------------------------------------------
+st.header(t("up.checker.header"))
+st.markdown(t("up.checker.intro"))
+n_demo = 5
+c1, c2 = st.columns(2)
+with c1:
+    counts3 = overlap_counts(n_demo, 3, 2)
+    st.plotly_chart(counts_figure(counts3, title=t("up.checker.fig", k=3, s=2, n=n_demo, shape=list(counts3.shape))),
+                    width="stretch")
+with c2:
+    counts4 = overlap_counts(n_demo, 4, 2, 1)
+    st.plotly_chart(counts_figure(counts4, title=t("up.checker.fig", k=4, s=2, n=n_demo, shape=list(counts4.shape))),
+                    width="stretch")
+st.caption(t("up.checker.caption"))
+with st.expander(t("common.why")):
+    st.markdown(t("up.checker.why"))
+
+image = ctx.require_image()
+tr = ctx.trace()
+
+# --- nearest, bilinear, transposed convolution on a real map ------------------------------------------------
+st.header(t("up.real.header"))
+choices = {k: v for k, v in tensor_choices(tr).items() if v.dim() == 4}
+keys = [k for k in choices if k != "input"]
+if not keys:
+    st.info(t("common.not_applicable", why=t("up.no_maps")))
+    keys = ["input"]
+default = "block2.pool" if "block2.pool" in keys else keys[-1]
+s1, s2, s3 = st.columns(3)
+layer = s1.selectbox(t("common.layer"), keys, index=keys.index(default), key="up_layer",
+                     format_func=lambda k: f"{k} · {list(choices[k].shape)}")
+fmap = choices[layer]
+channel = s2.number_input(t("common.channel"), min_value=0, max_value=int(fmap.shape[1]) - 1, value=0, step=1,
+                          key="up_channel")
+channel = min(int(channel), int(fmap.shape[1]) - 1)
+scale = int(s3.radio(t("up.scale"), [2, 4], horizontal=True, key="up_scale"))
+source = fmap[0, channel]
+n = int(source.shape[-1])
+
+st.markdown(t("up.real.intro", layer=layer, c=channel, n=n, m=n * scale))
+k1, k2, k3, k4 = st.columns(4)
+kernel_kind = k1.radio(t("up.kernel"), ["bilinear", "ones"], format_func=lambda v: t(f"up.kernel.{v}"),
+                       key="up_kernel_kind")
+k = int(k2.slider(t("up.k"), 1, 8, 2 * scale, key="up_k"))
+p = int(k3.slider(t("up.p"), 0, 4, scale // 2, key="up_p"))
+op = int(k4.slider(t("up.op"), 0, scale - 1, 0, key="up_op"))
+problem = check_params(k, scale, p, op)
+if problem is None and transposed_out_size(n, k, scale, p, op) < 1:
+    problem = "too_small"
+if problem is not None:
+    st.error(t(f"up.err.{problem}", k=k, s=scale, p=p, op=op))
+    st.stop()
+kernel = bilinear_kernel(k) if kernel_kind == "bilinear" else bilinear_kernel(k).new_ones(k, k)
+up = upsample_all(source, scale, kernel, scale, p, op)
+real = module_output_size(n, k, scale, p, op)
+st.markdown(t("up.formula", formula=transposed_formula(n, k, scale, p, op), real=real,
+              ok="✓" if real == up.transposed.shape[-1] else "✗"))
+if up.transposed.shape[-1] != n * scale:
+    st.caption(t("up.size_hint", target=n * scale, k=scale + 2 * p - op))
+mode = st.radio(t("common.color_range"), ["layer", "map"], horizontal=True, key="up_range",
+                format_func=lambda m: t(f"common.range.{m}" if m == "map" else "up.range.shared"))
+panels = [(t("up.panel.source"), up.source), (t("up.panel.nearest"), up.nearest),
+          (t("up.panel.bilinear"), up.bilinear), (t("up.panel.transposed"), up.transposed)]
+if mode == "layer":
+    st.plotly_chart(maps_row(panels, title=t("up.real.fig", layer=layer, c=channel)), width="stretch")
+else:
+    cols = st.columns(len(panels))
+    for col, (name, m) in zip(cols, panels, strict=True):
+        col.plotly_chart(heatmap(m, title=f"{name} · {list(m.shape)}", height=260), width="stretch")
+ref_near, ref_bil = torch_reference(source, scale)
+st.caption(t("up.checks", near=float((ref_near - up.nearest).abs().max()),
+             bil=float((ref_bil - up.bilinear).abs().max())))
+with st.expander(t("up.kernel.show")):
+    st.plotly_chart(heatmap(kernel, text=True, title=t("up.kernel.fig", k=k), height=260), width="stretch")
+    st.markdown(t("up.kernel.why"))
+
+side = int(tr.input.shape[-1])
+if side % n == 0:
+    st.subheader(t("up.back.header"))
+    restored = upsample_all(source, side // n, kernel, scale, p, op).bilinear
+    st.plotly_chart(overlay(tr.input[0, 0], restored, title=t("up.back.fig", n=n, side=side), height=360),
+                    width="stretch")
+    st.caption(t("up.back.caption"))
+
+# --- the inverse of pooling and strided convolution ---------------------------------------------------------
+st.header(t("up.inverse.header"))
+pools = tr.of_kind("MaxPool2d")
+if not pools:
+    st.info(t("common.not_applicable", why=t("up.no_pool")))
+else:
+    pool = st.selectbox(t("up.inverse.pool"), [r.key for r in pools], key="up_pool")
+    rec = tr[pool]
+    assert rec.input is not None
+    c = min(channel, int(rec.output.shape[1]) - 1)
+    rt = pool_roundtrip(rec.input[0, c], rec.output[0, c])
+    h_in, h_out = int(rec.input.shape[-1]), int(rec.output.shape[-1])
+    factor = h_in // max(h_out, 1)
+    st.markdown(t("up.inverse.intro", pool=pool, c=c, a=h_in, b=h_out, s=factor))
+    st.plotly_chart(maps_row([(t("up.panel.before"), rt.original), (t("up.panel.pooled"), rt.pooled),
+                              (t("up.panel.restored", s=factor), rt.restored)],
+                             title=t("up.inverse.fig", pool=pool, c=c)), width="stretch")
+    e1, e2 = st.columns([2, 3])
+    with e1:
+        st.plotly_chart(heatmap(rt.error, signed=True, title=t("up.inverse.error_fig", shape=list(rt.error.shape)),
+                                height=300), width="stretch")
+    with e2:
+        st.markdown(t("up.inverse.stats", mae=rt.mean_abs_error, max=rt.max_abs_error, exact=rt.exact_fraction))
+        down = window_out(h_in, 3, 2, 1)
+        back = transposed_out_size(down, 3, 2, 1, 1)
+        adj = adjoint_check(rec.input[0, c])
+        st.markdown(t("up.inverse.strided", n=h_in, down=down, back=back,
+                      real_down=adj.y_shape[-1], real_back=adj.back_shape[-1]))
+        st.caption(t("up.inverse.adjoint", lhs=adj.lhs, rhs=adj.rhs, err=adj.roundtrip_error))
+    with st.expander(t("common.why")):
+        st.markdown(t("up.inverse.why"))

@@ -1,0 +1,338 @@
+"""Backpropagation mechanics: chain rule vs autograd, scalar backward, finite differences on the real model,
+gradient descent against its closed form, the computation graph, and the figure builders (no Streamlit)."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+import models
+from explain import backprop as bp
+from explain.graph import model_graph
+from explain.hooks import has_hooks, leaf_modules
+from explain.trace import trace
+from ui.figures import backprop as figs
+
+NETS = [
+    bp.TinyNet(),
+    bp.TinyNet(x=-2.0, w1=0.3, b1=1.2, w2=-1.5, b2=0.4, t=-0.7),
+    bp.TinyNet(x=0.0, w1=5.0, b1=-3.0, w2=0.5, b2=-0.2, t=2.0),
+    bp.TinyNet(x=7.5, w1=-9.0, b1=9.9, w2=10.0, b2=-10.0, t=0.0),  # saturated sigmoid
+]
+
+
+@pytest.fixture(scope="module")
+def relu() -> nn.Module:
+    return models.load("tinyvgg-relu")
+
+
+@pytest.fixture(scope="module")
+def image() -> torch.Tensor:
+    x, _ = models.test_batch()
+    return x[:1].clone()
+
+
+# ---------------------------------------------------------------- chain rule
+
+
+@pytest.mark.parametrize("net", NETS)
+def test_chain_rule_matches_autograd(net: bp.TinyNet) -> None:
+    chain = bp.chain_rule(net)
+    # an independent autograd computation, written here
+    leaves = {k: torch.tensor(getattr(net, k), dtype=torch.float64, requires_grad=True)
+              for k in ("x", "w1", "b1", "w2", "b2")}
+    loss = (leaves["w2"] * torch.sigmoid(leaves["w1"] * leaves["x"] + leaves["b1"]) + leaves["b2"] - net.t) ** 2
+    ref = dict(zip(leaves, torch.autograd.grad(loss, list(leaves.values())), strict=True))
+    assert chain.loss == pytest.approx(float(loss.detach()), abs=1e-12)
+    assert set(chain.grads) == set(ref)
+    for k, g in ref.items():
+        assert abs(chain.grads[k] - float(g)) <= 1e-6, k
+        assert abs(chain.autograd[k] - float(g)) <= 1e-12, k
+    assert chain.max_abs_diff <= 1e-6
+    # every product is upstream × local
+    for s in chain.steps:
+        assert s.value == pytest.approx(s.upstream_value * s.local_value, rel=1e-12, abs=1e-15)
+
+
+def test_chain_rule_by_hand_numbers() -> None:
+    # x=1, w1=0, b1=0 → z1=0, h=0.5; w2=2, b2=0 → y=1; t=0 → L=1, dL/dy=2, dL/dw2=1, dL/dz1 = 2·2·0.25 = 1
+    chain = bp.chain_rule(bp.TinyNet(x=1.0, w1=0.0, b1=0.0, w2=2.0, b2=0.0, t=0.0))
+    assert (chain.z1, chain.h, chain.y, chain.loss) == (0.0, 0.5, 1.0, 1.0)
+    assert chain.grads == pytest.approx({"w2": 1.0, "b2": 2.0, "w1": 1.0, "b1": 1.0, "x": 0.0})
+
+
+# ---------------------------------------------------------------- scalar backward
+
+
+def test_scalar_backward_really_raises_and_fixes_work() -> None:
+    x, v = (1.0, -2.0, 3.5), (1.0, 0.5, -2.0)
+    demo = bp.scalar_backward_demo(x, v)
+    xt = torch.tensor(x, requires_grad=True)
+    with pytest.raises(RuntimeError) as info:
+        (xt ** 2).backward()
+    assert demo.error == str(info.value)
+    assert "scalar outputs" in demo.error
+    assert demo.y == pytest.approx([a * a for a in x])
+    assert demo.grad_sum == pytest.approx([2 * a for a in x])
+    assert demo.grad_weighted == pytest.approx([b * 2 * a for a, b in zip(x, v, strict=True)])
+    # the weighted fix is the gradient of the scalar v·y
+    (ref,) = torch.autograd.grad((torch.tensor(v) * xt ** 2).sum(), xt)
+    assert demo.grad_weighted == pytest.approx(ref.tolist())
+
+
+def test_scalar_demo_single_element_is_a_scalar() -> None:
+    demo = bp.scalar_backward_demo([3.0])
+    assert demo.error == ""
+    assert demo.grad_sum == pytest.approx([6.0])
+
+
+@pytest.mark.parametrize(("text", "code"), [("", "empty"), ("1, two", "not_number"), ("1, inf", "not_finite"),
+                                             ("1 2 3 4 5 6 7 8 9", "too_long")])
+def test_parse_vector_errors(text: str, code: str) -> None:
+    with pytest.raises(bp.VectorInputError) as info:
+        bp.parse_vector(text)
+    assert info.value.code == code
+
+
+def test_parse_vector() -> None:
+    assert bp.parse_vector("1, 2.5;-3  4e-1") == (1.0, 2.5, -3.0, 0.4)
+    with pytest.raises(bp.VectorInputError) as info:
+        bp.parse_vector("1, 2", length=3)
+    assert info.value.code == "length"
+    with pytest.raises(bp.VectorInputError):
+        bp.scalar_backward_demo([1.0, 2.0], [1.0])
+
+
+# ---------------------------------------------------------------- finite differences on the real model
+
+
+def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize(("layer", "param", "loss"), [("block1.conv1", "weight", "logit"),
+                                                      ("block2.conv2", "weight", "cross_entropy"),
+                                                      ("classifier", "bias", "cross_entropy")])
+def test_finite_difference_matches_autograd_and_leaves_model_alone(relu: nn.Module, image: torch.Tensor,
+                                                                    layer: str, param: str, loss: str) -> None:
+    tr = trace(relu, image, loss=loss)  # type: ignore[arg-type]
+    rec = tr[layer]
+    grad = rec.param_grads[param]
+    assert grad is not None
+    index = bp.largest_grad_index(grad)
+    before = _snapshot(relu)
+    flags = [m.training for m in relu.modules()]
+    check = bp.finite_difference(relu, tr.input, layer=layer, param=param, index=index, target=tr.target,
+                                 loss=tr.loss_kind, label=tr.label, hs=(1e-2, 1e-4, 1e-6))
+    # float64 finite differences agree with float64 autograd
+    assert check.row(1e-4).rel_error < 1e-4
+    assert check.row(1e-6).rel_error < 1e-4
+    # and with the shared trace's float32 gradient
+    assert check.autograd == pytest.approx(float(grad[index]), rel=1e-3, abs=1e-5)
+    assert check.loss == pytest.approx(tr.loss, rel=1e-5, abs=1e-6)  # float32 trace vs float64 copy
+    assert check.weight == pytest.approx(float(rec.params[param][index]), abs=1e-7)
+    assert check.index == index and check.layer == layer
+    # the shared model is untouched
+    after = relu.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert all(p.grad is None for p in relu.parameters())
+    assert all(p.dtype == torch.float32 for p in relu.parameters())
+    assert [m.training for m in relu.modules()] == flags
+    assert not has_hooks(relu)
+
+
+@pytest.mark.parametrize("name", [m.name for m in models.available(None)])
+def test_finite_difference_every_model(name: str, image: torch.Tensor) -> None:
+    model = models.load(name)
+    tr = trace(model, image, loss="cross_entropy")
+    rec = next(r for r in tr.layers if r.param_grads.get("weight") is not None)
+    grad = rec.param_grads["weight"]
+    assert grad is not None
+    index = bp.largest_grad_index(grad)
+    check = bp.finite_difference(model, tr.input, layer=rec.name, param="weight", index=index, target=tr.target,
+                                 loss="cross_entropy", label=tr.label, hs=(1e-5,))
+    assert check.rows[0].rel_error < 1e-4
+    assert check.autograd == pytest.approx(float(grad[index]), rel=1e-3, abs=1e-5)
+
+
+def test_finite_difference_bad_index(relu: nn.Module, image: torch.Tensor) -> None:
+    with pytest.raises(IndexError):
+        bp.finite_difference(relu, image, layer="classifier", param="bias", index=(10,), target=(0,))
+    with pytest.raises(KeyError):
+        bp.finite_difference(relu, image, layer="classifier", param="nope", index=(0,), target=(0,))
+
+
+def test_loss_of_matches_torch() -> None:
+    z = torch.randn(3, 10, generator=torch.Generator().manual_seed(0))
+    assert float(bp.loss_of(z, [1, 2, 3], "logit", None)) == pytest.approx(float((z[0, 1] + z[1, 2] + z[2, 3]) / 3))
+    assert float(bp.loss_of(z, [1, 2, 3], "cross_entropy", [4, 5, 6])) == pytest.approx(
+        float(F.cross_entropy(z, torch.tensor([4, 5, 6]))))
+
+
+def test_relative_error() -> None:
+    assert bp.relative_error(0.0, 0.0) == 0.0
+    assert bp.relative_error(1.0, 1.1) == pytest.approx(0.1 / 1.1)
+
+
+# ---------------------------------------------------------------- surfaces, differential, descent
+
+
+def test_bowl_descent_matches_closed_form() -> None:
+    bowl = bp.SURFACES["bowl"]
+    lams = np.array(bp.BOWL_LAMBDAS)
+    crit = bp.critical_lr(bowl)
+    assert crit == pytest.approx(2 / lams.max())
+    w0 = np.array([2.5, 2.0])
+    for lr in (0.01, 0.1, 0.9 * crit, 1.1 * crit):
+        path = bp.gradient_descent(bowl, tuple(w0), lr, 40)
+        k = np.arange(len(path.points))[:, None]
+        closed = (1 - lr * lams)[None, :] ** k * w0[None, :]
+        np.testing.assert_allclose(path.points, closed, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(path.losses, 0.5 * (closed ** 2 * lams).sum(1), rtol=1e-9, atol=1e-12)
+    small = bp.gradient_descent(bowl, tuple(w0), 0.1, 100)
+    assert not small.diverged and small.losses[-1] < 1e-3 * small.losses[0]
+    crawl = bp.gradient_descent(bowl, (2.5, 0.0), 0.001, 100)  # along the flat direction (λ = 1)
+    assert not crawl.diverged and crawl.losses[-1] > 0.5 * crawl.losses[0]
+    big = bp.gradient_descent(bowl, tuple(w0), 1.1 * crit, 40)
+    assert big.diverged and not big.blew_up and big.losses[-1] > 10 * big.losses[0]
+    huge = bp.gradient_descent(bowl, tuple(w0), 5.0, 100)
+    assert huge.blew_up and huge.diverged and len(huge.points) < 101
+
+
+@pytest.mark.parametrize("key", list(bp.SURFACES))
+def test_partials_match_finite_differences(key: str) -> None:
+    s = bp.SURFACES[key]
+    for w1, w2 in [(0.3, -0.7), (-1.5, 2.0), (1.0, 1.0)]:
+        g = bp.gradient_at(s, w1, w2)
+        h = 1e-6
+        fd1 = (bp.value_at(s, w1 + h, w2) - bp.value_at(s, w1 - h, w2)) / (2 * h)
+        fd2 = (bp.value_at(s, w1, w2 + h) - bp.value_at(s, w1, w2 - h)) / (2 * h)
+        assert g == pytest.approx((fd1, fd2), rel=1e-6, abs=1e-6)
+
+
+def test_differential_is_first_order() -> None:
+    s = bp.SURFACES["valley"]
+    d = bp.differential(s, (0.0, 1.0), (0.01, 0.01))
+    assert d.partials == pytest.approx((-2.0, 10.0))  # f = (1 − w1)² + 5(w2 − w1²)²
+    assert d.df == pytest.approx(-2.0 * 0.01 + 10.0 * 0.01)
+    gaps = [abs(bp.differential(s, (0.0, 1.0), (e, e)).delta - bp.differential(s, (0.0, 1.0), (e, e)).df)
+            for e in (0.02, 0.01)]
+    assert gaps[0] / gaps[1] == pytest.approx(4.0, rel=0.1)  # error of order dw²
+    assert d.gradient_norm == pytest.approx(math.hypot(2.0, 10.0))
+
+
+def test_surface_grid_values() -> None:
+    s = bp.SURFACES["bowl"]
+    g = bp.surface_grid(s, n=11)
+    j, i = 3, 7
+    assert g.f[j, i] == pytest.approx(bp.value_at(s, g.w1[i], g.w2[j]))
+
+
+# ---------------------------------------------------------------- computation graph
+
+
+def test_graph_contains_every_leaf_and_trace_norms(relu: nn.Module, image: torch.Tensor) -> None:
+    tr = trace(relu, image)
+    before = _snapshot(relu)
+    graph = model_graph(relu, tr)
+    assert graph.source == "fx"
+    assert not has_hooks(relu) and all(p.grad is None for p in relu.parameters())
+    assert all(torch.equal(before[k], v) for k, v in relu.state_dict().items())
+    dot = figs.model_graph_dot(graph)
+    assert dot.startswith("digraph") and dot.rstrip().endswith("}")
+    for name, _ in leaf_modules(relu):
+        assert f'"{name} · ' in dot, name
+        node = graph.by_label(name)
+        rec = tr[name]
+        assert node.shape == tuple(rec.output.shape)
+        assert rec.grad is not None
+        assert node.grad_norm == pytest.approx(float(rec.grad.double().norm()), rel=1e-9)
+    # independent reference: ∂L/∂W of block1.conv1 from torch.autograd on a copy
+    twin = copy.deepcopy(relu)
+    z = twin(image)
+    gw, gb = torch.autograd.grad(z[0, tr.target[0]], [twin.block1.conv1.weight, twin.block1.conv1.bias])
+    ref = math.sqrt(float(gw.double().pow(2).sum() + gb.double().pow(2).sum()))
+    assert graph.by_label("block1.conv1").param_grad_norm == pytest.approx(ref, rel=1e-5)
+    # for L = z_t the gradient at the logits is one-hot
+    assert graph.by_label("classifier").grad_norm == pytest.approx(1.0)
+    assert graph["x"].grad_norm == pytest.approx(float(tr.input_grad.double().norm()))
+    assert graph.by_label("L").inputs == ("classifier",)
+    assert ("x", "block1_conv1") in graph.edges
+
+
+def test_graph_of_mlp_and_functional_ops() -> None:
+    class Residual(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+            self.out = nn.Linear(4, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            h = torch.flatten(x, 1)
+            return self.out(torch.relu(self.fc(h)) + h)
+
+    torch.manual_seed(0)
+    model = Residual().eval()
+    tr = trace(model, torch.randn(1, 1, 2, 2))
+    graph = model_graph(model, tr)
+    ops = {n.label for n in graph.nodes if n.op == "function"}
+    assert {"flatten", "relu", "add"} <= ops
+    assert graph.by_label("add").shape == (1, 4)
+    assert len(graph.by_label("add").inputs) == 2
+    mlp = models.build("mlp", "relu", seed=0)
+    g2 = model_graph(mlp, trace(mlp, torch.zeros(1, 1, 28, 28)))
+    assert [n.label for n in g2.nodes if n.op == "module"] == [name for name, _ in leaf_modules(mlp)]
+
+
+def test_graph_falls_back_for_untraceable_models() -> None:
+    class Branchy(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Linear(3, 2)
+            self.b = nn.Linear(3, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = x.flatten(1)
+            return self.a(x) if x.sum() > 0 else self.b(x)
+
+    model = Branchy().eval()
+    tr = trace(model, torch.ones(1, 1, 1, 3))
+    graph = model_graph(model, tr)
+    assert graph.source == "trace"
+    assert [n.label for n in graph.nodes] == ["x", "a", "L"]
+
+
+# ---------------------------------------------------------------- figure builders
+
+
+def test_figures_without_streamlit(relu: nn.Module, image: torch.Tensor) -> None:
+    s = bp.SURFACES["bowl"]
+    path = bp.gradient_descent(s, (2.5, 2.0), 0.1, 10)
+    fig = figs.surface_figure(bp.surface_grid(s, 21), point=(2.5, 2.0), grad=bp.gradient_at(s, 2.5, 2.0),
+                              path=path, title="t")
+    assert isinstance(fig, go.Figure)
+    assert isinstance(fig.data[0], go.Contour)
+    np.testing.assert_allclose(fig.data[1].x, path.points[:, 0])
+    arrow = fig.layout.annotations[0]
+    assert (arrow.ax, arrow.ay) == (2.5, 2.0)
+    # the arrow points along the gradient (2.5, 16)
+    assert (arrow.x - 2.5) * 16.0 == pytest.approx((arrow.y - 2.0) * 2.5)
+    steps = figs.loss_steps_figure(path)
+    assert steps.layout.yaxis.type == "log"
+    np.testing.assert_allclose(steps.data[0].y, path.losses)
+    tr = trace(relu, image)
+    check = bp.finite_difference(relu, tr.input, layer="classifier", param="bias", index=(tr.target[0],),
+                                 target=tr.target, hs=(1e-2, 1e-4))
+    fd = figs.fd_error_figure(check, chosen_h=1e-4)
+    assert list(fd.data[0].x) == [1e-2, 1e-4] and fd.data[1].x[0] == 1e-4
+    chain_dot = figs.chain_dot(bp.chain_rule(bp.TinyNet()))
+    assert "∂L/∂w1" in chain_dot and "z1 = w1·x + b1" in chain_dot
+    assert figs._q('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
+    assert figs.fmt(None) == "–" and figs.fmt(0.0) == "0" and figs.fmt(1.23456e-5) == "1.235e-05"

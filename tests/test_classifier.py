@@ -1,0 +1,159 @@
+"""Flatten, the fully connected logit, softmax with temperature and the loss gradients, against references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+import models
+from explain import classifier as cls
+from explain.hooks import has_hooks
+from explain.trace import trace
+from ui.figures import classifier as figs
+
+
+@pytest.fixture(scope="module")
+def relu():
+    model = models.load("tinyvgg-relu")
+    x, y = models.test_batch()
+    return model, x[:1], int(y[0])
+
+
+def test_flatten_index_matches_torch_flatten() -> None:
+    t = torch.randn(3, 4, 5)
+    flat = torch.flatten(t)
+    for c in range(3):
+        for h in range(4):
+            for w in range(5):
+                i = cls.flatten_index((3, 4, 5), c, h, w)
+                assert flat[i] == t[c, h, w]
+                assert cls.unflatten_index((3, 4, 5), i) == (c, h, w)
+    with pytest.raises(IndexError):
+        cls.flatten_index((3, 4, 5), 3, 0, 0)
+
+
+def test_flatten_view_on_real_trace(relu) -> None:
+    model, x, _ = relu
+    tr = trace(model, x)
+    v = cls.flatten_view(tr, 5, 3, 6)
+    assert v.index == 5 * 49 + 3 * 7 + 6 and v.matches
+    assert v.in_shape == (1, 32, 7, 7) and v.out_shape == (1, 1568)
+    with torch.no_grad():
+        pooled = model.block2(model.block1(x))
+    assert v.value_vector == float(torch.flatten(pooled, 1)[0, v.index])
+    assert cls.feature_shape(tr) == (32, 7, 7)
+    c, h, w = cls.strongest_element(tr)
+    assert abs(float(pooled[0, c, h, w])) == pytest.approx(float(pooled.abs().max()))
+
+
+def test_logit_equals_linear_output(relu) -> None:
+    model, x, _ = relu
+    tr = trace(model, x)
+    with torch.no_grad():
+        feats = torch.flatten(model.block2(model.block1(x)), 1)
+        logits = F.linear(feats, model.classifier.weight, model.classifier.bias)
+    for k in range(10):
+        bd = cls.logit_breakdown(tr, k, top=5)
+        assert bd.matches
+        assert bd.total == pytest.approx(float(logits[0, k]), abs=1e-4)
+        assert bd.traced == pytest.approx(float(logits[0, k]), abs=1e-5)
+        assert bd.functional == pytest.approx(float(logits[0, k]), abs=1e-5)
+        assert bd.positive + bd.negative == pytest.approx(bd.dot, abs=1e-9)
+        assert bd.channel_sums is not None and bd.channel_sums.sum() == pytest.approx(bd.dot, abs=1e-9)
+        assert abs(bd.terms[bd.top[0]]) == pytest.approx(np.abs(bd.terms).max())
+    w = cls.class_weight_maps(tr, 3)
+    np.testing.assert_array_equal(w.reshape(-1), model.classifier.weight[3].detach().numpy())
+    assert not has_hooks(model)
+
+
+def test_logit_with_hand_set_weights() -> None:
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    with torch.no_grad():
+        model[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.5, 0.0], [0.0, 1.0, 1.0, 1.0]]))
+        model[1].bias.copy_(torch.tensor([0.5, -1.0]))
+    x = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])  # [1, 1, 2, 2]
+    tr = trace(model, x)
+    bd = cls.logit_breakdown(tr, 0)
+    np.testing.assert_allclose(bd.terms, [1.0, -4.0, 1.5, 0.0])
+    assert bd.total == pytest.approx(1 - 4 + 1.5 + 0.5) and bd.positive == 2.5 and bd.negative == -4.0
+    assert bd.top[0] == 1
+    assert cls.logit_breakdown(tr, 1).total == pytest.approx(2 + 3 + 4 - 1)
+    assert cls.feature_shape(tr) == (1, 2, 2)
+    np.testing.assert_array_equal(cls.class_weight_maps(tr, 0), [[[1.0, -2.0], [0.5, 0.0]]])
+
+
+def test_not_applicable() -> None:
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU())
+    tr = trace(model, torch.randn(1, 1, 2, 2))
+    with pytest.raises(cls.NotApplicable) as e:
+        cls.linear_layer(tr)
+    assert e.value.code == "no_linear"
+    mlp = models.build("mlp", "relu", seed=0)
+    tr = trace(mlp, torch.randn(1, 1, 28, 28))
+    assert cls.feature_shape(tr) is None  # the classifier's input is a hidden layer, not a flattened map
+    assert cls.class_weight_maps(tr, 0).shape == (1, 1, 128)
+    assert cls.logit_breakdown(tr, 2).matches and cls.logit_breakdown(tr, 2).channel_sums is None
+
+
+@pytest.mark.parametrize("temperature", [0.1, 0.5, 1.0, 3.0, 10.0])
+def test_softmax_temperature(temperature: float) -> None:
+    z = torch.tensor([2.0, -1.0, 0.5, 8.0, 3.0], dtype=torch.float64)
+    np.testing.assert_allclose(cls.softmax_t(z.numpy(), temperature), torch.softmax(z / temperature, 0).numpy(),
+                               rtol=1e-12)
+
+
+def test_softmax_view_and_bad_temperature(relu) -> None:
+    model, x, _ = relu
+    sv = cls.softmax_view(trace(model, x), 2.0)
+    assert sv.model_diff < 1e-6
+    np.testing.assert_allclose(sv.scaled, sv.logits / 2)
+    with pytest.raises(ValueError):
+        cls.softmax_t(np.zeros(3), 0.0)
+
+
+def test_loss_and_gradients_against_autograd() -> None:
+    z = torch.tensor([1.5, -0.3, 2.2, 0.0, -1.0], dtype=torch.float64, requires_grad=True)
+    y = 1
+    lv = cls.loss_view(z.detach().numpy(), y)
+    ce = F.cross_entropy(z[None], torch.tensor([y]))
+    (g_ce,) = torch.autograd.grad(ce, z)
+    assert lv.cross_entropy == pytest.approx(float(ce.detach()), rel=1e-12)
+    np.testing.assert_allclose(lv.grad_ce, g_ce.numpy(), atol=1e-12)
+    onehot = F.one_hot(torch.tensor(y), 5).double()
+    mse = F.mse_loss(torch.softmax(z, 0), onehot)  # mean over the K classes
+    (g_mse,) = torch.autograd.grad(mse, z)
+    assert lv.mse == pytest.approx(float(mse.detach()), rel=1e-12)
+    np.testing.assert_allclose(lv.grad_mse, g_mse.numpy(), atol=1e-12)
+    with pytest.raises(IndexError):
+        cls.loss_view(z.detach().numpy(), 5)
+
+
+def test_traced_gradient_is_softmax_minus_onehot(relu) -> None:
+    model, x, label = relu
+    for y in (label, (label + 3) % 10):
+        tr = trace(model, x, loss="cross_entropy", label=y)
+        lv = cls.loss_view_traced(tr)
+        assert lv.traced_diff is not None and lv.traced_diff < 1e-6
+        assert lv.traced_loss == pytest.approx(lv.cross_entropy, rel=1e-4, abs=1e-6)
+    with pytest.raises(ValueError):
+        cls.traced_logit_grad(trace(model, x))
+
+
+def test_figures() -> None:
+    m = np.arange(49, dtype=np.float32).reshape(7, 7)
+    f = figs.flatten_figure(m, 2, 3, np.arange(98, dtype=np.float32), 17, map_title="a", vector_title="b")
+    assert list(f.data[1].x) == [3] and list(f.data[1].y) == [2] and list(f.data[3].x) == [17]
+    assert f.data[3].y[0] == 17.0
+    t = figs.terms_figure(["a", "b"], [0.5, -1.0])
+    assert list(t.data[0].x) == [-1.0, 0.5] and t.data[0].marker.color == ("#1f77b4", "#d62728")
+    p = figs.probs_figure(["x", "y"], np.array([0.2, 0.8]), np.array([0.4, 0.6]), model_label="1", temp_label="T")
+    assert len(p.data) == 2 and list(p.data[1].y) == [0.4, 0.6]
+    g = figs.grads_figure(["x", "y"], [("a", np.array([0.1, -0.1])), ("b", np.array([0.2, -0.2]))])
+    assert [d.name for d in g.data] == ["a", "b"]
+    cv = figs.channel_votes_figure([0.5, -0.2, 0.0])
+    assert list(cv.data[0].y) == [0.5, -0.2, 0.0] and cv.data[0].marker.color[1] == "#1f77b4"
+    lc = figs.loss_curves_figure(0.5, ce_label="ce", mse_label="mse", x_label="p")
+    assert lc.data[2].y[0] == pytest.approx(np.log(2))

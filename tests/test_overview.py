@@ -1,0 +1,139 @@
+"""AppTest of the Overview page: no image, a sample through the picker widgets, an upload through the real
+``file_uploader`` widget, a broken upload, every model, both languages."""
+
+from __future__ import annotations
+
+import pytest
+
+import models
+from tests.helpers import assert_page_ok, catalog_leaks, photo_bytes, run_page, sample_bytes
+from ui.i18n import CATALOG, tr
+
+PAGE = "pages/overview.py"
+
+
+@pytest.fixture
+def harness_lang(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """Pin the language that ``t()`` uses *outside* a script run.
+
+    On ``at.run()`` AppTest re-evaluates each selectbox's ``format_func`` in the test thread to find the
+    chosen index. The sample picker's labels are translated, and outside a script run ``current_lang()``
+    falls back to English, so a Chinese page fails there with "'T-shirt/top · #1' is not in list". Inside
+    the script thread nothing changes.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    import ui.i18n
+
+    original = ui.i18n.current_lang
+
+    def pin(lang: str) -> None:
+        monkeypatch.setattr(ui.i18n, "current_lang", lambda: original() if get_script_run_ctx() else lang)
+
+    return pin
+
+
+def _titles(at) -> list[str]:  # noqa: ANN001 - AppTest
+    return [e.value for e in at.title]
+
+
+def assert_result_shown(at, lang: str, n_layers: int | None = None) -> None:  # noqa: ANN001
+    """The preprocessing strip, the top-k chart and the architecture table are on the page."""
+    assert_page_ok(at)
+    assert not catalog_leaks(at)
+    assert _titles(at) == [tr(lang, "overview.title")]
+    assert len(at.get("plotly_chart")) >= 1  # the top-k bar chart
+    assert len(at.dataframe) == 1
+    table = at.dataframe[0].value
+    assert tr(lang, "overview.col.layer") in table.columns and tr(lang, "overview.col.params") in table.columns
+    if n_layers is not None:
+        assert len(table) == n_layers
+    assert tr(lang, "overview.architecture") in [e.value for e in at.subheader]
+
+
+def layer_count(model_name: str) -> int:
+    from explain.hooks import leaf_modules
+
+    return len(leaf_modules(models.load(model_name)))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_image_shows_the_picker(lang: str) -> None:
+    at = run_page(PAGE, lang=lang)
+    assert_page_ok(at)
+    assert _titles(at) == [tr(lang, "overview.title")]
+    assert len(at.file_uploader) == 1 and at.selectbox(key="sample") is not None
+    assert len(at.get("plotly_chart")) == 0 and len(at.dataframe) == 0
+    assert "image" not in at.session_state
+    assert tr(lang, "sidebar.no_image") in [e.value for e in at.sidebar.caption]
+
+
+def test_sample_through_the_picker_widgets(harness_lang) -> None:  # noqa: ANN001
+    at = run_page(PAGE, lang="en")
+    name = models.samples()[3].name
+    at.selectbox(key="sample").set_value(name)
+    at.button(key="sample_use").click()
+    at.run()
+    assert at.session_state["image"]["name"] == name
+    assert_result_shown(at, "en", layer_count(models.DEFAULT_MODEL))
+    # Switching the language in the sidebar keeps the image and translates the page.
+    at.radio(key="w_lang").set_value("zh")
+    at.run()
+    harness_lang("zh")
+    at.run()
+    assert at.session_state["image"]["name"] == name
+    assert_result_shown(at, "zh")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_upload_through_the_file_uploader(lang: str, harness_lang) -> None:  # noqa: ANN001
+    harness_lang(lang)
+    at = run_page(PAGE, lang=lang)
+    data = photo_bytes("JPEG", size=(1280, 960))
+    at.file_uploader(key="upload").set_value(("photo.jpg", data, "image/jpeg"))
+    at.run()
+    assert at.session_state["image"]["name"] == "photo.jpg"
+    assert at.session_state["image"]["bytes"] == data
+    assert_result_shown(at, lang)
+    assert any("1280" in e.value and "960" in e.value for e in at.caption)  # the original size is reported
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_broken_upload_shows_an_error_and_keeps_the_image(lang: str, harness_lang) -> None:  # noqa: ANN001
+    harness_lang(lang)
+    data, name = sample_bytes(0)
+    at = run_page(PAGE, lang=lang, image=data, image_name=name)
+    assert_result_shown(at, lang)
+    at.file_uploader(key="upload").set_value(("doc.png", b"%PDF-1.4\nnot an image\n%%EOF\n", "image/png"))
+    at.run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    want = tr(lang, "error.image.not_image", kind=tr(lang, "sniff.PDF document"))
+    assert errors == [want]
+    assert at.session_state["image"]["name"] == name and at.session_state["image"]["bytes"] == data
+    # The page still shows the previous image's results, and a rerun keeps the message without a new error.
+    assert len(at.get("plotly_chart")) >= 1 and len(at.dataframe) == 1
+    at.run()
+    assert not at.exception and [e.value for e in at.error] == [want]
+
+
+def test_truncated_upload_is_refused() -> None:
+    at = run_page(PAGE, lang="en")
+    at.file_uploader(key="upload").set_value(("cut.jpg", photo_bytes("JPEG")[:2000], "image/jpeg"))
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [CATALOG["en"]["error.image.truncated"]]
+    assert "image" not in at.session_state
+
+
+@pytest.mark.parametrize("model", [m.name for m in models.available()])
+def test_every_model_with_a_sample(model: str) -> None:
+    data, name = sample_bytes(5)
+    at = run_page(PAGE, lang="en", model=model, image=data, image_name=name)
+    assert_result_shown(at, "en", layer_count(model))
+    assert at.session_state["cfg_model"] == model
+
+
+def test_large_upload_in_chinese() -> None:
+    at = run_page(PAGE, lang="zh", image=photo_bytes("PNG", size=(2400, 1800)), image_name="big.png")
+    assert_result_shown(at, "zh")

@@ -1,0 +1,450 @@
+"""The tracer against independent references.
+
+* outputs: a plain forward that runs the leaf modules one by one (TinyVGG/MLP), torchvision's
+  ``create_feature_extractor`` (resnet18) and a ``torch.fx`` interpreter (mobilenet_v3_small), the last
+  two on a deepcopy whose in-place ReLUs are turned off;
+* gradients: ``torch.autograd.grad`` taken separately, and the closed forms dz_t/dz = onehot(t) and
+  d CE/dz = softmax(z) − onehot(y);
+* a hand-set 4x4 example whose numbers are worked out on paper;
+* side effects: hooks, ``.grad``, train/eval flags, the model lock, threads, ``inference_mode``.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import torch
+import torchvision
+from torch import nn
+from torch.fx import Interpreter, symbolic_trace
+from torch.nn import functional as F
+from torchvision.models.feature_extraction import create_feature_extractor
+
+import models
+from explain.hooks import has_hooks, leaf_modules
+from explain.trace import Trace, trace
+
+ATOL = 1e-6
+
+
+def _family() -> list[str]:
+    """Every committed model (TinyVGG variants and the MLP once trained)."""
+    return [m.name for m in models.available(arch=None)]
+
+
+@pytest.fixture(scope="module")
+def relu_model() -> nn.Module:
+    return models.load("tinyvgg-relu")
+
+
+@pytest.fixture(scope="module")
+def batch() -> tuple[torch.Tensor, torch.Tensor]:
+    x, y = models.test_batch()
+    return x[:4], y[:4]
+
+
+def _plain_forward(model: nn.Module, x: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
+    """Run the leaf modules in registration order by hand (the execution order of TinyVGG and MLP)."""
+    out, h = [], x
+    for name, m in leaf_modules(model):
+        h = m(h)
+        out.append((name, h))
+    return out
+
+
+def _state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+# --- outputs ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", _family())
+def test_outputs_equal_plain_forward(name: str, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    model = models.load(name)
+    x = batch[0]
+    tr = trace(model, x)
+    with torch.no_grad():
+        ref = _plain_forward(model, x)
+    assert [r.key for r in tr.layers] == [n for n, _ in ref]
+    prev = x
+    for rec, (_, want) in zip(tr.layers, ref, strict=True):
+        torch.testing.assert_close(rec.output, want, rtol=0, atol=ATOL)
+        torch.testing.assert_close(rec.input, prev, rtol=0, atol=ATOL)  # each layer's input = previous output
+        prev = want
+    torch.testing.assert_close(tr.logits, model(x).detach(), rtol=0, atol=ATOL)
+    torch.testing.assert_close(tr.probs, torch.softmax(tr.logits, 1), rtol=0, atol=ATOL)
+
+
+def test_tinyvgg_names_shapes_and_config(relu_model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    tr = trace(relu_model, batch[0][:1])
+    assert tr.keys() == ["block1.conv1", "block1.act1", "block1.conv2", "block1.act2", "block1.pool",
+                         "block2.conv1", "block2.act1", "block2.conv2", "block2.act2", "block2.pool",
+                         "flatten", "classifier"]
+    # out = ⌊(n + 2p − k)/s⌋ + 1: 3x3 convs with padding 1 keep 28, each 2x2 pool halves it.
+    assert tuple(tr["block1.conv1"].output.shape) == (1, 16, 28, 28)
+    assert tuple(tr["block1.pool"].output.shape) == (1, 16, 14, 14)
+    assert tuple(tr["block2.pool"].output.shape) == (1, 32, 7, 7)
+    assert tuple(tr["flatten"].output.shape) == (1, 32 * 7 * 7)
+    conv = tr["block1.conv1"]
+    assert conv.kind == "Conv2d" and conv.config["kernel_size"] == (3, 3) and conv.config["padding"] == (1, 1)
+    assert conv.n_params == 16 * 1 * 3 * 3 + 16
+    assert tr["block1.pool"].config["kernel_size"] == 2
+    torch.testing.assert_close(conv.output, F.conv2d(batch[0][:1], conv.params["weight"], conv.params["bias"],
+                                                     padding=1), rtol=0, atol=ATOL)
+    torch.testing.assert_close(tr["block1.pool"].output, F.max_pool2d(tr["block1.act2"].output, 2), rtol=0, atol=0)
+
+
+def test_hand_set_weights_known_numbers() -> None:
+    """A 1x4x4 input 0..15 and a 2x2 kernel of ones: every output is the sum of a 2x2 window."""
+    conv = nn.Conv2d(1, 1, 2, bias=False)
+    fc = nn.Linear(9, 2, bias=False)
+    with torch.no_grad():
+        conv.weight.fill_(1.0)
+        fc.weight.copy_(torch.stack([torch.ones(9), -torch.ones(9)]))
+    net = nn.Sequential(OrderedDict(conv=conv, relu=nn.ReLU(), flat=nn.Flatten(), fc=fc)).eval()
+    x = torch.arange(16.0).reshape(1, 1, 4, 4)
+    tr = trace(net, x)
+    want = torch.tensor([[10.0, 14, 18], [26, 30, 34], [42, 46, 50]])
+    assert torch.equal(tr["conv"].output[0, 0], want)
+    assert tr.logits.tolist() == [[want.sum().item(), -want.sum().item()]]  # 270, −270
+    assert tr.target == (0,) and tr.loss == 270.0
+    # L = z_0 = Σ_ij w_0 · h_ij, so dL/dh = w_0 = 1 everywhere, dL/dw_0 = h, dL/dw_1 = 0.
+    assert torch.equal(tr["flat"].grad, torch.ones(1, 9))
+    assert torch.equal(tr["fc"].param_grads["weight"], torch.stack([want.flatten(), torch.zeros(9)]))
+    # dL/dK_ab = Σ_ij x_{i+a, j+b}: the sum of the 3x3 window of the input at offset (a, b).
+    k_grad = torch.tensor([[x[0, 0, a:a + 3, b:b + 3].sum().item() for b in range(2)] for a in range(2)])
+    assert torch.equal(tr["conv"].param_grads["weight"][0, 0], k_grad)
+    # dL/dx_pq = number of windows covering (p, q).
+    cover = F.conv_transpose2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2))
+    assert torch.equal(tr.input_grad, cover)
+
+
+# --- gradients ----------------------------------------------------------------------------------------
+
+
+def _reference_grads(model: nn.Module, x: torch.Tensor, target: torch.Tensor, loss: str, label: torch.Tensor | None):
+    ref = copy.deepcopy(model).eval()
+    xi = x.clone().requires_grad_(True)
+    outs, h = [], xi
+    for _, m in leaf_modules(ref):
+        h = m(h)
+        outs.append(h)
+    logits = h
+    if loss == "logit":
+        value = logits.gather(1, target[:, None]).mean()
+    else:
+        value = F.cross_entropy(logits, label)
+    params = [p for _, m in leaf_modules(ref) for p in m.parameters(recurse=False)]
+    g = torch.autograd.grad(value, [xi, *outs, *params])
+    return float(value.detach()), g[0], g[1:1 + len(outs)], g[1 + len(outs):], logits.detach()
+
+
+@pytest.mark.parametrize("name", _family())
+@pytest.mark.parametrize("loss", ["logit", "cross_entropy"])
+def test_gradients_equal_autograd(name: str, loss: str, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    model = models.load(name)
+    x, y = batch
+    target = torch.tensor([3, 1, 4, 1])
+    tr = trace(model, x, target=target, loss=loss, label=y if loss == "cross_entropy" else None)
+    value, gx, g_out, g_par, logits = _reference_grads(model, x, target, loss, y)
+    assert tr.loss == pytest.approx(value, abs=1e-5)
+    torch.testing.assert_close(tr.input_grad, gx, rtol=1e-5, atol=1e-7)
+    for rec, want in zip(tr.layers, g_out, strict=True):
+        torch.testing.assert_close(rec.grad, want, rtol=1e-5, atol=1e-7)
+    got_par = [g for name, _ in leaf_modules(model) for g in tr[name].param_grads.values()]
+    assert len(got_par) == len(g_par)
+    for got, want in zip(got_par, g_par, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-7)
+    # Closed forms at the logits: mean over the batch of onehot(t), or of softmax(z) − onehot(y).
+    n = x.shape[0]
+    dz = F.one_hot(target, 10).float() / n if loss == "logit" else (torch.softmax(logits, 1) - F.one_hot(y, 10)) / n
+    torch.testing.assert_close(tr.layers[-1].grad, dz, rtol=1e-5, atol=1e-7)
+
+
+def test_loss_values_by_hand(relu_model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    x = batch[0][:1]
+    tr = trace(relu_model, x)
+    z = tr.logits[0]
+    assert tr.target == (int(z.argmax()),)  # the default target is the prediction
+    assert tr.prediction == int(z.argmax()) and tr.label is None
+    assert tr.loss == pytest.approx(float(z.max()), abs=1e-6)  # L = z_t
+    for label in (0, 7):
+        ce = trace(relu_model, x, loss="cross_entropy", label=label)
+        manual = -float(z[label]) + float(torch.log(torch.exp(z.double()).sum()))  # −z_y + log Σ e^{z_k}
+        assert ce.loss == pytest.approx(manual, abs=1e-5)
+        assert ce.label == (label,) and ce.loss_kind == "cross_entropy"
+    # Without a label, cross-entropy is taken against the target.
+    ce_t = trace(relu_model, x, loss="cross_entropy", target=2)
+    assert ce_t.label == (2,)
+    assert ce_t.loss == pytest.approx(float(-torch.log_softmax(z.double(), 0)[2]), abs=1e-5)
+    top = tr.top(3)
+    assert [c for c, _ in top] == torch.argsort(z, descending=True)[:3].tolist()
+
+
+def test_bad_target_and_loss(relu_model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    x = batch[0][:1]
+    for bad in (10, -1, [1, 2]):
+        with pytest.raises(ValueError):
+            trace(relu_model, x, target=bad)
+    with pytest.raises(ValueError):
+        trace(relu_model, x, loss="mse")  # type: ignore[arg-type]
+    assert not has_hooks(relu_model)
+
+
+def test_three_dim_input_is_batched(relu_model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    x = batch[0][0]
+    a, b = trace(relu_model, x), trace(relu_model, x[None])
+    assert a.input.shape == (1, 1, 28, 28)
+    assert torch.equal(a.logits, b.logits) and torch.equal(a.input_grad, b.input_grad)
+
+
+# --- reused modules -----------------------------------------------------------------------------------
+
+
+class ReusedReLU(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv1 = nn.Conv2d(1, 2, 3, padding=1)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(2, 2, 3, padding=1)
+        self.fc = nn.Linear(2 * 4 * 4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.flatten(self.relu(self.conv2(self.relu(self.conv1(x)))), 1))
+
+
+def test_module_called_twice_gets_two_records() -> None:
+    net = ReusedReLU().eval()
+    x = torch.randn(1, 1, 4, 4, generator=torch.Generator().manual_seed(1))
+    tr = trace(net, x)
+    assert tr.keys() == ["conv1", "relu", "conv2", "relu#2", "fc"]
+    assert [r.call for r in tr.layers] == [0, 0, 0, 1, 0] and tr["relu#2"].name == "relu"
+    xi = x.clone().requires_grad_(True)
+    h1 = net.conv1(xi)
+    r1 = F.relu(h1)
+    h2 = net.conv2(r1)
+    r2 = F.relu(h2)
+    z = net.fc(torch.flatten(r2, 1))
+    t = tr.target[0]
+    g = torch.autograd.grad(z[0, t], [r1, r2, h1, h2])
+    torch.testing.assert_close(tr["relu"].output, r1.detach(), rtol=0, atol=0)
+    torch.testing.assert_close(tr["relu#2"].output, r2.detach(), rtol=0, atol=0)
+    torch.testing.assert_close(tr["relu"].input, h1.detach(), rtol=0, atol=0)
+    torch.testing.assert_close(tr["relu#2"].input, h2.detach(), rtol=0, atol=0)
+    torch.testing.assert_close(tr["relu"].grad, g[0], rtol=1e-6, atol=1e-7)
+    torch.testing.assert_close(tr["relu#2"].grad, g[1], rtol=1e-6, atol=1e-7)
+    torch.testing.assert_close(tr["conv1"].grad, g[2], rtol=1e-6, atol=1e-7)
+    torch.testing.assert_close(tr["conv2"].grad, g[3], rtol=1e-6, atol=1e-7)
+
+
+# --- torchvision models (in-place ReLUs, reused ReLUs, functional adds) --------------------------------
+
+
+def _no_inplace(model: nn.Module) -> nn.Module:
+    ref = copy.deepcopy(model)
+    for m in ref.modules():
+        if hasattr(m, "inplace"):
+            m.inplace = False
+    return ref
+
+
+def _fx_node(key: str) -> str:
+    """Tracer key → torch.fx node name: the n-th call of ``a.relu`` is ``a.relu_{n-1}``."""
+    name, _, n = key.partition("#")
+    return name if not n else f"{name}_{int(n) - 1}"
+
+
+class _CallRecorder(Interpreter):
+    """Runs a torch.fx graph and keeps every call_module result, keyed like the tracer (no hooks involved)."""
+
+    def __init__(self, gm: torch.fx.GraphModule) -> None:
+        super().__init__(gm)
+        self.outputs: dict[str, torch.Tensor] = {}
+        self._counts: dict[str, int] = {}
+
+    def call_module(self, target, args, kwargs):  # noqa: ANN001, ANN201 - torch.fx signature
+        out = super().call_module(target, args, kwargs)
+        n = self._counts.get(target, 0)
+        self._counts[target] = n + 1
+        self.outputs[target if n == 0 else f"{target}#{n + 1}"] = out
+        return out
+
+
+def _check_grads_against(tr: Trace, refs: dict[str, torch.Tensor], logits: torch.Tensor, x: torch.Tensor) -> None:
+    keys = [k for k in tr.keys() if k in refs]
+    value = logits.gather(1, torch.tensor(tr.target)[:, None]).mean()
+    grads = torch.autograd.grad(value, [x, *[refs[k] for k in keys]], allow_unused=True)
+    torch.testing.assert_close(tr.input_grad, grads[0], rtol=1e-4, atol=1e-6)
+    for k, g in zip(keys, grads[1:], strict=True):
+        if g is None:
+            assert tr[k].grad is None or not tr[k].grad.any(), k
+        else:
+            torch.testing.assert_close(tr[k].grad, g, rtol=1e-4, atol=1e-6, msg=lambda m, k=k: f"{k}: {m}")
+
+
+def test_resnet18_against_feature_extractor() -> None:
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18(weights=None, num_classes=10).eval()
+    before = _state(model)
+    x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    tr = trace(model, x)
+    keys = tr.keys()
+    assert "layer1.0.relu#2" in keys and "layer4.1.relu#2" in keys  # torchvision reuses self.relu per block
+    assert len(keys) == len(set(keys))
+    ref_model = _no_inplace(model)
+    nodes = {k: _fx_node(k) for k in keys}
+    extractor = create_feature_extractor(ref_model, return_nodes={v: k for k, v in nodes.items()})
+    xi = x.clone().requires_grad_(True)
+    refs = extractor(xi)
+    assert set(refs) == set(keys)  # every leaf call has its feature-extractor node
+    for k in keys:
+        torch.testing.assert_close(tr[k].output, refs[k].detach(), rtol=1e-5, atol=1e-5, msg=lambda m, k=k: k + m)
+    # The in-place ReLU right after a batch norm did not overwrite the recorded BN output.
+    assert tr["bn1"].output.min() < 0 and tr["relu"].output.min() >= 0
+    assert tr["layer1.0.bn2"].output.min() < 0
+    _check_grads_against(tr, refs, refs["fc"], xi)
+    assert not has_hooks(model) and all(p.grad is None for p in model.parameters())
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+
+
+def test_mobilenet_v3_small_against_fx_interpreter() -> None:
+    torch.manual_seed(0)
+    model = torchvision.models.mobilenet_v3_small(weights=None, num_classes=10).eval()
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    tr = trace(model, x)
+    ref_model = _no_inplace(model)
+    rec = _CallRecorder(symbolic_trace(ref_model))
+    xi = x.clone().requires_grad_(True)
+    logits = rec.run(xi)
+    assert tr.keys() == list(rec.outputs)
+    for k in tr.keys():
+        torch.testing.assert_close(tr[k].output, rec.outputs[k].detach(), rtol=1e-5, atol=1e-5,
+                                   msg=lambda m, k=k: k + m)
+    # A batch norm followed by an in-place activation keeps its signed output.
+    bn_then_inplace = [r for r in tr.layers if r.kind == "BatchNorm2d"]
+    assert any(r.output.min() < 0 for r in bn_then_inplace)
+    _check_grads_against(tr, rec.outputs, logits, xi)
+    assert not has_hooks(model)
+
+
+# --- side effects -------------------------------------------------------------------------------------
+
+
+class Boom(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("boom")
+
+
+def test_no_hooks_left_after_trace_and_after_exception(relu_model: nn.Module,
+                                                       batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    trace(relu_model, batch[0][:1])
+    assert not has_hooks(relu_model)
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), Boom())
+    net.train()
+    net[0].eval()
+    with pytest.raises(RuntimeError, match="boom"):
+        trace(net, torch.randn(1, 1, 5, 5))
+    assert not has_hooks(net)
+    assert [m.training for m in net.modules()] == [True, False, True, True]
+    assert all(p.grad is None for p in net.parameters())
+    # The model's lock was released: another thread can trace the model right away.
+    net[2] = nn.Flatten()
+    result: list[Trace] = []
+    th = threading.Thread(target=lambda: result.append(trace(net, torch.randn(1, 1, 5, 5))))
+    th.start()
+    th.join(timeout=30)
+    assert result and not has_hooks(net)
+
+
+def test_user_hooks_are_kept(relu_model: nn.Module) -> None:
+    net = copy.deepcopy(relu_model)
+    seen: list[tuple[int, ...]] = []
+    handle = net.block1.conv1.register_forward_hook(lambda m, i, o: seen.append(tuple(o.shape)))
+    try:
+        trace(net, torch.zeros(1, 1, 28, 28))
+        assert seen == [(1, 16, 28, 28)]
+        assert len(net.block1.conv1._forward_hooks) == 1  # ours removed, the user's kept
+    finally:
+        handle.remove()
+    assert not has_hooks(net)
+
+
+def test_no_grad_no_weight_change_and_flags_restored() -> None:
+    model = models.build("tinyvgg", "relu", seed=0)
+    model.dropout = nn.Dropout(0.5)  # a layer that behaves differently in train mode
+    model.train()
+    model.block1.eval()  # mixed flags
+    model.block2.pool.eval()
+    flags = [m.training for m in model.modules()]
+    before = _state(model)
+    x = torch.randn(2, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    a, b = trace(model, x), trace(model, x)
+    assert [m.training for m in model.modules()] == flags
+    assert all(p.grad is None for p in model.parameters())
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+    assert not has_hooks(model)
+    # The trace runs in eval mode: dropout is off, so two traces agree and equal an eval forward.
+    assert torch.equal(a.logits, b.logits)
+    ref = copy.deepcopy(model).eval()
+    torch.testing.assert_close(a.logits, ref(x).detach(), rtol=0, atol=ATOL)
+    assert "dropout" in a.keys()
+
+
+def test_eight_threads_share_one_model(relu_model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    x_all, _ = models.test_batch()
+    inputs = [x_all[i:i + 1] for i in range(8)]
+    targets = [None, 1, 2, None, 4, 5, None, 7]
+    serial = [trace(relu_model, x, target=t) for x, t in zip(inputs, targets, strict=True)]
+    barrier = threading.Barrier(8)
+
+    def job(i: int) -> list[Trace]:
+        barrier.wait()
+        return [trace(relu_model, inputs[i], target=targets[i]) for _ in range(2)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(job, range(8)))
+    for want, got_list in zip(serial, parallel, strict=True):
+        for got in got_list:
+            assert got.keys() == want.keys() and got.target == want.target
+            assert torch.equal(got.logits, want.logits) and torch.equal(got.input_grad, want.input_grad)
+            for r, s in zip(got.layers, want.layers, strict=True):
+                assert torch.equal(r.output, s.output) and torch.equal(r.grad, s.grad), r.key
+                for k in r.param_grads:
+                    assert torch.equal(r.param_grads[k], s.param_grads[k]), r.key
+    assert not has_hooks(relu_model)
+
+
+def test_plain_forward_in_another_thread_during_capture(relu_model: nn.Module) -> None:
+    """A thread running the shared model without tracing is not recorded and gets normal results."""
+    from explain.hooks import capture
+
+    x = torch.zeros(1, 1, 28, 28)
+    with torch.no_grad():
+        want = relu_model(x)
+    with capture(relu_model) as tape:
+        out: list[torch.Tensor] = []
+        th = threading.Thread(target=lambda: out.append(relu_model(x).detach()))
+        th.start()
+        th.join(timeout=30)
+    assert tape.calls == [] and torch.equal(out[0], want)
+    assert not has_hooks(relu_model)
+
+
+def test_inference_mode_tensors_still_trace(relu_model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    normal = trace(relu_model, batch[0][:1])
+    with torch.inference_mode():
+        x = batch[0][:1] * 1.0
+        assert x.is_inference()
+        inside = trace(relu_model, x)  # called inside inference_mode, with an inference tensor
+    outside = trace(relu_model, x)  # an inference tensor, called outside
+    for tr in (inside, outside):
+        assert torch.equal(tr.logits, normal.logits) and torch.equal(tr.input_grad, normal.input_grad)
+        assert tr["block1.conv1"].param_grads["weight"] is not None
+    with torch.no_grad():
+        assert torch.equal(trace(relu_model, x).input_grad, normal.input_grad)

@@ -1,0 +1,166 @@
+"""Upsampling: hand-written nearest/bilinear/transposed conv against PyTorch, size formula, checkerboard, round trip."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+import models
+from explain.imaging import prepare
+from explain.trace import trace
+from explain.upsampling import (
+    adjoint_check,
+    bilinear,
+    bilinear_kernel,
+    check_params,
+    module_output_size,
+    nearest,
+    overlap_counts,
+    pool_roundtrip,
+    transposed_conv,
+    transposed_formula,
+    transposed_out_size,
+    upsample_all,
+)
+from tests.helpers import sample_bytes
+from ui.figures.upsampling import counts_figure, maps_row
+
+
+@pytest.fixture(scope="module")
+def real_maps() -> dict[str, torch.Tensor]:
+    data, name = sample_bytes(3)
+    tr = trace(models.load(models.DEFAULT_MODEL), prepare(data, name).tensor)
+    return {r.key: r for r in tr.layers}
+
+
+@pytest.mark.parametrize("scale", [1, 2, 3, 4])
+def test_nearest_and_bilinear_equal_interpolate(scale: int, real_maps: dict) -> None:
+    x = real_maps["block2.pool"].output  # [1, 32, 7, 7], a real feature map
+    assert torch.equal(nearest(x, scale), F.interpolate(x, scale_factor=scale, mode="nearest"))
+    ref = F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False)
+    assert torch.allclose(bilinear(x, scale), ref, atol=1e-5)
+    odd = torch.randn(2, 3, 5, 9)
+    assert torch.allclose(bilinear(odd, scale), F.interpolate(odd, scale_factor=scale, mode="bilinear"), atol=1e-5)
+
+
+def test_bilinear_by_hand_on_a_2x2_map() -> None:
+    x = torch.tensor([[0.0, 4.0], [8.0, 12.0]])
+    # row 0 after ×2: u = (i + ½)/2 − ½ = −¼ (→0), ¼, ¾, 1¼ (→ clamp) → 0, 1, 3, 4
+    assert bilinear(x, 2)[0].tolist() == [0.0, 1.0, 3.0, 4.0]
+    assert nearest(x, 2)[0].tolist() == [0.0, 0.0, 4.0, 4.0]
+
+
+PARAMS = list(itertools.product([1, 3, 7], [1, 2, 3, 4, 5], [1, 2, 3], [0, 1, 2], [0, 1, 2], [1, 2]))
+
+
+def test_transposed_size_formula_against_the_real_module() -> None:
+    checked = 0
+    for n, k, s, p, op, d in PARAMS:
+        if check_params(k, s, p, op, d) is not None or transposed_out_size(n, k, s, p, op, d) < 1:
+            continue
+        layer = nn.ConvTranspose2d(1, 1, k, stride=s, padding=p, output_padding=op, dilation=d, bias=False)
+        with torch.no_grad():
+            real = layer(torch.zeros(1, 1, n, n)).shape[-1]
+        assert transposed_out_size(n, k, s, p, op, d) == real, (n, k, s, p, op, d)
+        checked += 1
+    assert checked > 150
+    assert module_output_size(7, 4, 2, 1) == 14 == transposed_out_size(7, 4, 2, 1)
+    assert transposed_formula(7, 4, 2, 1) == "(7 − 1)·2 − 2·1 + 1·(4 − 1) + 0 + 1 = 14"
+
+
+def test_output_padding_rule_matches_torch() -> None:
+    assert check_params(3, 2, 1, 2) == "output_padding"
+    with pytest.raises(RuntimeError):
+        nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=2)(torch.zeros(1, 1, 4, 4))
+
+
+def test_transposed_conv_equals_conv_transpose2d() -> None:
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 3, 5, 6, generator=gen)
+    for k, s, p, op, d in itertools.product([1, 2, 3, 4], [1, 2, 3], [0, 1], [0, 1], [1, 2]):
+        if check_params(k, s, p, op, d) is not None:
+            continue
+        layer = nn.ConvTranspose2d(3, 2, k, stride=s, padding=p, output_padding=op, dilation=d, bias=False)
+        with torch.no_grad():
+            ref = layer(x)
+            ours = transposed_conv(x, layer.weight, s, p, op, d)
+        assert ours.shape == ref.shape
+        assert torch.allclose(ours, ref, atol=1e-5), (k, s, p, op, d)
+
+
+def test_upsample_all_on_a_real_map(real_maps: dict) -> None:
+    src = real_maps["block2.pool"].output[0, 5]
+    w = bilinear_kernel(4)
+    up = upsample_all(src, 2, w, 2, 1, 0)
+    layer = nn.ConvTranspose2d(1, 1, 4, stride=2, padding=1, bias=False)
+    with torch.no_grad():
+        layer.weight.copy_(w[None, None])
+        ref = layer(src[None, None])[0, 0]
+    assert up.transposed.shape == (14, 14) and torch.allclose(up.transposed, ref, atol=1e-5)
+    assert torch.equal(up.nearest, F.interpolate(src[None, None], scale_factor=2)[0, 0])
+    # the bilinear kernel makes the transposed conv bilinear interpolation away from the border
+    assert torch.allclose(up.transposed[1:-1, 1:-1], up.bilinear[1:-1, 1:-1], atol=1e-5)
+    assert up.transposed_formula.endswith("= 14")
+
+
+def test_checkerboard_overlap_counts() -> None:
+    counts = overlap_counts(5, 3, 2)
+    row = [1, 1, 2, 1, 2, 1, 2, 1, 2, 1, 1]
+    assert counts.shape == (11, 11)
+    assert counts[0].tolist() == row  # uneven: 1, 2, 1, 2 …
+    r = torch.tensor(row, dtype=torch.float32)
+    assert torch.equal(counts, torch.outer(r, r))
+    layer = nn.ConvTranspose2d(1, 1, 3, stride=2, bias=False)
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+        assert torch.equal(layer(torch.ones(1, 1, 5, 5))[0, 0], counts)
+    even = overlap_counts(5, 4, 2, 1)
+    assert (even[1:-1, 1:-1] == 4).all()  # k divisible by s: no checkerboard inside
+
+
+def test_pooling_round_trip_on_real_maps(real_maps: dict) -> None:
+    rec = real_maps["block1.pool"]
+    for c in range(rec.input.shape[1]):
+        rt = pool_roundtrip(rec.input[0, c], rec.output[0, c])
+        assert torch.equal(rt.pooled, F.max_pool2d(rec.input[0, c][None, None], 2)[0, 0])
+        assert rt.restored.shape == (28, 28)
+        assert (rt.error >= 0).all()  # the maximum of the window replaces every value
+        assert rt.exact_fraction >= 0.25
+        assert rt.mean_abs_error == pytest.approx(float((rt.restored - rt.original).abs().mean()))
+
+
+def test_hand_round_trip() -> None:
+    x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    rt = pool_roundtrip(x, F.max_pool2d(x[None, None], 2)[0, 0])
+    assert rt.restored.tolist() == [[4.0, 4.0], [4.0, 4.0]]
+    assert rt.error.tolist() == [[3.0, 2.0], [1.0, 0.0]] and rt.exact_fraction == 0.25
+
+
+def test_transposed_conv_is_the_adjoint_of_the_strided_conv(real_maps: dict) -> None:
+    x = real_maps["block1.act2"].output[0, 0]
+    adj = adjoint_check(x)
+    assert adj.y_shape == (1, 1, 14, 14) and adj.back_shape == (1, 1, 28, 28)
+    assert adj.lhs == pytest.approx(adj.rhs, rel=1e-9, abs=1e-9)
+    assert adj.roundtrip_error > 0
+    # the same adjoint via autograd: convT(y) = d⟨conv(x), y⟩/dx
+    w = torch.randn(1, 1, 3, 3, dtype=torch.float64)
+    xx = torch.randn(1, 1, 28, 28, dtype=torch.float64, requires_grad=True)
+    y = torch.randn(1, 1, 14, 14, dtype=torch.float64)
+    (g,) = torch.autograd.grad((F.conv2d(xx, w, stride=2, padding=1) * y).sum(), xx)
+    assert torch.allclose(transposed_conv(y, w, 2, 1, 1), g)
+
+
+def test_figures_without_streamlit() -> None:
+    fig = maps_row([("a", np.zeros((7, 7))), ("b", np.ones((14, 14)))], title="t")
+    assert isinstance(fig, go.Figure) and len(fig.data) == 2
+    assert fig.data[0].zmin == fig.data[1].zmin and fig.data[0].zmax == fig.data[1].zmax  # one shared range
+    assert "[14, 14]" in fig.layout.annotations[1].text
+    counts = overlap_counts(5, 3, 2)
+    fig = counts_figure(counts)
+    assert np.array_equal(np.asarray(fig.data[0].z), counts.numpy())

@@ -1,0 +1,164 @@
+"""Figures of the Activation functions page (plain arrays/dataclasses in, plotly Figures out)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from explain.activations import Curve, Histogram
+from explain.warp import ScaledSigmoid, Warp
+from ui.figures.maps import RangeMode, tiled_heatmap
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+CLASS_COLORS = ("#1f77b4", "#d62728")
+
+
+def curves_figure(curves: Sequence[Curve], labels: Mapping[str, str], *, show_value: bool = True,
+                  show_derivative: bool = True, derivative_suffix: str = "′", title: str = "",
+                  height: int = 420) -> go.Figure:
+    """f(x) as solid lines and f'(x) as dotted lines of the same colour."""
+    fig = go.Figure()
+    for i, c in enumerate(curves):
+        color = PALETTE[i % len(PALETTE)]
+        name = labels.get(c.name, c.name)
+        if show_value:
+            fig.add_trace(go.Scatter(x=c.x, y=np.round(c.y, 4), name=name, mode="lines", line={"color": color},
+                                     legendgroup=c.name, hovertemplate=name + "(%{x:.2f}) = %{y:.4f}<extra></extra>"))
+        if show_derivative:
+            dname = name + derivative_suffix
+            fig.add_trace(go.Scatter(x=c.x, y=np.round(c.dy, 4), name=dname, mode="lines", legendgroup=c.name,
+                                     line={"color": color, "dash": "dot"},
+                                     hovertemplate=dname + "(%{x:.2f}) = %{y:.4f}<extra></extra>"))
+    fig.add_hline(y=0, line={"color": "#999", "width": 1})
+    fig.add_vline(x=0, line={"color": "#999", "width": 1})
+    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 36 if title else 8, "b": 8},
+                      xaxis={"title": "x"}, yaxis={"range": [-1.6, 3.2]}, legend={"orientation": "h"})
+    return fig
+
+
+def histogram_figure(before: Histogram, after: Histogram, *, before_label: str, after_label: str,
+                     title: str = "", log_y: bool = False, height: int = 340) -> go.Figure:
+    """Histograms of the pre-activations z and of f(z), overlaid on one value axis."""
+    fig = go.Figure()
+    for h, label, color in ((before, before_label, "#7f7f7f"), (after, after_label, "#ff7f0e")):
+        centers = (h.edges[:-1] + h.edges[1:]) / 2
+        fig.add_trace(go.Bar(x=np.round(centers, 4), y=h.counts, width=np.diff(h.edges), name=label, opacity=0.6,
+                             marker_color=color, hovertemplate="%{x:.3f}: %{y}<extra>" + label + "</extra>"))
+    fig.update_layout(barmode="overlay", title=title, height=height, legend={"orientation": "h"},
+                      margin={"l": 8, "r": 8, "t": 36 if title else 8, "b": 8},
+                      yaxis={"type": "log" if log_y else "linear"})
+    return fig
+
+
+def slopes_figure(slopes: Mapping[str, np.ndarray], *, initial: float = 0.25, title: str = "",
+                  initial_label: str = "init", height: int = 300) -> go.Figure:
+    """One bar per channel of every PReLU layer; a dashed line marks the initial slope."""
+    fig = make_subplots(rows=1, cols=max(1, len(slopes)), subplot_titles=list(slopes) or None,
+                        column_widths=[max(1, len(v)) for v in slopes.values()] or None, shared_yaxes=True)
+    for j, (name, a) in enumerate(slopes.items(), start=1):
+        fig.add_trace(go.Bar(x=list(range(len(a))), y=np.round(a, 4), name=name, showlegend=False,
+                             marker_color=PALETTE[(j - 1) % len(PALETTE)],
+                             hovertemplate=name + " · %{x}: a = %{y:.4f}<extra></extra>"), row=1, col=j)
+        fig.add_hline(y=initial, line={"dash": "dash", "color": "#555"}, row=1, col=j,
+                      annotation_text=initial_label if j == 1 else None)
+    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 56 if title else 30, "b": 8})
+    return fig
+
+
+def compact_maps(maps: np.ndarray, labels: Sequence[str], *, title: str = "", range_mode: RangeMode = "layer",
+                 fixed: float = 1.0, cols: int | None = None, height: int | None = None) -> go.Figure:
+    """A light tiled heatmap (values only in the hover) for side-by-side comparisons."""
+    fig = tiled_heatmap(maps, labels, title=title, range_mode=range_mode, fixed=fixed, cols=cols, height=height)
+    z = fig.data[0].z
+    fig.data[0].z = np.where(np.isfinite(z), np.round(z, 3), np.nan)
+    fig.data[0].customdata = None
+    fig.data[0].hovertemplate = "(%{y}, %{x}) = %{z}<extra></extra>"
+    fig.data[0].colorbar.len = 0.9
+    return fig
+
+
+def val_curves_figure(curves: Mapping[str, Sequence[float]], *, title: str = "", x_label: str = "epoch",
+                      y_label: str = "", height: int = 320) -> go.Figure:
+    fig = go.Figure()
+    for i, (name, ys) in enumerate(curves.items()):
+        fig.add_trace(go.Scatter(x=list(range(1, len(ys) + 1)), y=[round(v, 4) for v in ys], name=name,
+                                 mode="lines+markers", line={"color": PALETTE[i % len(PALETTE)]}))
+    fig.update_layout(title=title, height=height, xaxis={"title": x_label}, yaxis={"title": y_label,
+                      "tickformat": ".0%"}, margin={"l": 8, "r": 8, "t": 36 if title else 8, "b": 8})
+    return fig
+
+
+def _lines_xy(lines: np.ndarray) -> tuple[list, list, list | None]:
+    """All grid lines as one polyline with None gaps (one trace instead of one per line)."""
+    xs: list = []
+    ys: list = []
+    zs: list | None = [] if lines.shape[-1] >= 3 else None
+    for line in lines:
+        xs += [*np.round(line[:, 0], 3).tolist(), None]
+        ys += [*np.round(line[:, 1], 3).tolist(), None]
+        if zs is not None:
+            zs += [*np.round(line[:, 2], 3).tolist(), None]
+    return xs, ys, zs
+
+
+def warp_figure(w: Warp, *, titles: Sequence[str], class_labels: Sequence[str], height: int = 420) -> go.Figure:
+    """Input plane | after W·x + b | after the activation; 3-D panels when the layer lifts to 3-D."""
+    three = w.points_linear.shape[1] >= 3
+    specs = [[{"type": "xy"}, {"type": "scene" if three else "xy"}, {"type": "scene" if three else "xy"}]]
+    fig = make_subplots(rows=1, cols=3, specs=specs, subplot_titles=list(titles), horizontal_spacing=0.04)
+    panels = ((w.lines, w.points.xy), (w.lines_linear, w.points_linear), (w.lines_out, w.points_out))
+    for col, (lines, pts) in enumerate(panels, start=1):
+        xs, ys, zs = _lines_xy(lines)
+        is3 = pts.shape[1] >= 3
+        if is3:
+            fig.add_trace(go.Scatter3d(x=xs, y=ys, z=zs, mode="lines", line={"color": "#bbb", "width": 2},
+                                       hoverinfo="skip", showlegend=False), row=1, col=col)
+        else:
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#ccc", "width": 1},
+                                     hoverinfo="skip", showlegend=False), row=1, col=col)
+        for k in (0, 1):
+            p = np.round(pts[w.points.label == k], 3)
+            kw = {"name": class_labels[k], "legendgroup": str(k), "showlegend": col == 1}
+            if is3:
+                fig.add_trace(go.Scatter3d(x=p[:, 0], y=p[:, 1], z=p[:, 2], mode="markers",
+                                           marker={"size": 2.5, "color": CLASS_COLORS[k]}, **kw), row=1, col=col)
+            else:
+                fig.add_trace(go.Scatter(x=p[:, 0], y=p[:, 1], mode="markers",
+                                         marker={"size": 5, "color": CLASS_COLORS[k]}, **kw), row=1, col=col)
+    for col in range(1, 4):
+        if col == 1 or not three:
+            fig.update_yaxes(scaleanchor=f"x{'' if col == 1 else col}", row=1, col=col)
+    fig.update_layout(height=height, margin={"l": 8, "r": 8, "t": 40, "b": 8}, legend={"orientation": "h"})
+    return fig
+
+
+def scaled_sigmoid_figure(s: ScaledSigmoid, *, linear_label: str, sigmoid_label: str,
+                          height: int = 320) -> go.Figure:
+    fig = go.Figure([
+        go.Scatter(x=s.x, y=np.round(s.linear, 4), name=linear_label, line={"color": "#7f7f7f"}),
+        go.Scatter(x=s.x, y=np.round(s.activated, 4), name=sigmoid_label, line={"color": "#d62728"}),
+    ])
+    y_lin, y_sig = s.linear_at, s.activated_at
+    fig.add_trace(go.Scatter(x=[s.x0, s.x0], y=[y_lin, y_sig], mode="markers+text", showlegend=False,
+                             text=[f"{y_lin:.3f}", f"{y_sig:.3f}"], textposition="middle right",
+                             marker={"size": 9, "color": ["#7f7f7f", "#d62728"]}))
+    fig.update_layout(height=height, yaxis={"range": [-2.5, 2.5]}, legend={"orientation": "h"},
+                      margin={"l": 8, "r": 8, "t": 8, "b": 8}, xaxis={"title": "x"})
+    return fig
+
+
+def shared_abs_max(maps: Sequence[np.ndarray]) -> float:
+    """The largest |value| over several map stacks: one fixed colour range for all of them."""
+    return max((float(np.nanmax(np.abs(m))) for m in maps if m.size), default=1.0) or 1.0
+
+
+def latex_matrix(a: np.ndarray, digits: int = 3) -> str:
+    """A small matrix or vector as a LaTeX bmatrix (vectors as columns)."""
+    a = np.asarray(a, dtype=float)
+    if a.ndim == 1:
+        a = a[:, None]
+    rows = [" & ".join(f"{v:.{digits}f}" for v in row) for row in a]
+    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"

@@ -1,0 +1,102 @@
+"""Figures of the Gradient flow page: per-layer gradient norms on a log scale, and a conv layer's gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from explain.gradients import GradientFlow
+from ui.figures.maps import SEQUENTIAL, as_numpy
+
+OUTPUT_COLOR = "#1f77b4"
+WEIGHT_COLOR = "#d62728"
+ACTIVATION_COLORS = {"relu": "#1f77b4", "sigmoid": "#d62728", "tanh": "#2ca02c", "elu": "#9467bd",
+                     "prelu": "#ff7f0e"}
+FALLBACK_COLORS = ("#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def _positive(values: Sequence[float | None]) -> list[float | None]:
+    """Norms for a log axis: a missing or zero norm is a gap, not −∞."""
+    return [v if v is not None and v > 0 else None for v in values]
+
+
+def _log_range(values: Sequence[float | None]) -> list[float] | None:
+    """A log-axis range covering every positive value with half a decade to spare."""
+    vs = [v for v in values if v is not None and v > 0]
+    if not vs:
+        return None
+    return [float(np.log10(min(vs))) - 0.5, float(np.log10(max(vs))) + 0.5]
+
+
+def flow_chart(flow: GradientFlow, *, title: str = "", output_name: str = "‖∂L/∂output‖",
+               weight_name: str = "‖∂L/∂weights‖", y_title: str = "norm (log scale)", height: int = 380) -> go.Figure:
+    """One model: the gradient norm at every layer's output and at every layer's weights, forward order, log y."""
+    keys = flow.keys()
+    out = _positive([lay.grad_norm for lay in flow.layers])
+    wts = _positive([lay.weight_grad_norm for lay in flow.layers])
+    shapes = [str(list(lay.out_shape)) for lay in flow.layers]
+    fig = go.Figure([
+        go.Scatter(x=keys, y=out, mode="lines+markers", name=output_name, line={"color": OUTPUT_COLOR},
+                   customdata=shapes, connectgaps=True,
+                   hovertemplate="%{x} · %{customdata}<br>" + output_name + " = %{y:.3e}<extra></extra>"),
+        go.Scatter(x=keys, y=wts, mode="markers", name=weight_name, marker={"color": WEIGHT_COLOR, "size": 11,
+                                                                            "symbol": "diamond"},
+                   hovertemplate="%{x}<br>" + weight_name + " = %{y:.3e}<extra></extra>"),
+    ])
+    fig.update_yaxes(type="log", title=y_title, exponentformat="power", range=_log_range(out + wts))
+    fig.update_xaxes(tickangle=-40)
+    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 40 if title else 8, "b": 8},
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+    return fig
+
+
+def _color(label: str, i: int, activations: Sequence[str] | None) -> str:
+    if activations is not None and i < len(activations) and activations[i] in ACTIVATION_COLORS:
+        return ACTIVATION_COLORS[activations[i]]
+    return FALLBACK_COLORS[i % len(FALLBACK_COLORS)]
+
+
+def flow_comparison(flows: Sequence[GradientFlow], *, activations: Sequence[str] | None = None, title: str = "",
+                    output_title: str = "‖∂L/∂output‖ per layer", weight_title: str = "‖∂L/∂weights‖ per layer",
+                    y_title: str = "norm (log scale)", dashed: bool = False, height: int = 420) -> go.Figure:
+    """Several models side by side: left the output-gradient norms, right the weight-gradient norms; one line
+    per model (coloured by activation), both panels on log axes so a factor of 10 is one grid step."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(output_title, weight_title), horizontal_spacing=0.08)
+    all_out: list[float | None] = []
+    all_w: list[float | None] = []
+    for i, flow in enumerate(flows):
+        color = _color(flow.label, i, activations)
+        line = {"color": color, "dash": "dash" if dashed else "solid"}
+        out = _positive([lay.grad_norm for lay in flow.layers])
+        weighted = flow.weighted()
+        wts = _positive([lay.weight_grad_norm for lay in weighted])
+        all_out += out
+        all_w += wts
+        fig.add_trace(go.Scatter(x=flow.keys(), y=out, mode="lines+markers", name=flow.label, line=line,
+                                 legendgroup=flow.label, connectgaps=True,
+                                 hovertemplate=flow.label + " · %{x}: %{y:.3e}<extra></extra>"), row=1, col=1)
+        fig.add_trace(go.Scatter(x=[lay.key for lay in weighted], y=wts, mode="lines+markers", name=flow.label,
+                                 line=line, legendgroup=flow.label, showlegend=False,
+                                 hovertemplate=flow.label + " · %{x}: %{y:.3e}<extra></extra>"), row=1, col=2)
+    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(title=y_title, range=_log_range(all_out), row=1, col=1)
+    fig.update_yaxes(range=_log_range(all_w), row=1, col=2)
+    fig.update_xaxes(tickangle=-40)
+    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 70 if title else 40, "b": 8},
+                      legend={"orientation": "h", "y": -0.35, "x": 0})
+    return fig
+
+
+def kernel_norm_matrix(norms, *, title: str = "", x_title: str = "input channel i",  # noqa: ANN001 - tensor/array
+                       y_title: str = "output channel o", height: int = 360) -> go.Figure:
+    """‖∂L/∂W[o, i]‖ of every kernel as one [C_out, C_in] heatmap (non-negative: sequential scale)."""
+    z = as_numpy(norms)
+    fig = go.Figure(go.Heatmap(z=z, colorscale=SEQUENTIAL, zmin=0, zmax=float(z.max()) or 1.0,
+                               hovertemplate="o=%{y}, i=%{x}: %{z:.3e}<extra></extra>", colorbar={"thickness": 12}))
+    fig.update_yaxes(autorange="reversed", title=y_title)
+    fig.update_xaxes(title=x_title)
+    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 36 if title else 8, "b": 8})
+    return fig
