@@ -5,7 +5,7 @@ import streamlit as st
 from ui.i18n import t
 from ui.nav import PAGES, existing_pages
 
-st.set_page_config(page_title="CNN Lens", page_icon=":material/center_focus_strong:", layout="wide")
+st.set_page_config(page_title="CNN Lens", page_icon="🔍", layout="wide")
 
 _sections: dict[str, list] = {}
 for spec in existing_pages():

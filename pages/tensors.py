@@ -63,6 +63,8 @@ def sample_bank(model_name: str, _model: torch.nn.Module) -> tuple[torch.Tensor,
     return embeddings(_model, xs), labels, tuple(p.name for p in paths)
 
 
+_NCHW_KEYS = tuple(f"tens.nchw.{axis}" for axis in "NCHW")  # catalog keys of the four axes
+
 ctx = page_context()
 st.title(t("tens.title"))
 st.markdown(t("tens.intro"))
@@ -187,7 +189,7 @@ if res is not None:
                     width="stretch")
     show_result(res)
     st.dataframe(step_rows(res.steps, lambda a: t("tens.axis.new") if a is None else
-                           f"{a} · {t('tens.nchw.' + 'NCHW'[a]) if x.dim() == 4 else a}"),
+                           f"{a} · {t(_NCHW_KEYS[a]) if x.dim() == 4 else a}"),
                  hide_index=True, width="stretch")
 
 # --- 5. the image embedding ---------------------------------------------------------------------------------

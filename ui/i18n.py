@@ -39,13 +39,13 @@ def current_lang() -> str:
     return lang if lang in LANGS else "en"
 
 
-def tr(lang: str, key: str, **params: Any) -> str:
+def tr(lang: str, key: str, /, **params: Any) -> str:
     """``key`` in ``lang``; a missing key shows itself (tests catch that) instead of failing the page."""
     text = CATALOG.get(lang, CATALOG["en"]).get(key) or CATALOG["en"].get(key) or key
     return text.format(**params) if params else text
 
 
-def t(key: str, **params: Any) -> str:
+def t(key: str, /, **params: Any) -> str:
     """``key`` in the session's language."""
     return tr(current_lang(), key, **params)
 

@@ -54,7 +54,8 @@ def sample_picker(key: str = "sample") -> None:
     if not paths:
         return
     names = [p.name for p in paths]
-    choice = st.selectbox(t("picker.sample"), names, format_func=sample_label, key=key)
+    labels = {n: sample_label(n) for n in names}  # translated now, not when format_func runs later
+    choice = st.selectbox(t("picker.sample"), names, format_func=labels.get, key=key)
     if st.button(t("picker.use_sample"), key=key + "_use", type="primary"):
         path = paths[names.index(choice)]
         state.set_image(path.read_bytes(), path.name)

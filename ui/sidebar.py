@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas  # noqa: F401  - imported before plotly: concurrent first imports on a cold server crash
 import streamlit as st
 from torch import nn
 
@@ -51,8 +52,7 @@ def _persist(widget_key: str, store_key: str, default: str, options: list[str]) 
     if value not in options:
         value = default if default in options else options[0]
     st.session_state[store_key] = value
-    if st.session_state.get(widget_key) not in options:
-        st.session_state[widget_key] = value
+    st.session_state[widget_key] = value
 
 
 def _copy(widget_key: str, store_key: str) -> None:
@@ -69,10 +69,11 @@ def page_context() -> PageContext:
     with st.sidebar:
         st.radio(t("sidebar.language"), list(LANGS), format_func=LANG_NAMES.get, key="w_lang",
                  horizontal=True, on_change=_copy, args=("w_lang", state.LANG_KEY))
+        # Labels are made now, in the session's language (format_func may run outside the script run).
+        labels = {n: t("sidebar.model_option", name=n, acc=by_name[n].test_accuracy) if n in by_name else n
+                  for n in names}
         st.selectbox(
-            t("sidebar.model"), names, key="w_model", help=t("sidebar.model_help"),
-            format_func=lambda n: t("sidebar.model_option", name=n, acc=by_name[n].test_accuracy)
-            if n in by_name else n,
+            t("sidebar.model"), names, key="w_model", help=t("sidebar.model_help"), format_func=labels.get,
             on_change=_copy, args=("w_model", state.MODEL_KEY),
         )
     lang = st.session_state[state.LANG_KEY]
