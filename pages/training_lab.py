@@ -64,10 +64,8 @@ def _keep(trainer: Trainer) -> None:
     st.session_state["w_model"] = name
 
 
-def _show_progress(trainer: Trainer) -> None:
-    p = trainer.progress()
-    st.progress(p.fraction, text=t("train.progress", epoch=min(p.epoch + 1, p.epochs), epochs=p.epochs,
-                                   step=p.step, steps=p.steps, seconds=p.elapsed))
+def _show_curves(p) -> None:  # noqa: ANN001 - a training.Progress snapshot
+    """Loss/accuracy curves and the overfitting verdict (live and finished views)."""
     over = training.overfitting(p.history)
     st.plotly_chart(curves_figure(
         p.history, over, epochs=p.epochs, loss_title=t("train.loss"), acc_title=t("train.accuracy"),
@@ -78,6 +76,13 @@ def _show_progress(trainer: Trainer) -> None:
             st.warning(t("train.overfit_yes", epoch=over.epoch, gap=over.gap_pp))
         else:
             st.caption(t("train.overfit_no", gap=over.gap_pp))
+
+
+def _show_progress(trainer: Trainer) -> None:
+    p = trainer.progress()
+    st.progress(p.fraction, text=t("train.progress", epoch=min(p.epoch + 1, p.epochs), epochs=p.epochs,
+                                   step=p.step, steps=p.steps, seconds=p.elapsed))
+    _show_curves(p)
     if p.kernels:
         last = len(p.kernels) - 1
         st.plotly_chart(kernels_figure(p.kernels[last], title=t("train.kernels", epoch=last)), width="stretch")
@@ -103,16 +108,7 @@ def _show_finished(trainer: Trainer) -> None:
         st.success(t("train.status.done", epochs=p.epoch, seconds=p.elapsed))
     else:
         st.info(t("train.status.stopped", epochs=p.epoch))
-    over = training.overfitting(p.history)
-    st.plotly_chart(curves_figure(
-        p.history, over, epochs=p.epochs, loss_title=t("train.loss"), acc_title=t("train.accuracy"),
-        train_name=t("train.train"), val_name=t("train.val"), epoch_title=t("train.epoch"),
-        overfit_text=t("train.overfit_label")), width="stretch")
-    if p.history:
-        if over.epoch is not None:
-            st.warning(t("train.overfit_yes", epoch=over.epoch, gap=over.gap_pp))
-        else:
-            st.caption(t("train.overfit_no", gap=over.gap_pp))
+    _show_curves(p)
     with st.expander(t("common.why")):
         st.markdown(t("train.overfit_rule"))
         st.markdown(t("train.why"))
