@@ -19,6 +19,7 @@ import hashlib
 import io
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,11 +70,12 @@ class Step:
     key: str
     image: np.ndarray  # uint8, HxW (gray) or HxWx3 (RGB)
     applied: bool = True  # False when the step had nothing to do (shown greyed out)
+    params: Mapping[str, Any] = field(default_factory=dict)  # fills the caption, e.g. {"n": 256}
 
 
 @dataclass(frozen=True)
 class PreparedImage:
-    """The decoded upload and the tensor the Fashion-MNIST models take."""
+    """The decoded upload and the tensor a model takes (28x28 gray, or RGB for the ImageNet models)."""
 
     digest: str  # sha256 of the uploaded bytes
     name: str
@@ -82,10 +84,11 @@ class PreparedImage:
     size: tuple[int, int]  # (width, height) of the upright original file (before any reduction)
     frames: int
     steps: tuple[Step, ...]
-    pixels: np.ndarray  # uint8 [28, 28], what the model sees before normalization
-    tensor: torch.Tensor  # float [1, 1, 28, 28], normalized
+    pixels: np.ndarray  # uint8 [28, 28] (or [224, 224, 3]), what the model sees before normalization
+    tensor: torch.Tensor  # float [1, 1, 28, 28] (or [1, 3, 224, 224]), normalized
     inverted: bool
     notes: tuple[str, ...] = field(default=())  # e.g. "animated: first frame", "transparency on white"
+    preprocess: str = "fmnist"  # which pipeline made ``tensor`` ("fmnist" or an InputSpec key)
 
 
 def sniff(data: bytes) -> str:

@@ -118,10 +118,13 @@ def trace(
     target: int | Sequence[int] | torch.Tensor | None = None,
     loss: LossKind = "logit",
     label: int | Sequence[int] | torch.Tensor | None = None,
+    param_grad_limit: int | None = None,
 ) -> Trace:
     """Run ``model`` on ``x`` ([C,H,W] or [N,C,H,W]) forward and backward; record every leaf call.
 
     ``target`` defaults to the predicted class. ``label`` (for cross-entropy) defaults to the target.
+    ``param_grad_limit``: parameters with more elements get no gradient (``None``), which bounds the
+    memory of a trace of a large model (VGG-11's first FC weight alone is 103 M numbers).
     """
     if loss not in ("logit", "cross_entropy"):
         raise ValueError("loss must be 'logit' or 'cross_entropy'")
@@ -148,7 +151,8 @@ def trace(
             seen: set[int] = set()
             for c in tape.calls:
                 for p in c.module.parameters(recurse=False):
-                    if p.requires_grad and id(p) not in seen:
+                    big = param_grad_limit is not None and p.numel() > param_grad_limit
+                    if p.requires_grad and id(p) not in seen and not big:
                         seen.add(id(p))
                         params.append(p)
             grads = torch.autograd.grad(

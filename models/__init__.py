@@ -2,6 +2,9 @@
 
 ``available()`` lists the checkpoints in ``models/weights`` (each ``<name>.pt`` beside ``<name>.json``);
 ``load(name)`` returns the model in eval mode on the CPU, loaded with ``weights_only=True``.
+Besides this Fashion-MNIST family, :mod:`models.zoo` lists torchvision's pretrained ImageNet
+classifiers (names ``imagenet-…``); ``zoo_infos()`` describes them, whether or not their weights
+are in the hub cache yet.
 """
 
 from __future__ import annotations
@@ -34,20 +37,57 @@ class ModelInfo:
     """A committed checkpoint: its name, architecture, activation and card."""
 
     name: str
-    arch: str  # "tinyvgg" or "mlp"
+    arch: str  # "tinyvgg", "mlp", or a torchvision builder such as "resnet18"
     activation: str
     path: Path | None  # None for a model trained in the app session (not on disk)
     card: dict[str, Any]
 
     @property
+    def family(self) -> str:
+        """"fmnist" (28x28 gray, 10 classes) or "imagenet" (224x224 RGB, 1000 classes)."""
+        return str(self.card.get("family", "fmnist"))
+
+    @property
+    def title(self) -> str:
+        return str(self.card.get("title", self.name))
+
+    @property
     def test_accuracy(self) -> float:
-        """Test accuracy from the card (validation accuracy for a session model without a test run)."""
+        """Test accuracy from the card (validation accuracy for a session model without a test run;
+        ImageNet top-1 validation accuracy for the torchvision models)."""
         acc = self.card.get("accuracy", {})
-        return float(acc.get("test", acc.get("val", float("nan"))))
+        return float(acc.get("test", acc.get("val", acc.get("top1", float("nan")))))
 
 
-def class_names(lang: str = "en") -> tuple[str, ...]:
+def class_names(lang: str = "en", family: str = "fmnist") -> tuple[str, ...]:
+    """Class names of a model family in ``lang`` (ImageNet: the weights' ``meta["categories"]``)."""
+    if family == "imagenet":
+        return imagenet_names(lang)
     return CLASS_NAMES.get(lang, CLASS_NAMES["en"])
+
+
+@lru_cache(maxsize=2)
+def imagenet_names(lang: str = "en") -> tuple[str, ...]:
+    """The 1000 ImageNet-1K categories (English from torchvision's weights meta; Chinese from a committed list)."""
+    from models import zoo
+
+    en = zoo.categories(zoo.ZOO[0])
+    if lang == "zh":
+        try:
+            from models.imagenet_zh import NAMES
+        except ImportError:  # pragma: no cover - the list is committed
+            return en
+        if len(NAMES) == len(en):
+            return tuple(NAMES)
+    return en
+
+
+def zoo_infos() -> list[ModelInfo]:
+    """The listed torchvision ImageNet classifiers (``path`` is the cache file, or None when not downloaded)."""
+    from models import zoo
+
+    return [ModelInfo(s.name, s.builder, "", zoo.cached_path(s) if zoo.is_cached(s) else None, zoo.meta(s))
+            for s in zoo.ZOO]
 
 
 def build(arch: str, activation: str, seed: int | None = None) -> nn.Module:
@@ -82,14 +122,18 @@ def available(arch: str | None = "tinyvgg") -> list[ModelInfo]:
 
 
 def info(name: str) -> ModelInfo:
-    for m in _scan():
+    for m in (*_scan(), *(zoo_infos() if name.startswith("imagenet-") else ())):
         if m.name == name:
             return m
     raise KeyError(f"no committed model named {name!r}; available: {', '.join(m.name for m in _scan())}")
 
 
 def load(name: str) -> nn.Module:
-    """The committed checkpoint ``name`` in eval mode on the CPU."""
+    """The committed checkpoint ``name`` (or a cached ImageNet model) in eval mode on the CPU."""
+    if name.startswith("imagenet-"):
+        from models import zoo
+
+        return zoo.load(zoo.spec(name), allow_download=False)
     i = info(name)
     model = build(i.arch, i.activation)
     state = torch.load(i.path, map_location="cpu", weights_only=True)
@@ -100,6 +144,11 @@ def load(name: str) -> nn.Module:
 def samples() -> list[Path]:
     """The committed sample images (real Fashion-MNIST test images, two per class)."""
     return sorted(SAMPLES_DIR.glob("*.png"))
+
+
+def photo_samples() -> list[Path]:
+    """Committed real photographs (CC0 / public domain, see samples/photos/SOURCES.md) for the ImageNet models."""
+    return sorted((SAMPLES_DIR / "photos").glob("*.jpg"))
 
 
 def test_batch() -> tuple[torch.Tensor, torch.Tensor]:

@@ -19,7 +19,7 @@ st.markdown(t("app.tagline") + " " + t("overview.intro"))
 image_picker()
 
 
-image = state.current_image()
+image = ctx.image
 if image is None:
     st.stop()
 
@@ -30,21 +30,33 @@ for note in image.notes:
     st.caption(t(f"note.{note}"))
 cols = st.columns(len(image.steps))
 for col, step in zip(cols, image.steps, strict=False):
-    label = t(f"step.{step.key}")
+    label = t(f"step.{step.key}", **step.params)
     col.image(step.image, caption=label if step.applied else t("step.skipped", step=label), width="stretch",
               clamp=True)
 with st.expander(t("common.why")):
-    st.markdown(t("overview.steps_help", mean=MEAN, std=STD))
+    if ctx.spec is None:
+        st.markdown(t("overview.steps_help", mean=MEAN, std=STD))
+    else:
+        st.markdown(t("overview.steps_help_imagenet", resize=ctx.spec.resize, crop=ctx.spec.crop,
+                      mean=ctx.spec.mean, std=ctx.spec.std))
 
 tr = state.trace_for(ctx.model_name, image)
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t("overview.prediction"))
-    top = tr.top(3)
+    k = 5 if ctx.is_imagenet else 3
+    top = tr.top(k)
     st.plotly_chart(top_k_bar([class_name(c) for c, _ in top], [p for _, p in top],
-                              title=t("overview.topk", k=3, model=ctx.model_name)), width="stretch")
-    st.caption(t("overview.out_of_domain"))
-    if ctx.info is not None and "data" in ctx.info.card:
+                              title=t("overview.topk", k=k, model=ctx.info.title if ctx.info else ctx.model_name)),
+                    width="stretch")
+    st.caption(t("overview.zoo_out_of_domain" if ctx.is_imagenet else "overview.out_of_domain"))
+    if ctx.info is not None and ctx.is_imagenet and "top1" in ctx.info.card.get("accuracy", {}):
+        card = ctx.info.card
+        st.markdown(t("overview.zoo_card", title=ctx.info.title, top1=card["accuracy"]["top1"],
+                      top5=card["accuracy"]["top5"], params=card.get("num_params") or 0,
+                      gflops=card.get("gflops") or 0.0,
+                      file=ctx.info.path.name if ctx.info.path else ctx.model_name))
+    elif ctx.info is not None and "data" in ctx.info.card:
         card = ctx.info.card
         st.markdown("**" + t("overview.card") + "** · " + t(
             "overview.card_text", train=card["data"]["train_size"], val=card["data"]["val_size"],

@@ -50,10 +50,23 @@ def t(key: str, /, **params: Any) -> str:
     return tr(current_lang(), key, **params)
 
 
-def class_name(index: int, lang: str | None = None) -> str:
+FAMILY_KEY = "cfg_family"  # the current model's label family, written by the sidebar once the model loaded
+
+
+def current_family() -> str:
+    try:
+        import streamlit as st
+
+        return str(st.session_state.get(FAMILY_KEY, "fmnist"))
+    except Exception:  # outside a Streamlit run
+        return "fmnist"
+
+
+def class_name(index: int, lang: str | None = None, family: str | None = None) -> str:
+    """The name of class ``index`` for the current model's family (Fashion-MNIST or ImageNet)."""
     from models import class_names
 
-    names = class_names(lang or current_lang())
+    names = class_names(lang or current_lang(), family or current_family())
     return names[index] if 0 <= index < len(names) else str(index)
 
 

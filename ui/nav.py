@@ -32,8 +32,9 @@ PAGES: tuple[PageSpec, ...] = (
 KIND_PAGE: dict[str, str] = {
     "Conv2d": "pages/convolution.py",
     "ReLU": "pages/activations.py", "Sigmoid": "pages/activations.py", "Tanh": "pages/activations.py",
-    "ELU": "pages/activations.py", "PReLU": "pages/activations.py",
-    "MaxPool2d": "pages/pooling.py", "AvgPool2d": "pages/pooling.py",
+    "ELU": "pages/activations.py", "PReLU": "pages/activations.py", "ReLU6": "pages/activations.py",
+    "Hardswish": "pages/activations.py", "Hardsigmoid": "pages/activations.py", "SiLU": "pages/activations.py",
+    "MaxPool2d": "pages/pooling.py", "AvgPool2d": "pages/pooling.py", "AdaptiveAvgPool2d": "pages/pooling.py",
     "Flatten": "pages/classifier.py", "Linear": "pages/classifier.py",
 }
 

@@ -40,17 +40,23 @@ def _accept(data: bytes, name: str, seen_key: str) -> None:
 
 
 def sample_label(path_name: str) -> str:
-    """"3-dress-2-test29.png" → "Dress · #2" in the session's language."""
+    """"3-dress-2-test29.png" → "Dress · #2", "cat-chelsea.jpg" → "Photo · cat (Chelsea)"."""
+    if path_name.endswith(".jpg"):
+        return t("picker.photo_option", name=t(f"picker.photo.{path_name[:-4]}"))
     parts = path_name.split("-")
     try:
         cls, n = int(parts[0]), parts[-2]
     except (ValueError, IndexError):
         return path_name
-    return t("picker.sample_option", label=class_name(cls), n=n)
+    return t("picker.sample_option", label=class_name(cls, family="fmnist"), n=n)
 
 
 def sample_picker(key: str = "sample") -> None:
-    paths = models.samples()
+    """The committed samples: real photos first for an ImageNet model, Fashion-MNIST images first otherwise."""
+    from ui.i18n import current_family
+
+    photos, fmnist = models.photo_samples(), models.samples()
+    paths = photos + fmnist if current_family() == "imagenet" else fmnist + photos
     if not paths:
         return
     names = [p.name for p in paths]

@@ -14,10 +14,12 @@ import streamlit as st
 from torch import nn
 
 import models
+from explain.imagenet_input import InputSpec
 from explain.imaging import PreparedImage
 from explain.trace import LossKind, Trace
+from models import zoo
 from ui import state
-from ui.i18n import LANG_NAMES, LANGS, class_name, t
+from ui.i18n import FAMILY_KEY, LANG_NAMES, LANGS, class_name, t
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,16 @@ class PageContext:
     model: nn.Module
     info: models.ModelInfo | None
     image: PreparedImage | None
+    spec: InputSpec | None = None  # the ImageNet preprocessing, None for the Fashion-MNIST models
+
+    @property
+    def family(self) -> str:
+        """"fmnist" (28x28 gray, 10 classes) or "imagenet" (224x224 RGB, 1000 classes)."""
+        return "imagenet" if self.spec is not None else "fmnist"
+
+    @property
+    def is_imagenet(self) -> bool:
+        return self.spec is not None
 
     def trace(self, target: int | None = None, loss: LossKind = "logit", label: int | None = None) -> Trace:
         """The shared trace of the current image (call only when ``image`` is set)."""
@@ -59,6 +71,64 @@ def _copy(widget_key: str, store_key: str) -> None:
     st.session_state[store_key] = st.session_state[widget_key]
 
 
+def _use_default_model() -> None:
+    st.session_state[state.MODEL_KEY] = models.DEFAULT_MODEL
+    st.session_state["w_model"] = models.DEFAULT_MODEL
+
+
+def _option_label(info: models.ModelInfo | None, name: str) -> str:
+    if info is None:
+        return name
+    if info.family == "imagenet":
+        key = "sidebar.zoo_option" if info.path is not None or not zoo.is_zoo(name) else "sidebar.zoo_option_missing"
+        return t(key, title=info.title, acc=info.test_accuracy)
+    return t("sidebar.model_option", name=name, acc=info.test_accuracy)
+
+
+def _missing_weights(e: zoo.WeightsMissing) -> None:
+    """The offline message: what is missing, where to put it by hand, and a way back."""
+    st.error(t("zoo.missing", title=e.spec.title, reason=e.reason))
+    st.markdown(t("zoo.missing_help", file=e.file, folder=e.folder, url=e.url))
+    st.button(t("zoo.use_default", name=models.DEFAULT_MODEL), on_click=_use_default_model, type="primary")
+    st.stop()
+
+
+def _load(name: str) -> nn.Module:
+    """The chosen model; an ImageNet model's weights are fetched first, with a progress bar."""
+    if zoo.is_zoo(name):
+        bar = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            frac = min(1.0, done / total) if total else 0.0
+            text = t("zoo.downloading", file=zoo.weights_file(zoo.spec(name)), done=done / 2**20,
+                     total=total / 2**20)
+            if bar is None:
+                bar = st.progress(frac, text=text)
+            else:
+                bar.progress(frac, text=text)
+
+        try:
+            with st.spinner(t("zoo.checking")):
+                state.ensure_weights(name, progress)
+        except zoo.WeightsMissing as e:
+            _missing_weights(e)
+        if bar is not None:
+            bar.empty()
+    try:
+        with st.spinner(t("zoo.loading")):
+            return state.get_model(name)
+    except zoo.WeightsError as e:
+        st.error(t("zoo.bad_file", title=name, error=t(f"zoo.weights_error.{e.code}", detail=e.detail)))
+        st.markdown(t("zoo.bad_file_help", folder=str(zoo.checkpoints_dir())))
+        st.button(t("zoo.use_default", name=models.DEFAULT_MODEL), on_click=_use_default_model, type="primary")
+        st.stop()
+    except (KeyError, FileNotFoundError, RuntimeError) as e:
+        st.error(t("error.model", error=str(e)))
+        st.button(t("zoo.use_default", name=models.DEFAULT_MODEL), on_click=_use_default_model, type="primary")
+        st.stop()
+
+
 def page_context() -> PageContext:
     """Draw the sidebar and return the page's context."""
     _persist("w_lang", state.LANG_KEY, "en", list(LANGS))
@@ -70,21 +140,19 @@ def page_context() -> PageContext:
         st.radio(t("sidebar.language"), list(LANGS), format_func=LANG_NAMES.get, key="w_lang",
                  horizontal=True, on_change=_copy, args=("w_lang", state.LANG_KEY))
         # Labels are made now, in the session's language (format_func may run outside the script run).
-        labels = {n: t("sidebar.model_option", name=n, acc=by_name[n].test_accuracy) if n in by_name else n
-                  for n in names}
+        labels = {n: _option_label(by_name.get(n), n) for n in names}
         st.selectbox(
             t("sidebar.model"), names, key="w_model", help=t("sidebar.model_help"), format_func=labels.get,
             on_change=_copy, args=("w_model", state.MODEL_KEY),
         )
     lang = st.session_state[state.LANG_KEY]
     name = st.session_state[state.MODEL_KEY]
+    info = by_name.get(name)
+    model = _load(name)
+    spec = state.input_spec(info)
+    st.session_state[FAMILY_KEY] = "imagenet" if spec is not None else "fmnist"
     try:
-        model = state.get_model(name)
-    except (KeyError, FileNotFoundError, RuntimeError) as e:
-        st.error(t("error.model", error=str(e)))
-        st.stop()
-    try:
-        image = state.current_image()
+        image = state.current_image(spec)
     except Exception:  # a cached image that no longer decodes: forget it rather than break every page
         st.session_state.pop(state.IMAGE_KEY, None)
         image = None
@@ -96,4 +164,4 @@ def page_context() -> PageContext:
             st.image(image.pixels, width=112, caption=image.name, clamp=True)
             top = state.trace_for(name, image).top(1)[0]
             st.caption(t("sidebar.prediction", label=class_name(top[0], lang), prob=top[1]))
-    return PageContext(lang, name, model, by_name.get(name), image)
+    return PageContext(lang, name, model, info, image, spec)

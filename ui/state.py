@@ -1,14 +1,20 @@
 """Session state and the shared caches.
 
 * Models are loaded once per process (``st.cache_resource``) and shared read-only by every session.
-* A prepared image is cached by the sha256 of its bytes; a trace once per (model, image, target, loss,
-  label) and reused by every page and widget. Both are frozen, so sharing is safe.
+  The large ImageNet models have their own cache of at most two, and their traces one of at most
+  four (a VGG-11 trace holds ~150 MB of activations and gradients).
+* A prepared image is cached by the sha256 of its bytes and the model family's preprocessing; a trace
+  once per (model, image, target, loss, label) and reused by every page and widget. Both are frozen,
+  so sharing is safe.
 * The session keeps only the chosen image's bytes, name and digest, written after it was decoded.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -16,8 +22,10 @@ import torch
 from torch import nn
 
 import models
+from explain.imagenet_input import InputSpec, prepare_rgb
 from explain.imaging import PreparedImage, prepare
 from explain.trace import LossKind, Trace, trace
+from models import zoo
 
 IMAGE_KEY = "image"  # {"bytes": …, "name": …, "digest": …}
 LANG_KEY = "cfg_lang"
@@ -31,11 +39,59 @@ def _committed_model(name: str) -> nn.Module:
     return models.load(name)
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _zoo_model(name: str) -> nn.Module:
+    """An ImageNet model from the hub cache (at most two of these large models are kept)."""
+    return zoo.load(zoo.spec(name), allow_download=False)
+
+
+_download_locks: dict[str, threading.Lock] = {}
+_download_failed: dict[str, tuple[float, zoo.WeightsMissing]] = {}
+RETRY_AFTER_S = 60.0  # a failed download is not retried for this long (no 20 s wait on every rerun)
+
+
+def ensure_weights(name: str, progress: Callable[[int, int], None] | None = None) -> None:
+    """Make sure an ImageNet model's weights are in the hub cache: download once per process if not.
+
+    Raises :class:`models.zoo.WeightsMissing` (offline, blocked, bad checksum) with the file name,
+    the cache folder and the URL for the page to show.
+    """
+    s = zoo.spec(name)
+    if zoo.is_cached(s):
+        return
+    lock = _download_locks.setdefault(name, threading.Lock())
+    with lock:  # one download per file, however many sessions ask at once
+        if zoo.is_cached(s):
+            return
+        failed = _download_failed.get(name)
+        if failed is not None and time.monotonic() - failed[0] < RETRY_AFTER_S:
+            raise failed[1]
+        try:
+            if _offline():
+                raise zoo.WeightsMissing(s, "downloads are switched off (CNN_LENS_OFFLINE)")
+            zoo.download(s, progress)
+        except zoo.WeightsMissing as e:
+            _download_failed[name] = (time.monotonic(), e)
+            raise
+        _download_failed.pop(name, None)
+
+
+def _offline() -> bool:
+    import os
+
+    return bool(os.environ.get("CNN_LENS_OFFLINE"))
+
+
 def get_model(name: str) -> nn.Module:
-    """A committed model, loaded once per process, or one of this session's own (never mutated by pages)."""
+    """A committed model, loaded once per process, or one of this session's own (never mutated by pages).
+
+    ImageNet models must have their weights in the cache (see :func:`ensure_weights`).
+    """
     own = st.session_state.get(SESSION_MODELS_KEY, {})
     if name in own:
         return own[name][0]
+    if zoo.is_zoo(name):
+        return _zoo_model(name)
     return _committed_model(name)
 
 
@@ -54,23 +110,47 @@ def add_session_model(model: nn.Module, card: dict) -> str:
 
 
 def model_infos() -> list[models.ModelInfo]:
-    """The sidebar's choices: the committed TinyVGG family, then this session's own models."""
-    infos = list(models.available())
+    """The sidebar's choices: the committed TinyVGG family, the ImageNet models, then this session's own."""
+    infos = [*models.available(), *models.zoo_infos()]
     for name, (_model, card) in st.session_state.get(SESSION_MODELS_KEY, {}).items():
         infos.append(models.ModelInfo(name, card.get("arch", "tinyvgg"), card.get("activation", "?"), None, card))
     return infos
 
 
+def input_spec(info: models.ModelInfo | None) -> InputSpec | None:
+    """The preprocessing of an ImageNet model (None: the Fashion-MNIST pipeline)."""
+    if info is None or info.family != "imagenet":
+        return None
+    return zoo.input_spec(zoo.spec(info.arch))
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
-def get_prepared(digest: str, _data: bytes, name: str) -> PreparedImage:
-    return prepare(_data, name)
+def get_prepared(digest: str, _data: bytes, name: str, preprocess: str = "fmnist",
+                 _spec: InputSpec | None = None) -> PreparedImage:
+    return prepare(_data, name) if _spec is None else prepare_rgb(_data, name, _spec)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
+def _small_trace(model_name: str, digest: str, target: int | None, loss: LossKind, label: int | None,
+                 _model: nn.Module, _x: torch.Tensor) -> Trace:
+    return trace(_model, _x, target=target, loss=loss, label=label)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _large_trace(model_name: str, digest: str, target: int | None, loss: LossKind, label: int | None,
+                 _model: nn.Module, _x: torch.Tensor) -> Trace:
+    return trace(_model, _x, target=target, loss=loss, label=label, param_grad_limit=LARGE_PARAM_GRAD_LIMIT)
+
+
+LARGE_PARAM_GRAD_LIMIT = 5_000_000  # weight gradients of bigger tensors (VGG/AlexNet's FC layers) are skipped
+
+
 def get_trace(model_name: str, digest: str, target: int | None, loss: LossKind, label: int | None,
               _model: nn.Module, _x: torch.Tensor) -> Trace:
     """The one trace of (model, image, target, loss, label): computed once, shared by every page."""
-    return trace(_model, _x, target=target, loss=loss, label=label)
+    large = _x.shape[-1] > 64 or _x.shape[1] != 1
+    fn = _large_trace if large else _small_trace
+    return fn(model_name, digest, target, loss, label, _model, _x)
 
 
 @dataclass(frozen=True)
@@ -80,19 +160,20 @@ class CurrentImage:
     digest: str
 
 
-def set_image(data: bytes, name: str) -> PreparedImage:
+def set_image(data: bytes, name: str, spec: InputSpec | None = None) -> PreparedImage:
     """Decode ``data`` (raises ImageError); only on success make it the session's image."""
     digest = hashlib.sha256(data).hexdigest()
-    prepared = get_prepared(digest, data, name)
+    prepared = get_prepared(digest, data, name, "fmnist" if spec is None else spec.key, spec)
     st.session_state[IMAGE_KEY] = {"bytes": data, "name": name, "digest": digest}
     return prepared
 
 
-def current_image() -> PreparedImage | None:
+def current_image(spec: InputSpec | None = None) -> PreparedImage | None:
+    """The session's image, prepared for the Fashion-MNIST models or (``spec``) an ImageNet model."""
     cur = st.session_state.get(IMAGE_KEY)
     if not cur:
         return None
-    return get_prepared(cur["digest"], cur["bytes"], cur["name"])
+    return get_prepared(cur["digest"], cur["bytes"], cur["name"], "fmnist" if spec is None else spec.key, spec)
 
 
 def current_model_name() -> str:

@@ -17,8 +17,7 @@ from ui.figures.maps import (
     as_numpy,
     color_range,
     is_signed,
-    normalize_each,
-    tile,
+    tiled_maps,
 )
 
 PAD_COLOR = "#d9d9d9"
@@ -30,60 +29,10 @@ def shape_title(key: str, shape: Sequence[int]) -> str:
     return f"{key} · {list(shape)}"
 
 
-def compact_tiled(maps: np.ndarray, *, prefix: str = "ch", title: str = "", range_mode: RangeMode = "layer",
-                  fixed: float = 1.0, signed: bool | None = None, cols: int | None = None,
-                  labels2: str | None = None, height: int | None = None) -> go.Figure:
-    """Many maps [C, H, W] as ONE heatmap, like ``maps.tiled_heatmap`` but lighter on the wire.
-
-    The hover data is a numeric array [channel, row, col] (plus the raw value in per-map mode), which
-    plotly sends base64-encoded: several times smaller than per-cell label strings. With ``labels2``
-    ("in") a tile is named "out o · in c" (kernel grids with one row per output channel).
-    """
-    maps = as_numpy(maps)
-    if maps.ndim == 2:
-        maps = maps[None]
-    signed = is_signed(maps) if signed is None else signed
-    values = normalize_each(maps, signed) if range_mode == "map" else maps
-    zmin, zmax = color_range(values, signed, "layer" if range_mode == "map" else range_mode, fixed)
-    grid, rows, ncols = tile(values, cols)
-    raw, _, _ = tile(maps, ncols)
-    c, h, w = maps.shape
-    per_map = range_mode == "map"
-    # hover data: [channel, row, col] as uint8/uint16 (1-2 bytes a cell); only when z is rescaled per map does the
-    # raw value need to travel too (float32, then 16 bytes a cell)
-    info = np.zeros((*grid.shape, 4 if per_map else 3), dtype=np.float32 if per_map else np.int64)
-    for i in range(c):
-        r, k = divmod(i, ncols)
-        sl = (slice(r * (h + 1), r * (h + 1) + h), slice(k * (w + 1), k * (w + 1) + w))
-        info[sl + (0,)] = i if labels2 is None else r
-        info[sl + (1,)] = np.arange(h)[:, None] if labels2 is None else k
-        info[sl + (2,)] = np.arange(w)[None, :] if labels2 is None else np.arange(h)[:, None] * 10 + np.arange(w)
-    if per_map:
-        info[..., 3] = raw
-    else:
-        info = info.astype(np.uint8 if info.max() < 256 else np.uint16)
-    value = "%{customdata[3]:.4f}" if per_map else "%{z:.4f}"
-    if labels2 is None:
-        hover = prefix + " %{customdata[0]} · (%{customdata[1]}, %{customdata[2]}) = " + value
-    else:
-        hover = prefix + " %{customdata[0]} · " + labels2 + " %{customdata[1]} = " + value
-    fig = go.Figure(go.Heatmap(
-        z=grid.astype(np.float32), zmin=zmin, zmax=zmax, colorscale=DIVERGING if signed else SEQUENTIAL,
-        customdata=info, hovertemplate=hover + "<extra></extra>", hoverongaps=False,
-        colorbar={"thickness": 12},
-    ))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_layout(title=title, margin={"l": 4, "r": 4, "t": 36 if title else 8, "b": 4},
-                      height=height or int(min(900, 140 + rows * 760 / max(ncols, 1) * h / max(w, 1))),
-                      plot_bgcolor="white")
-    return fig
-
-
 def feature_maps(maps: np.ndarray, title: str, *, range_mode: RangeMode = "layer", fixed: float = 1.0,
                  signed: bool | None = None, prefix: str = "ch") -> go.Figure:
     """All channels [C, H, W] of one layer as ONE tiled heatmap."""
-    return compact_tiled(maps, prefix=prefix, title=title, range_mode=range_mode, fixed=fixed, signed=signed)
+    return tiled_maps(maps, prefix=prefix, title=title, range_mode=range_mode, fixed=fixed, signed=signed)
 
 
 def kernel_weights(weights: np.ndarray, title: str, *, out_label: str = "out", in_label: str = "in") -> go.Figure:
@@ -94,8 +43,8 @@ def kernel_weights(weights: np.ndarray, title: str, *, out_label: str = "out", i
     w = as_numpy(weights)
     o, c, kh, kw = w.shape
     if c == 1:
-        return compact_tiled(w.reshape(o, kh, kw), prefix=out_label, title=title, signed=True)
-    return compact_tiled(w.reshape(o * c, kh, kw), prefix=out_label, title=title, signed=True, cols=c,
+        return tiled_maps(w.reshape(o, kh, kw), prefix=out_label, title=title, signed=True)
+    return tiled_maps(w.reshape(o * c, kh, kw), prefix=out_label, title=title, signed=True, cols=c,
                          labels2=in_label, height=int(min(900, 120 + o * 760 / c)))
 
 

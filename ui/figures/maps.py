@@ -17,6 +17,7 @@ DIVERGING = "RdBu_r"
 SEQUENTIAL = "Viridis"
 GRAY = "gray"
 RangeMode = Literal["map", "layer", "global"]
+MAX_TILE_SIDE = 56  # maps larger than this are block-averaged for the browser (ImageNet: 112 → 56)
 
 
 def as_numpy(x) -> np.ndarray:  # noqa: ANN001 - tensor or array
@@ -54,6 +55,18 @@ def tile(maps: np.ndarray, cols: int | None = None, gap: int = 1) -> tuple[np.nd
         r, k = divmod(i, cols)
         grid[r * (h + gap):r * (h + gap) + h, k * (w + gap):k * (w + gap) + w] = maps[i]
     return grid, rows, cols
+
+
+def downsample(maps: np.ndarray, max_side: int = MAX_TILE_SIDE) -> np.ndarray:
+    """[C, H, W] → block means with an integer factor f = ⌈max(H, W)/max_side⌉ (edges padded by repetition)."""
+    c, h, w = maps.shape
+    f = math.ceil(max(h, w) / max_side) if max_side > 0 else 1
+    if f <= 1:
+        return maps
+    ph, pw = (-h) % f, (-w) % f
+    if ph or pw:
+        maps = np.pad(maps, ((0, 0), (0, ph), (0, pw)), mode="edge")
+    return maps.reshape(c, (h + ph) // f, f, (w + pw) // f, f).mean(axis=(2, 4)).astype(np.float32)
 
 
 def normalize_each(maps: np.ndarray, signed: bool) -> np.ndarray:
@@ -103,6 +116,61 @@ def tiled_heatmap(
         customdata=custom, hovertemplate="%{customdata[0]} · (%{customdata[1]}, %{customdata[2]}) = "
                                          "%{customdata[3]}<extra></extra>",
         colorbar={"title": {"text": colorbar_title}, "thickness": 12}, hoverongaps=False,
+    ))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
+    fig.update_layout(title=title, margin={"l": 4, "r": 4, "t": 36 if title else 8, "b": 4},
+                      height=height or int(min(900, 140 + rows * 760 / max(ncols, 1) * h / max(w, 1))),
+                      plot_bgcolor="white")
+    return fig
+
+
+def tiled_maps(maps: np.ndarray, *, prefix: str = "ch", title: str = "", range_mode: RangeMode = "layer",
+               fixed: float = 1.0, signed: bool | None = None, cols: int | None = None,
+               labels2: str | None = None, height: int | None = None,
+               channels: Sequence[int] | None = None, max_side: int = MAX_TILE_SIDE) -> go.Figure:
+    """Many maps [C, H, W] as ONE heatmap, like ``maps.tiled_heatmap`` but lighter on the wire.
+
+    The hover data is a numeric array [channel, row, col] (plus the raw value in per-map mode), which
+    plotly sends base64-encoded: several times smaller than per-cell label strings. With ``labels2``
+    ("in") a tile is named "out o · in c" (kernel grids with one row per output channel).
+    ``channels`` gives the real channel number of each map (when a page shows a selection, e.g. the
+    top-N of 512); maps larger than ``max_side`` are block-averaged first (hover rows/columns are then
+    those of the reduced map), which keeps the browser payload bounded for 112x112 ImageNet maps.
+    """
+    maps = as_numpy(maps)
+    if maps.ndim == 2:
+        maps = maps[None]
+    maps = downsample(maps, max_side)
+    signed = is_signed(maps) if signed is None else signed
+    values = normalize_each(maps, signed) if range_mode == "map" else maps
+    zmin, zmax = color_range(values, signed, "layer" if range_mode == "map" else range_mode, fixed)
+    grid, rows, ncols = tile(values, cols)
+    raw, _, _ = tile(maps, ncols)
+    c, h, w = maps.shape
+    per_map = range_mode == "map"
+    # hover data: [channel, row, col] as uint8/uint16 (1-2 bytes a cell); only when z is rescaled per map does the
+    # raw value need to travel too (float32, then 16 bytes a cell)
+    info = np.zeros((*grid.shape, 4 if per_map else 3), dtype=np.float32 if per_map else np.int64)
+    for i in range(c):
+        r, k = divmod(i, ncols)
+        sl = (slice(r * (h + 1), r * (h + 1) + h), slice(k * (w + 1), k * (w + 1) + w))
+        info[sl + (0,)] = (i if channels is None else channels[i]) if labels2 is None else r
+        info[sl + (1,)] = np.arange(h)[:, None] if labels2 is None else k
+        info[sl + (2,)] = np.arange(w)[None, :] if labels2 is None else np.arange(h)[:, None] * 10 + np.arange(w)
+    if per_map:
+        info[..., 3] = raw
+    else:
+        info = info.astype(np.uint8 if info.max() < 256 else np.uint16 if info.max() < 65536 else np.int32)
+    value = "%{customdata[3]:.4f}" if per_map else "%{z:.4f}"
+    if labels2 is None:
+        hover = prefix + " %{customdata[0]} · (%{customdata[1]}, %{customdata[2]}) = " + value
+    else:
+        hover = prefix + " %{customdata[0]} · " + labels2 + " %{customdata[1]} = " + value
+    fig = go.Figure(go.Heatmap(
+        z=grid.astype(np.float32), zmin=zmin, zmax=zmax, colorscale=DIVERGING if signed else SEQUENTIAL,
+        customdata=info, hovertemplate=hover + "<extra></extra>", hoverongaps=False,
+        colorbar={"thickness": 12},
     ))
     fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")

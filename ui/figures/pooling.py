@@ -9,8 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from explain.pooling import PoolBackward, PoolTable, ShiftStudy
-from ui.figures.convolution import compact_tiled
-from ui.figures.maps import DIVERGING, SEQUENTIAL, RangeMode, as_numpy, color_range, is_signed
+from ui.figures.maps import DIVERGING, SEQUENTIAL, RangeMode, as_numpy, color_range, is_signed, tiled_maps
 
 MAX_COLOR = "#e6550d"
 WINDOW_COLORS = ("#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4")
@@ -19,7 +18,7 @@ WINDOW_COLORS = ("#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#66a61e", "#e6ab02
 def pool_maps(maps: np.ndarray, title: str, *, range_mode: RangeMode = "layer", fixed: float = 1.0,
               signed: bool | None = None) -> go.Figure:
     """All channels [C, H, W] of a pooling layer's input or output as ONE tiled heatmap."""
-    return compact_tiled(maps, prefix="ch", title=title, range_mode=range_mode, fixed=fixed, signed=signed)
+    return tiled_maps(maps, prefix="ch", title=title, range_mode=range_mode, fixed=fixed, signed=signed)
 
 
 def _text(values: np.ndarray) -> np.ndarray:
