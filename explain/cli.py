@@ -1,11 +1,13 @@
-"""Command line: ``python -m explain IMAGE [IMAGE …] [--model NAME] [--target CLASS] [--json]``.
+"""Command line: ``python -m explain IMAGE [IMAGE …] [--model NAME] [--weights FILE] [--target CLASS] [--json]``.
 
-Each image goes through the app's upload pipeline (:func:`explain.imaging.prepare`) and one trace
+Each image goes through the app's upload pipeline (:func:`explain.imaging.prepare`, or for an ImageNet
+model ``imagenet-…`` the weights' own preprocessing, :func:`explain.imagenet_input.prepare_rgb`) and one trace
 (:func:`explain.trace.trace`); the output is the top-3 predictions and the per-layer table of
 :func:`explain.summary.layer_table` (‖g‖₂ = √(Σ gᵢ²) for the gradient norms), as text or as JSON.
 
 Exit status: 0 when every image was processed; 2 on bad input (a missing or unreadable file, a file
-that is not a usable image, an unknown model or target, a bad option). Every problem is reported as
+that is not a usable image, an unknown model or target, a bad option, ImageNet weights that are neither
+in torch's hub cache nor downloadable, a weights file that does not fit the architecture). Every problem is reported as
 one line ``error: <message>`` on stderr, never as a traceback. With several images, the good ones
 are still processed and printed; the status is 2 if any one failed.
 
@@ -27,6 +29,7 @@ import torch
 from torch import nn
 
 import models
+from explain.imagenet_input import InputSpec, prepare_rgb
 from explain.imaging import MAX_BYTES, MEAN, STD, ImageError, PreparedImage, prepare
 from explain.summary import LayerRow, layer_table
 from explain.trace import trace
@@ -47,8 +50,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"error: {message} (see {self.prog} --help)\n")
 
 
+def _model_names() -> list[str]:
+    from models import zoo
+
+    return [m.name for m in models.available(arch=None)] + [s.name for s in zoo.ZOO]
+
+
 def build_parser() -> argparse.ArgumentParser:
-    names = [m.name for m in models.available(arch=None)]
+    names = _model_names()
     p = _Parser(
         prog="python -m explain",
         description="Run a CNN Lens model on image files: top-3 predictions and a per-layer table "
@@ -60,15 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
                         f"{MAX_BYTES // 2**20} MB each")
     p.add_argument("--model", default=models.DEFAULT_MODEL, metavar="NAME",
                    help=f"model to run (default {models.DEFAULT_MODEL}); available: {', '.join(names) or 'none'}")
+    p.add_argument("--weights", metavar="FILE",
+                   help="for an imagenet-… model: a state-dict file (.pth) to use instead of the pretrained "
+                        "weights; loaded with weights_only=True and checked against the architecture")
     p.add_argument("--target", metavar="CLASS",
-                   help="class whose logit is differentiated for the gradient columns: an index 0-9 or an "
-                        "English class name such as 'Ankle boot' (default: the predicted class)")
+                   help="class whose logit is differentiated for the gradient columns: an index (0-9, or "
+                        "0-999 for ImageNet models) or an English or Chinese class name such as 'Ankle boot' "
+                        "(default: the predicted class)")
     p.add_argument("--json", action="store_true",
                    help="print JSON: one object for one image, a list of objects for several")
     return p
 
 
-def parse_target(text: str | None, n_classes: int = 10) -> int | None:
+def parse_target(text: str | None, n_classes: int = 10, family: str = "fmnist") -> int | None:
     """``"9"``, ``"ankle boot"`` or ``"短靴"`` → 9; None stays None; anything else raises CliError."""
     if text is None:
         return None
@@ -79,24 +92,59 @@ def parse_target(text: str | None, n_classes: int = 10) -> int | None:
             raise CliError(f"target class index {idx} is out of range 0..{n_classes - 1}")
         return idx
     for lang in ("en", "zh"):
-        for i, name in enumerate(models.class_names(lang)):
+        for i, name in enumerate(models.class_names(lang, family)):
             if s.casefold() == name.casefold():
                 return i
+    if family == "imagenet":
+        raise CliError(f"unknown target class {text!r}; use an index 0..999 or an ImageNet category name such "
+                       "as 'tabby' or 'espresso'")
     known = ", ".join(f"{i}={n}" for i, n in enumerate(models.class_names("en")))
     raise CliError(f"unknown target class {text!r}; use an index or a name: {known}")
 
 
-def load_model(name: str) -> nn.Module:
+def _progress(done: int, total: int) -> None:
+    if total:
+        print(f"\rdownloading: {done / 2**20:.1f} of {total / 2**20:.1f} MB", end="", file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+
+
+def load_model(name: str, weights: str | None = None) -> nn.Module:
+    from models import zoo
+
+    if weights is not None and not zoo.is_zoo(name):
+        raise CliError(f"--weights needs an ImageNet model (imagenet-…), not {name!r}")
     try:
+        if zoo.is_zoo(name):
+            spec = zoo.spec(name)
+            if weights is not None:
+                try:
+                    return zoo.load_file(spec, weights)
+                except FileNotFoundError as e:
+                    raise CliError(f"{weights}: no such file") from e
+                except IsADirectoryError as e:
+                    raise CliError(f"{weights}: is a directory, not a weights file") from e
+                except PermissionError as e:
+                    raise CliError(f"{weights}: permission denied") from e
+            return zoo.load(spec, progress=_progress)
         return models.load(name)
     except KeyError as e:
-        names = ", ".join(m.name for m in models.available(arch=None)) or "none"
-        raise CliError(f"unknown model {name!r}; available: {names}") from e
+        raise CliError(f"unknown model {name!r}; available: {', '.join(_model_names())}") from e
+    except zoo.WeightsMissing as e:
+        raise CliError(f"{e}; to use it offline, download {e.file} from {e.url} and place it in {e.folder}") from e
+    except zoo.WeightsError as e:
+        raise CliError(f"{weights or name}: cannot be used as {name}: {_one_line(e)}") from e
     except (OSError, RuntimeError) as e:  # missing/damaged weights file, state_dict mismatch
         raise CliError(f"model {name!r} could not be loaded: {_one_line(e)}") from e
 
 
-def read_image(path: str) -> PreparedImage:
+def input_spec(name: str) -> InputSpec | None:
+    from models import zoo
+
+    return zoo.input_spec(zoo.spec(name)) if zoo.is_zoo(name) else None
+
+
+def read_image(path: str, spec: InputSpec | None = None) -> PreparedImage:
     p = Path(path)
     try:
         data = _read_limited(p)
@@ -109,8 +157,13 @@ def read_image(path: str) -> PreparedImage:
     except OSError as e:
         raise CliError(f"{path}: cannot read the file: {e.strerror or _one_line(e)}") from e
     try:
-        return prepare(data, name=p.name)
+        return prepare(data, name=p.name) if spec is None else prepare_rgb(data, p.name, spec)
     except ImageError as e:
+        if e.code == "too_big":  # only MAX_BYTES + 1 bytes were read: report the file's real size
+            try:
+                e = ImageError("too_big", size_mb=p.stat().st_size / 2**20, limit_mb=MAX_BYTES / 2**20)
+            except OSError:
+                pass
         raise CliError(f"{path}: {e}") from e
 
 
@@ -144,12 +197,13 @@ def _layer_json(row: LayerRow) -> dict[str, Any]:
 def analyse(path: str, model_name: str, model: nn.Module, target: int | None) -> dict[str, Any]:
     """One image → the JSON-ready result (see the README for the schema)."""
     t0 = time.perf_counter()
-    image = read_image(path)
+    spec = input_spec(model_name)
+    image = read_image(path, spec)
     t1 = time.perf_counter()
-    tr = trace(model, image.tensor, target=target)
+    tr = trace(model, image.tensor, target=target, param_grad_limit=None if spec is None else 5_000_000)
     t2 = time.perf_counter()
     rows = layer_table(tr)
-    names = models.class_names("en")
+    names = models.class_names("en", "fmnist" if spec is None else "imagenet")
     probs = tr.probs[0]
     order = torch.argsort(probs, descending=True).tolist()
     result = {
@@ -164,11 +218,13 @@ def analyse(path: str, model_name: str, model: nn.Module, target: int | None) ->
             "inverted": image.inverted,
             "notes": list(image.notes),
             "steps": [{"key": s.key, "applied": s.applied} for s in image.steps],
-            "normalization": {"mean": MEAN, "std": STD},
+            "normalization": {"mean": MEAN, "std": STD} if spec is None else {"mean": list(spec.mean),
+                                                                              "std": list(spec.std)},
             "tensor_shape": list(image.tensor.shape),
         },
         "target": {"index": tr.target[0], "label": names[tr.target[0]], "loss": tr.loss_kind},
-        "predictions": [{"index": i, "label": names[i], "prob": _rounded(float(probs[i]))} for i in order],
+        "predictions": [{"index": i, "label": names[i], "prob": _rounded(float(probs[i]))}
+                        for i in (order if spec is None else order[:10])],
         "layers": [_layer_json(r) for r in rows],
     }
     t3 = time.perf_counter()
@@ -195,7 +251,9 @@ def format_text(result: dict[str, Any]) -> str:
         + f" · steps: {', '.join(applied) or 'none'} · model {result['model']}",
         f"top-{TOP_K} predictions:",
     ]
-    for rank, p in enumerate(result["predictions"][:TOP_K], 1):
+    k = 5 if str(result["model"]).startswith("imagenet-") else TOP_K
+    lines[-1] = f"top-{k} predictions:"
+    for rank, p in enumerate(result["predictions"][:k], 1):
         lines.append(f"  {rank}. {p['label']:<12} {p['prob']:7.2%}  (class {p['index']})")
     tgt = result["target"]
     lines.append(f"gradients of the logit of class {tgt['index']} ({tgt['label']}):")
@@ -222,8 +280,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     err = stderr or sys.stderr
     args = build_parser().parse_args(argv)
     try:
-        target = parse_target(args.target)
-        model = load_model(args.model)
+        family = "imagenet" if args.model.startswith("imagenet-") else "fmnist"
+        target = parse_target(args.target, 1000 if family == "imagenet" else 10, family)
+        model = load_model(args.model, args.weights)
     except CliError as e:
         print(f"error: {e}", file=err)
         return EXIT_BAD_INPUT

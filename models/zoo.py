@@ -162,6 +162,19 @@ def load_file(s: ZooSpec, path: str | os.PathLike[str]) -> nn.Module:
     return load_state(s, state)
 
 
+def load_bytes(s: ZooSpec, data: bytes) -> nn.Module:
+    """Like :func:`load_file` for an uploaded file's bytes."""
+    import io
+
+    if len(data) > MAX_WEIGHTS_BYTES:
+        raise WeightsError("too_big", f"{len(data) / 2**20:.0f} MB")
+    try:
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - pickle, zip and unpickler errors: not a usable weights file
+        raise WeightsError("unreadable", type(e).__name__) from e
+    return load_state(s, state)
+
+
 def load_state(s: ZooSpec, state: Any) -> nn.Module:
     """``s``'s architecture with ``state``; refuses anything that is not exactly its state dict."""
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):

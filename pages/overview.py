@@ -12,11 +12,13 @@ from ui.i18n import class_name, t
 from ui.nav import KIND_PAGE, existing_pages
 from ui.picker import image_picker
 from ui.sidebar import page_context
+from ui.weights import own_weights_uploader
 
 ctx = page_context()
 st.title(t("overview.title"))
 st.markdown(t("app.tagline") + " " + t("overview.intro"))
 image_picker()
+own_weights_uploader()
 
 
 image = ctx.image

@@ -79,6 +79,8 @@ def _use_default_model() -> None:
 def _option_label(info: models.ModelInfo | None, name: str) -> str:
     if info is None:
         return name
+    if info.card.get("own_file"):
+        return t("sidebar.own_option", title=info.title)
     if info.family == "imagenet":
         key = "sidebar.zoo_option" if info.path is not None or not zoo.is_zoo(name) else "sidebar.zoo_option_missing"
         return t(key, title=info.title, acc=info.test_accuracy)

@@ -4,6 +4,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sidebar.zoo_option": ("{title} (ImageNet) · top-1 {acc:.1%}", "{title}（ImageNet）· top-1 {acc:.1%}"),
     "sidebar.zoo_option_missing": ("{title} (ImageNet) · top-1 {acc:.1%} · not downloaded yet",
                                    "{title}（ImageNet）· top-1 {acc:.1%} · 尚未下载"),
+    "sidebar.own_option": ("{title} (your weights)", "{title}（你的权重）"),
     "zoo.checking": ("Looking for the weights in the cache…", "正在缓存中查找权重…"),
     "zoo.loading": ("Loading the model…", "正在加载模型…"),
     "zoo.downloading": ("Downloading {file}: {done:.1f} of {total:.1f} MB",
