@@ -62,7 +62,7 @@ def test_no_image_shows_the_picker(lang: str) -> None:
     at = run_page(PAGE, lang=lang)
     assert_page_ok(at)
     assert _titles(at) == [tr(lang, "overview.title")]
-    assert len(at.file_uploader) == 1 and at.selectbox(key="sample") is not None
+    assert at.file_uploader(key="upload") is not None and at.selectbox(key="sample") is not None
     assert len(at.get("plotly_chart")) == 0 and len(at.dataframe) == 0
     assert "image" not in at.session_state
     assert tr(lang, "sidebar.no_image") in [e.value for e in at.sidebar.caption]

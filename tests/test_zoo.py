@@ -249,6 +249,20 @@ def test_own_weights_file_becomes_the_session_model(zoo_weights: dict[str, Path]
     assert all(torch.equal(v, expected[k]) for k, v in model.state_dict().items())
 
 
+def test_own_weights_through_the_uploader(zoo_weights: dict[str, Path]) -> None:
+    at = run_page("pages/overview.py", image=PHOTO.read_bytes(), image_name=PHOTO.name)
+    at.selectbox(key="own_arch").set_value("imagenet-squeezenet1_1").run()
+    at.file_uploader(key="own_weights").set_value(("cat.pth", PHOTO.read_bytes(), "application/octet-stream")).run()
+    assert not at.exception and "cannot be used" in at.error[0].value  # a JPEG is not a weights file
+    data = zoo_weights["imagenet-squeezenet1_1"].read_bytes()
+    at.file_uploader(key="own_weights").set_value(("mine.pth", data, "application/octet-stream")).run()
+    assert_page_ok(at)
+    name = at.session_state["cfg_model"]
+    assert name.startswith("my-model-") and at.sidebar.selectbox(key="w_model").value == name
+    assert at.session_state["session_models"][name][1]["own_file"] == "mine.pth"
+    assert any(c.value.startswith("Prediction") for c in at.sidebar.caption)  # the page ran with the new model
+
+
 def test_at_most_two_large_models_are_cached(zoo_weights: dict[str, Path]) -> None:
     from ui import state
 
