@@ -216,70 +216,113 @@ def check_page(page, watch: Watch, label: str) -> list[str]:  # noqa: ANN001
     return problems
 
 
-def test_every_page_in_a_real_browser(server: Server, output_dir: Path, tmp_path: Path) -> None:
+class Walk:
+    """One browser session through the app: every step waits, checks the page and takes a screenshot."""
+
+    def __init__(self, page, server: Server, shots: Path, session: dict[str, str]) -> None:  # noqa: ANN001
+        from ui.i18n import LANGS
+
+        self.page, self.server, self.shots, self.session, self.langs = page, server, shots, session, LANGS
+        self.problems: list[str] = []
+        self.visited: list[str] = []
+        self.timings: list[tuple[str, float]] = []
+        self.watch = Watch()
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        page.on("console", self.watch.console)
+        page.on("pageerror", self.watch.page_error)
+
+    def href(self, spec) -> str:  # noqa: ANN001 - PageSpec
+        from ui.nav import PAGES
+
+        return self.server.url + "/" + ("" if spec.path == PAGES[0].path else Path(spec.path).stem)
+
+    def step(self, name: str) -> None:
+        page = self.page
+        t0 = time.monotonic()
+        wait_idle(page, name)
+        self.timings.append((name, round(time.monotonic() - t0, 1)))
+        self.problems.extend(check_page(page, self.watch, name))
+        side = page.evaluate(SIDEBAR_JS)  # the sidebar must show the session's choices on every page
+        if side["lang_index"] != self.langs.index(self.session["lang"]):
+            self.problems.append(f"{name}: the language switch shows option {side['lang_index']}, "
+                                 f"the session's language is {self.session['lang']}")
+        if self.session["model"] not in side["model_text"]:
+            self.problems.append(f"{name}: the model picker does not show {self.session['model']}")
+        screenshot(page, self.shots / f"{self.session.get('prefix', '')}{len(self.visited):02d}-{name}.png")
+        self.visited.append(name)
+
+    def go(self, spec, lang: str) -> None:  # noqa: ANN001
+        page = self.page
+        view_more = page.locator('[data-testid="stSidebarNavViewButton"]')
+        if view_more.count() and "less" not in view_more.first.inner_text().lower():
+            view_more.first.click()
+        links = page.locator('a[data-testid="stSidebarNavLink"]')
+        target = next((links.nth(i) for i in range(links.count())
+                       if links.nth(i).get_attribute("href") == self.href(spec)), None)
+        assert target is not None, f"no navigation link to {self.href(spec)}"
+        target.click()
+        page.wait_for_url(self.href(spec) + "*")
+        self.step(f"{Path(spec.path).stem}-{lang}")
+        assert page.locator('[data-testid="stSidebar"] [data-testid="stImage"] img').count(), \
+            f"{spec.path}: the session lost the uploaded image"
+
+    def upload(self, photo: Path, name: str) -> None:
+        self.page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(photo))
+        self.page.wait_for_selector('[data-testid="stSidebar"] [data-testid="stImage"] img')
+        self.step(name)
+
+    def pick_model(self, text: str | None) -> str:
+        """Choose the first model option containing ``text`` (None: the first one not selected now)."""
+        page = self.page
+        box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+        box.click()
+        options = page.locator('[role="option"]')
+        options.first.wait_for()
+        pick = next(i for i in range(options.count())
+                    if (text is None and options.nth(i).get_attribute("aria-selected") != "true")
+                    or (text is not None and text in options.nth(i).inner_text()))
+        label = options.nth(pick).inner_text()
+        options.nth(pick).click()
+        return label
+
+    def finish(self, server: Server) -> None:
+        print("seconds until idle per step:", self.timings)
+        if self.watch.ignored:
+            print("ignored console messages:", *self.watch.ignored, sep="\n  ")
+        log = server.log_tail()
+        if "Traceback" in log:
+            self.problems.append("server log has a traceback:\n" + log)
+        assert not self.problems, "\n".join(self.problems) + f"\n(screenshots in {self.shots}; visited {self.visited})"
+
+
+@pytest.fixture(scope="module")
+def shots(output_dir: Path) -> Path:
+    out = output_dir / "screenshots"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    return out
+
+
+def test_every_page_in_a_real_browser(server: Server, shots: Path, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     import models
-    from ui.i18n import LANGS, tr
-    from ui.nav import PAGES, existing_pages
+    from ui.i18n import tr
+    from ui.nav import existing_pages
 
-    shots = output_dir / "screenshots"
-    shutil.rmtree(shots, ignore_errors=True)
-    shots.mkdir(parents=True)
     photo = tmp_path / "my-photo.jpg"
     photo.write_bytes(photo_bytes())
     pages = existing_pages()
     model_names = [m.name for m in models.available()]
     session = {"lang": "en", "model": models.DEFAULT_MODEL}
-
-    def href(spec) -> str:  # noqa: ANN001 - PageSpec
-        return server.url + "/" + ("" if spec.path == PAGES[0].path else Path(spec.path).stem)
-
-    problems: list[str] = []
-    watch = Watch()
-    visited: list[str] = []
-    timings: list[tuple[str, float]] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport=VIEWPORT, locale="en-US")
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            page.on("console", watch.console)
-            page.on("pageerror", watch.page_error)
-
-            def step(name: str) -> None:
-                t0 = time.monotonic()
-                wait_idle(page, name)
-                timings.append((name, round(time.monotonic() - t0, 1)))
-                problems.extend(check_page(page, watch, name))
-                side = page.evaluate(SIDEBAR_JS)  # the sidebar must show the session's choices on every page
-                if side["lang_index"] != LANGS.index(session["lang"]):
-                    problems.append(f"{name}: the language switch shows option {side['lang_index']}, "
-                                    f"the session's language is {session['lang']}")
-                if session["model"] not in side["model_text"]:
-                    problems.append(f"{name}: the model picker does not show {session['model']}")
-                screenshot(page, shots / f"{len(visited):02d}-{name}.png")
-                visited.append(name)
-
-            def go(spec, lang: str) -> None:  # noqa: ANN001
-                view_more = page.locator('[data-testid="stSidebarNavViewButton"]')
-                if view_more.count() and "less" not in view_more.first.inner_text().lower():
-                    view_more.first.click()
-                links = page.locator('a[data-testid="stSidebarNavLink"]')
-                target = next((links.nth(i) for i in range(links.count())
-                               if links.nth(i).get_attribute("href") == href(spec)), None)
-                assert target is not None, f"no navigation link to {href(spec)}"
-                target.click()
-                page.wait_for_url(href(spec) + "*")
-                step(f"{Path(spec.path).stem}-{lang}")
-                assert page.locator('[data-testid="stSidebar"] [data-testid="stImage"] img').count(), \
-                    f"{spec.path}: the session lost the uploaded image"
-
+            walk = Walk(page, server, shots, session)
             page.goto(server.url + "/")
             wait_idle(page, "start")
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(photo))
-            page.wait_for_selector('[data-testid="stSidebar"] [data-testid="stImage"] img')
-            step("overview-en-upload")
+            walk.upload(photo, "overview-en-upload")
             assert tr("en", "nav.overview") in page.locator('[data-testid="stSidebarNav"]').inner_text()
 
             # the language: once, on the Overview
@@ -288,38 +331,48 @@ def test_every_page_in_a_real_browser(server: Server, output_dir: Path, tmp_path
             wait_idle(page, "language")
             page.wait_for_function("() => /[\\u4e00-\\u9fff]/.test(document.querySelector("
                                    "'[data-testid=\"stMain\"]').innerText)")
-            step("overview-zh")
+            walk.step("overview-zh")
             assert tr("zh", "nav.overview") in page.locator('[data-testid="stSidebarNav"]').inner_text()
 
             for spec in pages[1:]:
-                go(spec, "zh")
+                walk.go(spec, "zh")
 
             # the model: once, then back to the Overview, which shows the new model's prediction
             if len(model_names) > 1:
-                box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
-                box.click()
-                options = page.locator('[role="option"]')
-                options.first.wait_for()
-                pick = next(i for i in range(options.count())
-                            if options.nth(i).get_attribute("aria-selected") != "true")
-                picked = options.nth(pick).inner_text().split()[0]  # "tinyvgg-sigmoid · test accuracy …"
-                options.nth(pick).click()
+                picked = walk.pick_model(None).split()[0]  # "tinyvgg-sigmoid · test accuracy …"
                 session["model"] = picked
-                step(f"model-{picked}-{Path(pages[-1].path).stem}")
-                page.wait_for_function(
-                    "name => document.querySelector('[data-testid=\"stSidebar\"] [data-testid=\"stSelectbox\"]')"
-                    ".textContent.includes(name) || [...document.querySelectorAll("
-                    "'[data-testid=\"stSidebar\"] [data-testid=\"stSelectbox\"] input')].some(i => "
-                    "i.value.includes(name))", arg=picked)
-            go(pages[0], "zh")
+                walk.step(f"model-{picked}-{Path(pages[-1].path).stem}")
+            walk.go(pages[0], "zh")
         finally:
             browser.close()
+    walk.finish(server)
+    assert len(walk.visited) >= len(pages) + 1
 
-    print("seconds until idle per step:", timings)
-    if watch.ignored:
-        print("ignored console messages:", *watch.ignored, sep="\n  ")
-    log = server.log_tail()
-    if "Traceback" in log:
-        problems.append("server log has a traceback:\n" + log)
-    assert not problems, "\n".join(problems) + f"\n(screenshots in {shots}; visited {visited})"
-    assert len(visited) >= len(pages) + 1
+
+def test_every_page_with_an_imagenet_model_and_a_real_photo(server: Server, shots: Path,
+                                                             zoo_weights: dict[str, Path]) -> None:
+    """ResNet-18 (weights written by the test into the hub cache that the server reads) on every page."""
+    from playwright.sync_api import sync_playwright
+
+    import models
+    from ui.nav import existing_pages
+
+    pages = existing_pages()
+    session = {"lang": "en", "model": models.DEFAULT_MODEL, "prefix": "imagenet-"}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT, locale="en-US")
+            walk = Walk(page, server, shots, session)
+            page.goto(server.url + "/")
+            wait_idle(page, "start")
+            walk.pick_model("ResNet-18")
+            session["model"] = "ResNet-18"
+            wait_idle(page, "model")
+            walk.upload(models.photo_samples()[0], "overview-resnet18-photo")
+            assert "ImageNet-1K" in page.locator('[data-testid="stMain"]').inner_text()
+            for spec in pages[1:]:
+                walk.go(spec, "en")
+        finally:
+            browser.close()
+    walk.finish(server)
