@@ -20,7 +20,8 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -118,14 +119,8 @@ def load_model(name: str, weights: str | None = None) -> nn.Module:
         if zoo.is_zoo(name):
             spec = zoo.spec(name)
             if weights is not None:
-                try:
+                with _file_errors(weights, "a weights file"):
                     return zoo.load_file(spec, weights)
-                except FileNotFoundError as e:
-                    raise CliError(f"{weights}: no such file") from e
-                except IsADirectoryError as e:
-                    raise CliError(f"{weights}: is a directory, not a weights file") from e
-                except PermissionError as e:
-                    raise CliError(f"{weights}: permission denied") from e
             return zoo.load(spec, progress=_progress)
         return models.load(name)
     except KeyError as e:
@@ -144,18 +139,25 @@ def input_spec(name: str) -> InputSpec | None:
     return zoo.input_spec(zoo.spec(name)) if zoo.is_zoo(name) else None
 
 
-def read_image(path: str, spec: InputSpec | None = None) -> PreparedImage:
-    p = Path(path)
+@contextmanager
+def _file_errors(path: str, what: str) -> Iterator[None]:
+    """Turn the OS errors of opening ``path`` into one-line CliErrors."""
     try:
-        data = _read_limited(p)
+        yield
     except FileNotFoundError as e:
         raise CliError(f"{path}: no such file") from e
     except IsADirectoryError as e:
-        raise CliError(f"{path}: is a directory, not an image file") from e
+        raise CliError(f"{path}: is a directory, not {what}") from e
     except PermissionError as e:
         raise CliError(f"{path}: permission denied") from e
     except OSError as e:
         raise CliError(f"{path}: cannot read the file: {e.strerror or _one_line(e)}") from e
+
+
+def read_image(path: str, spec: InputSpec | None = None) -> PreparedImage:
+    p = Path(path)
+    with _file_errors(path, "an image file"):
+        data = _read_limited(p)
     try:
         return prepare(data, name=p.name) if spec is None else prepare_rgb(data, p.name, spec)
     except ImageError as e:

@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,6 +296,24 @@ class Walk:
         assert not self.problems, "\n".join(self.problems) + f"\n(screenshots in {self.shots}; visited {self.visited})"
 
 
+@contextmanager
+def walk_in_browser(server: Server, shots: Path, session: dict[str, str]) -> Iterator[Walk]:
+    """Chromium on the app's start page; checks the walk's problems when the block ends."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT, locale="en-US")
+            walk = Walk(page, server, shots, session)
+            page.goto(server.url + "/")
+            wait_idle(page, "start")
+            yield walk
+        finally:
+            browser.close()
+    walk.finish(server)
+
+
 @pytest.fixture(scope="module")
 def shots(output_dir: Path) -> Path:
     out = output_dir / "screenshots"
@@ -304,8 +323,6 @@ def shots(output_dir: Path) -> Path:
 
 
 def test_every_page_in_a_real_browser(server: Server, shots: Path, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     import models
     from ui.i18n import tr
     from ui.nav import existing_pages
@@ -315,64 +332,46 @@ def test_every_page_in_a_real_browser(server: Server, shots: Path, tmp_path: Pat
     pages = existing_pages()
     model_names = [m.name for m in models.available()]
     session = {"lang": "en", "model": models.DEFAULT_MODEL}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=VIEWPORT, locale="en-US")
-            walk = Walk(page, server, shots, session)
-            page.goto(server.url + "/")
-            wait_idle(page, "start")
-            walk.upload(photo, "overview-en-upload")
-            assert tr("en", "nav.overview") in page.locator('[data-testid="stSidebarNav"]').inner_text()
+    with walk_in_browser(server, shots, session) as walk:
+        page = walk.page
+        walk.upload(photo, "overview-en-upload")
+        assert tr("en", "nav.overview") in page.locator('[data-testid="stSidebarNav"]').inner_text()
 
-            # the language: once, on the Overview
-            page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label').filter(has_text="简体中文").click()
-            session["lang"] = "zh"
-            wait_idle(page, "language")
-            page.wait_for_function("() => /[\\u4e00-\\u9fff]/.test(document.querySelector("
-                                   "'[data-testid=\"stMain\"]').innerText)")
-            walk.step("overview-zh")
-            assert tr("zh", "nav.overview") in page.locator('[data-testid="stSidebarNav"]').inner_text()
+        # the language: once, on the Overview
+        page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label').filter(has_text="简体中文").click()
+        session["lang"] = "zh"
+        wait_idle(page, "language")
+        page.wait_for_function("() => /[\\u4e00-\\u9fff]/.test(document.querySelector("
+                               "'[data-testid=\"stMain\"]').innerText)")
+        walk.step("overview-zh")
+        assert tr("zh", "nav.overview") in page.locator('[data-testid="stSidebarNav"]').inner_text()
 
-            for spec in pages[1:]:
-                walk.go(spec, "zh")
+        for spec in pages[1:]:
+            walk.go(spec, "zh")
 
-            # the model: once, then back to the Overview, which shows the new model's prediction
-            if len(model_names) > 1:
-                picked = walk.pick_model(None).split()[0]  # "tinyvgg-sigmoid · test accuracy …"
-                session["model"] = picked
-                walk.step(f"model-{picked}-{Path(pages[-1].path).stem}")
-            walk.go(pages[0], "zh")
-        finally:
-            browser.close()
-    walk.finish(server)
+        # the model: once, then back to the Overview, which shows the new model's prediction
+        if len(model_names) > 1:
+            picked = walk.pick_model(None).split()[0]  # "tinyvgg-sigmoid · test accuracy …"
+            session["model"] = picked
+            walk.step(f"model-{picked}-{Path(pages[-1].path).stem}")
+        walk.go(pages[0], "zh")
     assert len(walk.visited) >= len(pages) + 1
 
 
 def test_every_page_with_an_imagenet_model_and_a_real_photo(server: Server, shots: Path,
                                                              zoo_weights: dict[str, Path]) -> None:
     """ResNet-18 (weights written by the test into the hub cache that the server reads) on every page."""
-    from playwright.sync_api import sync_playwright
-
     import models
     from ui.nav import existing_pages
 
     pages = existing_pages()
     session = {"lang": "en", "model": models.DEFAULT_MODEL, "prefix": "imagenet-"}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=VIEWPORT, locale="en-US")
-            walk = Walk(page, server, shots, session)
-            page.goto(server.url + "/")
-            wait_idle(page, "start")
-            walk.pick_model("ResNet-18")
-            session["model"] = "ResNet-18"
-            wait_idle(page, "model")
-            walk.upload(models.photo_samples()[0], "overview-resnet18-photo")
-            assert "ImageNet-1K" in page.locator('[data-testid="stMain"]').inner_text()
-            for spec in pages[1:]:
-                walk.go(spec, "en")
-        finally:
-            browser.close()
-    walk.finish(server)
+    with walk_in_browser(server, shots, session) as walk:
+        page = walk.page
+        walk.pick_model("ResNet-18")
+        session["model"] = "ResNet-18"
+        wait_idle(page, "model")
+        walk.upload(models.photo_samples()[0], "overview-resnet18-photo")
+        assert "ImageNet-1K" in page.locator('[data-testid="stMain"]').inner_text()
+        for spec in pages[1:]:
+            walk.go(spec, "en")

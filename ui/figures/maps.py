@@ -78,6 +78,32 @@ def normalize_each(maps: np.ndarray, signed: bool) -> np.ndarray:
     return out
 
 
+def _tiled_values(maps: np.ndarray, signed: bool | None, range_mode: RangeMode, fixed: float, cols: int | None,
+                  max_side: int) -> tuple[np.ndarray, bool, float, float, np.ndarray, np.ndarray, int, int]:
+    """The shared first half of the tiled builders: (maps, signed, zmin, zmax, grid, raw grid, rows, cols)."""
+    maps = as_numpy(maps)
+    if maps.ndim == 2:
+        maps = maps[None]
+    if max_side:
+        maps = downsample(maps, max_side)
+    signed = is_signed(maps) if signed is None else signed
+    values = normalize_each(maps, signed) if range_mode == "map" else maps
+    zmin, zmax = color_range(values, signed, "layer" if range_mode == "map" else range_mode, fixed)
+    grid, rows, ncols = tile(values, cols)
+    raw, _, _ = tile(maps, ncols)
+    return maps, signed, zmin, zmax, grid, raw, rows, ncols
+
+
+def _tiled_layout(fig: go.Figure, title: str, height: int | None, rows: int, ncols: int, h: int, w: int) -> go.Figure:
+    """Square cells, no axes, height from the grid's aspect (at most 900 px)."""
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
+    fig.update_layout(title=title, margin={"l": 4, "r": 4, "t": 36 if title else 8, "b": 4},
+                      height=height or int(min(900, 140 + rows * 760 / max(ncols, 1) * h / max(w, 1))),
+                      plot_bgcolor="white")
+    return fig
+
+
 def tiled_heatmap(
     maps: np.ndarray,
     labels: Sequence[str] | None = None,
@@ -91,14 +117,7 @@ def tiled_heatmap(
     height: int | None = None,
 ) -> go.Figure:
     """All maps of one layer as one heatmap trace; hovering shows the map label, row, column and value."""
-    maps = as_numpy(maps)
-    if maps.ndim == 2:
-        maps = maps[None]
-    signed = is_signed(maps) if signed is None else signed
-    values = normalize_each(maps, signed) if range_mode == "map" else maps
-    zmin, zmax = color_range(values, signed, "layer" if range_mode == "map" else range_mode, fixed)
-    grid, rows, ncols = tile(values, cols)
-    raw, _, _ = tile(maps, ncols)
+    maps, signed, zmin, zmax, grid, raw, rows, ncols = _tiled_values(maps, signed, range_mode, fixed, cols, 0)
     c, h, w = maps.shape
     names = list(labels) if labels is not None else [str(i) for i in range(c)]
     label_grid = np.full(grid.shape, "", dtype=object)
@@ -117,12 +136,7 @@ def tiled_heatmap(
                                          "%{customdata[3]}<extra></extra>",
         colorbar={"title": {"text": colorbar_title}, "thickness": 12}, hoverongaps=False,
     ))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_layout(title=title, margin={"l": 4, "r": 4, "t": 36 if title else 8, "b": 4},
-                      height=height or int(min(900, 140 + rows * 760 / max(ncols, 1) * h / max(w, 1))),
-                      plot_bgcolor="white")
-    return fig
+    return _tiled_layout(fig, title, height, rows, ncols, h, w)
 
 
 def tiled_maps(maps: np.ndarray, *, prefix: str = "ch", title: str = "", range_mode: RangeMode = "layer",
@@ -138,15 +152,8 @@ def tiled_maps(maps: np.ndarray, *, prefix: str = "ch", title: str = "", range_m
     top-N of 512); maps larger than ``max_side`` are block-averaged first (hover rows/columns are then
     those of the reduced map), which keeps the browser payload bounded for 112x112 ImageNet maps.
     """
-    maps = as_numpy(maps)
-    if maps.ndim == 2:
-        maps = maps[None]
-    maps = downsample(maps, max_side)
-    signed = is_signed(maps) if signed is None else signed
-    values = normalize_each(maps, signed) if range_mode == "map" else maps
-    zmin, zmax = color_range(values, signed, "layer" if range_mode == "map" else range_mode, fixed)
-    grid, rows, ncols = tile(values, cols)
-    raw, _, _ = tile(maps, ncols)
+    maps, signed, zmin, zmax, grid, raw, rows, ncols = _tiled_values(maps, signed, range_mode, fixed, cols,
+                                                                      max_side)
     c, h, w = maps.shape
     per_map = range_mode == "map"
     # hover data: [channel, row, col] as uint8/uint16 (1-2 bytes a cell); only when z is rescaled per map does the
@@ -172,12 +179,7 @@ def tiled_maps(maps: np.ndarray, *, prefix: str = "ch", title: str = "", range_m
         customdata=info, hovertemplate=hover + "<extra></extra>", hoverongaps=False,
         colorbar={"thickness": 12},
     ))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_layout(title=title, margin={"l": 4, "r": 4, "t": 36 if title else 8, "b": 4},
-                      height=height or int(min(900, 140 + rows * 760 / max(ncols, 1) * h / max(w, 1))),
-                      plot_bgcolor="white")
-    return fig
+    return _tiled_layout(fig, title, height, rows, ncols, h, w)
 
 
 def heatmap(values: np.ndarray, *, title: str = "", signed: bool | None = None, text: bool = False,
