@@ -8,9 +8,20 @@ really *cross-correlation*: the kernel is not flipped) gives for output channel 
 where x_pad is the input with p zeros added on every side, s the stride and d the dilation.
 Each output side has  out = ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1  cells, i.e. ⌊(n + 2p − k)/s⌋ + 1 for d = 1.
 
+With ``groups`` = g the C_in input channels and C_out output channels are split into g groups, and output
+channel o only reads the C_in/g input channels of its own group (the sum over c above runs over them).
+g = C_in = C_out is a *depthwise* convolution: one k×k kernel per channel, no mixing of channels; a 1×1
+(*pointwise*) convolution mixes channels at each position without looking at neighbours. The layer holds
+
+    C_out · (C_in/g) · k_h · k_w  weights  (+ C_out biases).
+
 Receptive field (how many input pixels one cell of a layer depends on), layer by layer:
     r_out = r_in + (k − 1)·d·j_in,    j_out = j_in·s,    starting from r = 1, j = 1 at the input,
-where j ("jump") is the distance in input pixels between two neighbouring cells of the layer.
+where j ("jump") is the distance in input pixels between two neighbouring cells of the layer. The chain
+follows the recorded data flow: each layer continues from the layer whose output it reads. Where branches
+join (a residual addition, a squeeze-and-excitation scaling, a channel concatenation) no single layer produced
+the input; the chain then continues from the map of that size with the largest receptive field (the widest
+branch). The global average of a squeeze-and-excitation branch is left out of that local field.
 """
 
 from __future__ import annotations
@@ -22,12 +33,16 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from explain.trace import LayerRecord, Trace
 
-ACTIVATION_KINDS = ("ReLU", "Sigmoid", "Tanh", "ELU", "PReLU", "LeakyReLU", "GELU", "SiLU", "Identity")
+ACTIVATION_KINDS = ("ReLU", "Sigmoid", "Tanh", "ELU", "PReLU", "LeakyReLU", "GELU", "SiLU", "Identity", "ReLU6",
+                    "Hardswish", "Hardsigmoid", "Mish")
+NORM_KINDS = ("BatchNorm2d",)
 SPATIAL_KINDS = ("Conv2d", "MaxPool2d", "AvgPool2d")
+ADAPTIVE_KINDS = ("AdaptiveAvgPool2d", "AdaptiveMaxPool2d")
 
 
 class ConvError(ValueError):
@@ -64,19 +79,15 @@ def padding_of(config: Mapping[str, Any]) -> tuple[int, int]:
 
 def activation_after(trace: Trace, rec: LayerRecord) -> LayerRecord | None:
     """The activation call that takes ``rec``'s output as its input (the next call), if there is one."""
-    nxt = next((r for r in trace.layers if r.index == rec.index + 1), None)
-    if nxt is None or nxt.kind not in ACTIVATION_KINDS or nxt.input is None:
-        return None
-    if nxt.input.shape != rec.output.shape or not torch.equal(nxt.input, rec.output):
-        return None
-    return nxt
+    return _follows(trace, rec, ACTIVATION_KINDS)
 
 
 def apply_activation(rec: LayerRecord, value: float, channel: int) -> float:
     """f(value) for the activation layer ``rec`` at ``channel`` (PReLU uses that channel's learned slope).
 
     ReLU max(0, z); Sigmoid 1/(1 + e^{−z}); Tanh; ELU z if z > 0 else α(e^z − 1);
-    PReLU max(0, z) + a_c·min(0, z); LeakyReLU with its negative slope; GELU; SiLU z·σ(z).
+    PReLU max(0, z) + a_c·min(0, z); LeakyReLU with its negative slope; GELU; SiLU z·σ(z);
+    ReLU6 min(max(0, z), 6); Hardswish z·ReLU6(z + 3)/6; Hardsigmoid ReLU6(z + 3)/6; Mish z·tanh(softplus(z)).
     """
     z = torch.tensor(float(value), dtype=torch.float64)
     cfg = rec.config
@@ -99,11 +110,64 @@ def apply_activation(rec: LayerRecord, value: float, channel: int) -> float:
         out = F.gelu(z, approximate=str(cfg.get("approximate", "none")))
     elif kind == "SiLU":
         out = F.silu(z)
+    elif kind == "ReLU6":
+        out = torch.clamp(z, 0.0, 6.0)
+    elif kind == "Hardswish":
+        out = z * torch.clamp(z + 3.0, 0.0, 6.0) / 6.0
+    elif kind == "Hardsigmoid":
+        out = torch.clamp(z + 3.0, 0.0, 6.0) / 6.0
+    elif kind == "Mish":
+        out = z * torch.tanh(F.softplus(z))
     elif kind == "Identity":
         out = z
     else:
         raise ConvError("activation", f"unsupported activation {kind}", kind=kind)
     return float(out)
+
+
+def _follows(trace: Trace, rec: LayerRecord, kinds: Sequence[str]) -> LayerRecord | None:
+    """The next call if it is one of ``kinds`` and reads exactly ``rec``'s output."""
+    nxt = next((r for r in trace.layers if r.index == rec.index + 1), None)
+    if nxt is None or nxt.kind not in kinds or nxt.input is None:
+        return None
+    if nxt.input.shape != rec.output.shape or not torch.equal(nxt.input, rec.output):
+        return None
+    return nxt
+
+
+def norm_after(trace: Trace, rec: LayerRecord) -> LayerRecord | None:
+    """The BatchNorm2d call that directly normalizes ``rec``'s output (conv → BN → activation blocks)."""
+    return _follows(trace, rec, NORM_KINDS)
+
+
+def post_activation_record(trace: Trace, rec: LayerRecord) -> tuple[LayerRecord | None, LayerRecord | None]:
+    """(BatchNorm, activation) that follow a conv: (None, act) for conv → act, (bn, act or None) with a BN."""
+    act = activation_after(trace, rec)
+    if act is not None:
+        return None, act
+    bn = norm_after(trace, rec)
+    if bn is None:
+        return None, None
+    return bn, activation_after(trace, bn)
+
+
+def batch_norm_value(module: nn.Module, value: float, channel: int
+                     ) -> tuple[float, tuple[float, float, float, float, float]]:
+    """y = γ_c·(z − μ_c)/√(σ²_c + ε) + β_c with the running statistics (eval mode); returns (y, (μ, σ², ε, γ, β)).
+
+    The trace keeps parameters, not buffers, so μ and σ² are read (never changed) from the model's module.
+    """
+    mean = getattr(module, "running_mean", None)
+    var = getattr(module, "running_var", None)
+    if mean is None or var is None:
+        raise ConvError("norm", "batch norm without running statistics", kind=type(module).__name__)
+    mu, v = float(mean[channel]), float(var[channel])
+    eps = float(getattr(module, "eps", 1e-5))
+    w, b = getattr(module, "weight", None), getattr(module, "bias", None)
+    gamma = float(w[channel]) if w is not None else 1.0
+    beta = float(b[channel]) if b is not None else 0.0
+    y = gamma * (value - mu) / math.sqrt(v + eps) + beta
+    return y, (mu, v, eps, gamma, beta)
 
 
 @dataclass(frozen=True)
@@ -114,27 +178,37 @@ class ConvStep:
     channel: int  # output channel o
     row: int
     col: int
-    in_channels: tuple[int, ...]  # the input channels this output channel reads (all of them unless groups > 1)
-    patch: np.ndarray  # [C_in, kh, kw] receptive patch of the input, zeros where it falls on padding
+    in_channels: tuple[int, ...]  # the input channels this output channel reads (its group: C_in/groups of them)
+    patch: np.ndarray  # [C_in/g, kh, kw] receptive patch of the input, zeros where it falls on padding
     is_pad: np.ndarray  # [kh, kw] bool: True where the patch cell is a padding zero
     origin: tuple[int, int]  # input (row, col) of the patch's top-left cell (may be negative: padding)
-    kernel: np.ndarray  # [C_in, kh, kw] = w[o]
-    products: np.ndarray  # [C_in, kh, kw] = patch · kernel (element-wise)
-    channel_sums: np.ndarray  # [C_in] Σ_{u,v} products per input channel
+    kernel: np.ndarray  # [C_in/g, kh, kw] = w[o]
+    products: np.ndarray  # [C_in/g, kh, kw] = patch · kernel (element-wise)
+    channel_sums: np.ndarray  # [C_in/g] Σ_{u,v} products per input channel (the partial sums)
     total: float  # Σ products
     bias: float
     pre_activation: float  # total + bias
     recorded: float  # the traced conv output z[o, row, col]
     activation: str | None  # kind of the following activation layer, if any
-    post_activation: float | None  # f(total + bias)
+    post_activation: float | None  # f(total + bias), or f(BN(total + bias)) after a batch norm
     recorded_post: float | None  # the traced activation output at the same place
+    has_bias: bool = True
+    groups: int = 1
+    dilation: tuple[int, int] = (1, 1)
+    stride: tuple[int, int] = (1, 1)
+    norm: str | None = None  # "BatchNorm2d" when a batch norm sits between the conv and the activation
+    norm_stats: tuple[float, float, float, float, float] | None = None  # (μ, σ², ε, γ, β) of this channel
+    normalized: float | None = None  # BN(total + bias) by hand
+    recorded_norm: float | None = None  # the traced batch-norm output
 
     @property
     def error(self) -> float:
-        """|hand-computed − recorded| for the conv output (and the activation, when there is one)."""
+        """|hand-computed − recorded| for the conv output (and the batch norm / activation, when there are)."""
         e = abs(self.pre_activation - self.recorded)
+        if self.normalized is not None and self.recorded_norm is not None:
+            e = max(e, abs(self.normalized - self.recorded_norm) / max(1.0, abs(self.recorded_norm)))
         if self.post_activation is not None and self.recorded_post is not None:
-            e = max(e, abs(self.post_activation - self.recorded_post))
+            e = max(e, abs(self.post_activation - self.recorded_post) / max(1.0, abs(self.recorded_post)))
         return e
 
     @property
@@ -142,9 +216,30 @@ class ConvStep:
         tol = 1e-4 * max(1.0, abs(self.recorded))
         return self.error <= tol
 
+    @property
+    def depthwise(self) -> bool:
+        return self.groups > 1 and len(self.in_channels) == 1
 
-def conv_step(trace: Trace, key: str, channel: int, row: int, col: int) -> ConvStep:
-    """z[o, i, j] = b[o] + Σ w[o]·x_pad-patch, from the traced input and weights, checked against the trace."""
+    def ranked_inputs(self, n: int | None = None) -> list[int]:
+        """Positions (into ``in_channels``) of the input channels with the largest |partial sum|, largest first."""
+        order = np.argsort(-np.abs(self.channel_sums), kind="stable")
+        return [int(i) for i in order[:n]]
+
+    def top_share(self, n: int) -> float:
+        """Σ|partial sums| of the ``n`` largest over Σ|all partial sums| (how much the top channels carry)."""
+        a = np.abs(self.channel_sums)
+        tot = float(a.sum())
+        return float(np.sort(a)[::-1][:n].sum() / tot) if tot > 0 else 1.0
+
+
+def conv_step(trace: Trace, key: str, channel: int, row: int, col: int, model: nn.Module | None = None) -> ConvStep:
+    """z[o, i, j] = b[o] + Σ_{c in group(o)} Σ_{u,v} w[o, c, u, v]·x_pad[c, i·s + u·d, j·s + v·d], checked.
+
+    The input channels are those of output channel o's group: g = o // (C_out/groups) reads channels
+    g·C_in/groups … (g + 1)·C_in/groups − 1 (just channel o for a depthwise conv). When a BatchNorm2d
+    follows and ``model`` is given (its running statistics live there), its eval-mode value
+    γ(z − μ)/√(σ² + ε) + β is worked out too, then the activation after it.
+    """
     rec = trace[key]
     if rec.kind != "Conv2d" or rec.input is None:
         raise ConvError("not_conv", f"{key} is not a Conv2d layer", layer=key)
@@ -165,33 +260,176 @@ def conv_step(trace: Trace, key: str, channel: int, row: int, col: int) -> ConvS
     ins = tuple(range(g * cin_g, (g + 1) * cin_g))
     h, wd = x.shape[-2:]
     top, left = row * sh - ph, col * sw - pw
-    rows = [top + u * dh for u in range(kh)]
-    cols = [left + v * dw for v in range(kw)]
-    patch = torch.zeros(cin_g, kh, kw, dtype=torch.float64)
-    is_pad = np.ones((kh, kw), dtype=bool)
-    for u, r in enumerate(rows):
-        for v, c in enumerate(cols):
-            if 0 <= r < h and 0 <= c < wd:
-                patch[:, u, v] = x[list(ins), r, c]
-                is_pad[u, v] = False
+    rows = torch.tensor([top + u * dh for u in range(kh)])
+    cols = torch.tensor([left + v * dw for v in range(kw)])
+    inside = ((rows >= 0) & (rows < h))[:, None] & ((cols >= 0) & (cols < wd))[None, :]
+    patch = x[g * cin_g:(g + 1) * cin_g][:, rows.clamp(0, h - 1)][:, :, cols.clamp(0, wd - 1)] * inside
     kernel = w[channel]
     products = patch * kernel
     total = float(products.sum())
     b = rec.params.get("bias")
     bias = float(b[channel]) if b is not None else 0.0
     pre = total + bias
-    act = activation_after(trace, rec)
+    bn, act = post_activation_record(trace, rec)
+    normalized = rec_norm = stats = None
+    value = pre
+    if bn is not None:
+        module = None if model is None else dict(model.named_modules()).get(bn.name)
+        if module is None or bool(getattr(module, "training", False)):
+            act = None  # the batch statistics of a training-mode pass are not kept: stop at the conv output
+        else:
+            with torch.no_grad():
+                normalized, stats = batch_norm_value(module, pre, channel)
+            rec_norm = float(bn.output[0, channel, row, col])
+            value = normalized
     post = rec_post = None
     if act is not None:
-        post = apply_activation(act, pre, channel)
+        post = apply_activation(act, value, channel)
         rec_post = float(act.output[0, channel, row, col])
     return ConvStep(
-        layer=key, channel=channel, row=row, col=col, in_channels=ins, patch=patch.numpy(), is_pad=is_pad,
-        origin=(top, left), kernel=kernel.numpy(), products=products.numpy(),
+        layer=key, channel=channel, row=row, col=col, in_channels=ins, patch=patch.numpy(),
+        is_pad=~inside.numpy(), origin=(top, left), kernel=kernel.numpy(), products=products.numpy(),
         channel_sums=products.sum(dim=(1, 2)).numpy(), total=total, bias=bias, pre_activation=pre,
         recorded=float(rec.output[0, channel, row, col]), activation=None if act is None else act.kind,
-        post_activation=post, recorded_post=rec_post,
+        post_activation=post, recorded_post=rec_post, has_bias=b is not None, groups=groups,
+        dilation=(dh, dw), stride=(sh, sw), norm=None if bn is None else bn.kind, norm_stats=stats,
+        normalized=normalized, recorded_norm=rec_norm,
     )
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """The numbers of one Conv2d layer: sizes, hyper-parameters, the output-size formula and the weight count."""
+
+    key: str
+    c_in: int
+    c_out: int
+    groups: int
+    n: tuple[int, int]  # input (H, W)
+    k: tuple[int, int]
+    s: tuple[int, int]
+    p: tuple[int, int]
+    d: tuple[int, int]
+    out: tuple[int, int]  # ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1 per side
+    recorded_out: tuple[int, int]  # the traced output (H, W)
+    weights: int  # C_out · (C_in/g) · k_h · k_w
+    biases: int  # C_out or 0
+    recorded_params: int  # parameters the layer really holds
+
+    @property
+    def in_per_group(self) -> int:
+        return self.c_in // self.groups
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.biases
+
+    @property
+    def depthwise(self) -> bool:
+        """One input channel per kernel: groups = C_in (PyTorch's depthwise convolution)."""
+        return self.groups > 1 and self.groups == self.c_in
+
+    @property
+    def pointwise(self) -> bool:
+        return self.k == (1, 1) and self.groups == 1
+
+    @property
+    def on_vector(self) -> bool:
+        """A 1×1 conv on a 1×1 map (e.g. inside squeeze-and-excitation): really a fully connected layer."""
+        return self.k == (1, 1) and self.n == (1, 1)
+
+    @property
+    def kind(self) -> str:
+        """"depthwise", "grouped", "pointwise", "vector" (1×1 on 1×1) or "standard"."""
+        if self.depthwise:
+            return "depthwise"
+        if self.groups > 1:
+            return "grouped"
+        if self.on_vector:
+            return "vector"
+        return "pointwise" if self.pointwise else "standard"
+
+    def numerator(self, axis: int = 0) -> int:
+        """n + 2p − d(k − 1) − 1 along ``axis`` (0 = height, 1 = width)."""
+        return self.n[axis] + 2 * self.p[axis] - self.d[axis] * (self.k[axis] - 1) - 1
+
+    @property
+    def matches(self) -> bool:
+        return self.out == self.recorded_out and self.params == self.recorded_params
+
+
+def geometry(rec: LayerRecord) -> ConvGeometry:
+    """Sizes and counts of a traced Conv2d, with out = ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1 computed per side."""
+    if rec.kind != "Conv2d" or rec.input is None:
+        raise ConvError("not_conv", f"{rec.key} is not a Conv2d layer", layer=rec.key)
+    cfg = rec.config
+    w = rec.params["weight"]
+    c_out, cin_g, kh, kw = (int(v) for v in w.shape)
+    groups = int(cfg.get("groups", 1))
+    n = (int(rec.input.shape[-2]), int(rec.input.shape[-1]))
+    s, d, p = _pair(cfg.get("stride", 1)), _pair(cfg.get("dilation", 1)), padding_of(cfg)
+    out = (output_size(n[0], kh, p[0], s[0], d[0]), output_size(n[1], kw, p[1], s[1], d[1]))
+    b = rec.params.get("bias")
+    return ConvGeometry(
+        key=rec.key, c_in=int(rec.input.shape[1]), c_out=c_out, groups=groups, n=n, k=(kh, kw), s=s, p=p, d=d,
+        out=out, recorded_out=(int(rec.output.shape[-2]), int(rec.output.shape[-1])),
+        weights=c_out * cin_g * kh * kw, biases=0 if b is None else int(b.numel()), recorded_params=rec.n_params,
+    )
+
+
+@dataclass(frozen=True)
+class Separable:
+    """A depthwise k×k conv and the 1×1 pointwise conv after it, against one standard conv doing both jobs."""
+
+    depthwise: str
+    pointwise: str | None
+    channels: int  # C (depthwise in = out)
+    out_channels: int  # C' (pointwise out)
+    k: tuple[int, int]
+    depthwise_weights: int  # k_h·k_w·C
+    pointwise_weights: int  # C·C'
+    standard_weights: int  # k_h·k_w·C·C'
+
+    @property
+    def ratio(self) -> float:
+        return self.standard_weights / max(1, self.depthwise_weights + self.pointwise_weights)
+
+
+def separable_pair(trace: Trace, rec: LayerRecord) -> Separable | None:
+    """For a depthwise conv: the next pointwise 1×1 conv on maps of the same size (skipping squeeze-and-excitation
+    1×1 convs on 1×1 maps), and the weight counts k²·C + C·C' versus a standard conv's k²·C·C'."""
+    geo = geometry(rec)
+    if not geo.depthwise:
+        return None
+    c = geo.c_out
+    kk = geo.k[0] * geo.k[1]
+    nxt = None
+    for r in conv_layers(trace):
+        if r.index <= rec.index or r.input is None:
+            continue
+        g = geometry(r)
+        if g.on_vector:
+            continue
+        if g.pointwise and g.n == geo.recorded_out and g.c_in == c:
+            nxt = g
+        break
+    c2 = nxt.c_out if nxt is not None else c
+    return Separable(depthwise=rec.key, pointwise=None if nxt is None else nxt.key, channels=c, out_channels=c2,
+                     k=geo.k, depthwise_weights=kk * c, pointwise_weights=c * c2 if nxt is not None else 0,
+                     standard_weights=kk * c * c2)
+
+
+def kernel_inputs(rec: LayerRecord, out_channels: Sequence[int], limit: int = 16) -> tuple[int, ...]:
+    """Which kernel slices w[o, c] to draw for the shown output channels: all C_in/g of them up to ``limit``,
+    else the ``limit`` slice indices c with the largest Σ_o Σ_{u,v} |w[o, c, u, v]| over the shown outputs
+    (in index order). Indices are positions within the group (the weight's second axis)."""
+    w = rec.params["weight"]
+    cin_g = int(w.shape[1])
+    if cin_g <= limit:
+        return tuple(range(cin_g))
+    strength = w[list(out_channels)].abs().sum(dim=(0, 2, 3))
+    top = torch.argsort(strength, descending=True, stable=True)[:limit]
+    return tuple(sorted(int(i) for i in top))
 
 
 def strongest_position(rec: LayerRecord, channel: int) -> tuple[int, int]:
@@ -268,6 +506,8 @@ class LayerField:
     stride: int
     jump: int  # input pixels between neighbouring cells
     receptive_field: int | None  # side of the input square one cell depends on; None: the whole input
+    source: str | None = None  # key of the layer whose output this layer reads ("" = the model input)
+    merged: bool = False  # the input is a join of branches (residual add, SE scaling): the largest branch is used
 
 
 def receptive_field_chain(specs: Sequence[tuple[int, int, int]], r0: int = 1, j0: int = 1) -> list[tuple[int, int]]:
@@ -281,31 +521,80 @@ def receptive_field_chain(specs: Sequence[tuple[int, int, int]], r0: int = 1, j0
     return out
 
 
-def receptive_fields(trace: Trace) -> list[LayerField]:
-    """Channels, spatial size and receptive field of every layer, from the traced shapes and configs.
+def _window(rec: LayerRecord) -> tuple[int, int, int] | None:
+    """(k, s, d) of a layer that looks at neighbours; (1, 1, 1) for point-wise layers; None for a global pool."""
+    cfg = rec.config
+    if rec.kind in SPATIAL_KINDS:
+        k = _pair(cfg.get("kernel_size", 1))[0]
+        s = _pair(cfg.get("stride") or (1 if rec.kind == "Conv2d" else k))[0]
+        d = _pair(cfg.get("dilation", 1))[0]
+        return k, s, d
+    if rec.kind in ADAPTIVE_KINDS and rec.input is not None and rec.input.dim() == 4 and rec.output.dim() == 4:
+        n, m = int(rec.input.shape[-1]), int(rec.output.shape[-1])
+        if m == 1 and n > 1:
+            return None
+        s = max(1, n // m)
+        return max(1, n - (m - 1) * s), s, 1
+    return 1, 1, 1
 
-    Layers without a spatial kernel (activations) keep r and j; after a flatten or a linear layer
-    every unit depends on the whole input (receptive_field None).
+
+def _source(trace: Trace, rec: LayerRecord, done: Sequence[LayerRecord],
+            fields: Mapping[str, tuple[int | None, int]]) -> tuple[str | None, bool]:
+    """Which earlier output ``rec`` reads: the latest one equal to its input ("" = the model input), else (a join of
+    branches: addition, scaling, channel concatenation) the earlier map of the same height and width with the
+    largest receptive field; (None, False) if none fits (e.g. after a flatten)."""
+    x = rec.input
+    if x is None:
+        return None, False
+    for prev in reversed(done):
+        if prev.output.shape == x.shape and torch.equal(prev.output, x):
+            return prev.key, False
+    if trace.input.shape[1:] == x.shape[1:] and torch.equal(trace.input[:1], x[:1]):
+        return "", False
+    same = [p for p in done if p.output.dim() == 4 and x.dim() == 4 and p.output.shape[-2:] == x.shape[-2:]
+            and fields[p.key][0] is not None]
+    if not same:
+        return None, False
+    best = max(reversed(same), key=lambda p: fields[p.key][0] or 0)
+    return best.key, True
+
+
+def receptive_fields(trace: Trace) -> list[LayerField]:
+    """Channels, spatial size and receptive field of every layer, from the traced shapes, configs and data flow.
+
+    Each layer continues the (r, j) of the layer whose output it reads (see the module docstring for joins of
+    branches); point-wise layers keep r and j; a global pooling (to 1×1), a flatten or a linear layer make every
+    unit depend on the whole input (receptive_field None).
     """
-    r, j = 1, 1
-    whole = False
-    rows = []
+    fields: dict[str, tuple[int | None, int]] = {"": (1, 1)}
+    rows: list[LayerField] = []
+    done: list[LayerRecord] = []
+    prev_key = ""
     for rec in trace.layers:
         shape = tuple(rec.output.shape)
+        src, merged = _source(trace, rec, done, fields)
+        if src is None:
+            src = prev_key
+            r_in, j_in = None, fields[src][1]
+        else:
+            r_in, j_in = fields[src]
+        win = _window(rec)
         k = s = 1
-        if rec.kind in SPATIAL_KINDS and not whole:
-            k = _pair(rec.config.get("kernel_size", 1))[0]
-            s = _pair(rec.config.get("stride") or (1 if rec.kind == "Conv2d" else k))[0]
-            d = _pair(rec.config.get("dilation", 1))[0]
-            r, j = receptive_field_chain([(k, s, d)], r, j)[0]
-        if len(shape) != 4:
-            whole = True
+        r: int | None
+        if r_in is None or win is None or len(shape) != 4 or rec.input is None or rec.input.dim() != 4:
+            r, j = None, j_in
+        else:
+            k, s, d = win
+            r, j = receptive_field_chain([(k, s, d)], r_in, j_in)[0]
+        fields[rec.key] = (r, j)
         rows.append(LayerField(
             key=rec.key, kind=rec.kind,
-            channels=shape[1] if len(shape) == 4 else (shape[1] if len(shape) == 2 else None),
+            channels=shape[1] if len(shape) in (2, 4) else None,
             height=shape[2] if len(shape) == 4 else None, width=shape[3] if len(shape) == 4 else None,
-            kernel=k, stride=s, jump=j, receptive_field=None if whole else r,
+            kernel=k, stride=s, jump=j, receptive_field=r, source=src, merged=merged,
         ))
+        done.append(rec)
+        prev_key = rec.key
     return rows
 
 

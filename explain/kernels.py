@@ -78,8 +78,13 @@ def filter2d(image: np.ndarray, kernel: np.ndarray) -> Filtered:
 
 
 def pixels01(prepared: PreparedImage) -> np.ndarray:
-    """The 28x28 model input before normalization, as values 0…1."""
-    return prepared.pixels.astype(np.float32) / 255.0
+    """The model's input picture before normalization as gray values 0…1: the 28x28 image, or for an RGB input
+    (the 224x224 ImageNet crop) its luma Y = 0.299·R + 0.587·G + 0.114·B (ITU-R 601, as Pillow's "L")."""
+    px = np.asarray(prepared.pixels)
+    if px.ndim == 3:
+        rgb = px[..., :3].astype(np.float32)
+        return (rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)) / 255.0
+    return px.astype(np.float32) / 255.0
 
 
 def large_gray(prepared: PreparedImage, side: int = PLAYGROUND_SIDE) -> np.ndarray:

@@ -4,19 +4,81 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+import torch
 
 from explain import convolution as conv
 from explain import kernels as kern
+from explain.channels import channel_scores
 from explain.imaging import PreparedImage
 from explain.trace import LayerRecord, Trace
 from ui.figures import convolution as figs
 from ui.i18n import t
+from ui.paging import channel_pager
 from ui.sidebar import PageContext, page_context
 
 RANGE_MODES = ("map", "layer", "global")
+MAX_KERNEL_INPUTS = 16  # kernel slices drawn per output channel
+DETAIL_INPUTS = 8  # with many input channels, only the largest partial sums are offered in detail
+MANY_INPUTS = 16
+LARGE_MAP_SIDE = 32  # ImageNet maps are block-averaged to at most this side (16 maps of 112x112 → 28x28 each)
+SPATIAL_ROWS = ("Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d")
 
 
-def padding_explorer() -> None:
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _fields(model_name: str, digest: str, model_id: int, _tr: Trace) -> list[conv.LayerField]:
+    """Receptive fields along the data flow (a scan over the whole trace): once per model and image."""
+    return conv.receptive_fields(_tr)
+
+
+def _layer_option(tr: Trace, key: str) -> str:
+    geo = conv.geometry(tr[key])
+    stride = t("conv.layer_stride", s=geo.s[0]) if max(geo.s) > 1 else ""
+    return t("conv.layer_option", key=key, kh=geo.k[0], kw=geo.k[1], kind=t(f"conv.kind.{geo.kind}"), stride=stride)
+
+
+def layer_summary(tr: Trace, rec: LayerRecord) -> None:
+    """Shapes, the output-size formula and the parameter count of the selected layer, with its real numbers."""
+    geo = conv.geometry(rec)
+    with st.expander(t("conv.geo.title"), expanded=True):
+        st.markdown(t("conv.geo.shapes", layer=rec.key, cin=geo.c_in, nh=geo.n[0], nw=geo.n[1], cout=geo.c_out,
+                      oh=geo.recorded_out[0], ow=geo.recorded_out[1], kh=geo.k[0], kw=geo.k[1],
+                      s=_pair_text(geo.s), p=_pair_text(geo.p), d=_pair_text(geo.d), g=geo.groups))
+        same = geo.n[0] == geo.n[1] and geo.k[0] == geo.k[1] and geo.s[0] == geo.s[1] and geo.p[0] == geo.p[1] \
+            and geo.d[0] == geo.d[1]
+        for axis in ((0,) if same else (0, 1)):
+            side = t("conv.geo.side.both") if same else t("conv.geo.side.h" if axis == 0 else "conv.geo.side.w")
+            st.markdown(t("conv.geo.formula", side=side, n=geo.n[axis], p=geo.p[axis], d=geo.d[axis],
+                          k=geo.k[axis], s=geo.s[axis], num=geo.numerator(axis), out=geo.out[axis]))
+        bn, _ = conv.post_activation_record(tr, rec)
+        bias_part = (t("conv.geo.bias", co=geo.c_out) if geo.biases else
+                     t("conv.geo.no_bias") if bn is not None else t("conv.geo.no_bias_plain"))
+        st.markdown(t("conv.geo.params", co=geo.c_out, ci=geo.c_in, g=geo.groups, kh=geo.k[0], kw=geo.k[1],
+                      weights=geo.weights, bias_part=bias_part, total=geo.params))
+        shape = list(rec.output.shape)
+        if geo.matches:
+            st.caption(t("conv.geo.check", shape=shape, params=geo.recorded_params))
+        else:
+            st.warning(t("conv.geo.mismatch", shape=shape, params=geo.recorded_params))
+        if geo.pointwise and not geo.on_vector:
+            st.caption(t("conv.geo.pointwise", cin=geo.c_in, cout=geo.c_out))
+        if geo.on_vector:
+            st.caption(t("conv.maps.vector"))
+    if geo.depthwise:
+        with st.expander(t("conv.sep.title"), expanded=True):
+            st.markdown(t("conv.sep.body"))
+            sep = conv.separable_pair(tr, rec)
+            if sep is not None and sep.pointwise is not None:
+                st.markdown(t("conv.sep.numbers", dw=sep.depthwise, pw=sep.pointwise, kh=sep.k[0], kw=sep.k[1],
+                              c=sep.channels, c2=sep.out_channels, dw_w=sep.depthwise_weights,
+                              pw_w=sep.pointwise_weights, both=sep.depthwise_weights + sep.pointwise_weights,
+                              std=sep.standard_weights, ratio=sep.ratio))
+
+
+def _pair_text(v: tuple[int, int]) -> str:
+    return str(v[0]) if v[0] == v[1] else f"{v[0]}×{v[1]}"
+
+
+def padding_explorer(rec: LayerRecord | None = None, imagenet: bool = False) -> None:
     """Kernel size, padding and stride on a small grid, with the output-size formula and a step-through."""
     st.subheader(t("conv.pad.title"))
     st.markdown(t("conv.pad.intro"))
@@ -43,65 +105,109 @@ def padding_explorer() -> None:
     (r0, c0), (oi, oj) = sw.positions[step - 1], divmod(step - 1, sw.out)
     st.caption(t("conv.pad.where", i=step, total=total, r0=r0, r1=r0 + k - 1, c0=c0, c1=c0 + k - 1,
                  value=float(sw.outputs[oi, oj]), oi=oi, oj=oj))
-    st.caption(t("conv.pad.model"))
+    if imagenet and rec is not None:
+        geo = conv.geometry(rec)
+        st.caption(t("conv.pad.model_layer", layer=rec.key, k=geo.k[0], p=geo.p[0], s=geo.s[0], n=geo.n[0],
+                     out=geo.out[0]))
+    elif not imagenet:
+        st.caption(t("conv.pad.model"))
 
 
 def feature_maps_tab(tr: Trace, rec: LayerRecord, image: PreparedImage) -> None:
-    act = conv.activation_after(tr, rec)
-    views = ["pre"] + (["post"] if act is not None else [])
+    bn, act = conv.post_activation_record(tr, rec)
+    after = act or bn
+    if bn is not None and act is not None:
+        after_kind = t("conv.maps.post_kind", norm=bn.kind, act=act.kind)
+    else:
+        after_kind = after.kind if after is not None else ""
+    views = ["pre"] + (["post"] if after is not None else [])
     c1, c2, c3 = st.columns([2, 2, 1])
     view = c1.radio(t("conv.maps.view"), views, horizontal=True, key="conv_view",
                     format_func=lambda v: t("conv.maps.view.pre") if v == "pre"
-                    else t("conv.maps.view.post", kind=act.kind if act else ""))
+                    else t("conv.maps.view.post", kind=after_kind))
     mode = c2.radio(t("common.color_range"), RANGE_MODES, index=1, horizontal=True, key="conv_range",
                     format_func=lambda m: t(f"common.range.{m}"))
     fixed = 1.0
     if mode == "global":
         fixed = c3.number_input(t("conv.maps.fixed"), min_value=0.01, max_value=100.0, value=2.0, step=0.5,
                                 key="conv_fixed")
-    shown = rec if view == "pre" or act is None else act
+    shown = rec if view == "pre" or after is None else after
+    rgb = image.pixels.ndim == 3
+    max_side = LARGE_MAP_SIDE if rgb else 56
     left, right = st.columns([1, 4])
     with left:
-        st.image(image.pixels, width=168, caption=t("conv.maps.input"), clamp=True)
+        n = image.pixels.shape[0]
+        st.image(image.pixels, width=168, clamp=True,
+                 caption=t("conv.maps.input_rgb", n=n) if rgb else t("conv.maps.input", n=n))
         if rec.input is not None:
             st.caption(t("conv.maps.layer_input", shape=list(rec.input.shape)))
     with right:
-        st.plotly_chart(figs.feature_maps(shown.output[0], figs.shape_title(shown.key, shown.output.shape),
-                                          range_mode=mode, fixed=fixed), width="stretch")
+        maps = shown.output[0]
+        page = channel_pager(maps, key=f"conv_page_{rec.key}", by="mean")
+        sel = list(page.channels)
+        st.plotly_chart(figs.feature_maps(maps[sel], figs.shape_title(shown.key, shown.output.shape),
+                                          range_mode=mode, fixed=fixed, channels=sel, max_side=max_side),
+                        width="stretch")
+        h, w = maps.shape[-2:]
+        if max(h, w) > max_side:
+            st.caption(t("conv.maps.downsampled", m=max_side, f=-(-max(h, w) // max_side)))
     st.caption(t("conv.maps.caption"))
-    w = rec.params["weight"]
-    o, cin, kh, kw = w.shape
-    st.plotly_chart(figs.kernel_weights(w, t("conv.kernels.title", layer=rec.key, shape=list(w.shape)),
-                                        out_label=t("conv.kernels.out"), in_label=t("conv.kernels.in")),
+    weight = rec.params["weight"]
+    o, cin, kh, kw = weight.shape
+    geo = conv.geometry(rec)
+    ins = conv.kernel_inputs(rec, sel, MAX_KERNEL_INPUTS)
+    st.plotly_chart(figs.kernel_weights(weight[sel][:, list(ins)],
+                                        t("conv.kernels.title", layer=rec.key, shape=list(weight.shape)),
+                                        out_label=t("conv.kernels.out"), in_label=t("conv.kernels.in"),
+                                        out_channels=sel, in_channels=ins, depthwise=geo.depthwise),
                     width="stretch")
-    st.caption(t("conv.kernels.caption" if cin > 1 else "conv.kernels.caption_single", kh=kh, kw=kw, cin=cin))
+    if geo.depthwise:
+        st.caption(t("conv.kernels.depthwise", g=geo.groups, kh=kh, kw=kw))
+    else:
+        st.caption(t("conv.kernels.caption" if cin > 1 else "conv.kernels.caption_single", kh=kh, kw=kw, cin=cin))
+    if len(ins) < cin:
+        st.caption(t("conv.kernels.selection", n=len(sel), m=len(ins), cin=cin, ins=", ".join(map(str, ins))))
+    elif len(sel) < o:
+        st.caption(t("conv.kernels.shown_out", n=len(sel)))
 
 
-def arithmetic_tab(tr: Trace, rec: LayerRecord) -> None:
+def arithmetic_tab(tr: Trace, rec: LayerRecord, model: torch.nn.Module) -> None:
     st.markdown(t("conv.arith.intro"))
     _, out_c, h, w = rec.output.shape
     c1, c2, c3 = st.columns(3)
-    ch = int(c1.number_input(t("conv.arith.channel"), 0, out_c - 1, 0, key=f"conv_arith_ch_{rec.key}"))
+    top = int(torch.argmax(channel_scores(rec.output[0], "mean")))  # start with the most active channel
+    ch = int(c1.number_input(t("conv.arith.channel"), 0, out_c - 1, top, key=f"conv_arith_ch_{rec.key}"))
     r0, c0 = conv.strongest_position(rec, ch)  # start where this kernel responds most
-    row = c2.slider(t("conv.arith.row"), 0, h - 1, r0, key=f"conv_arith_row_{rec.key}_{ch}")
-    col = c3.slider(t("conv.arith.col"), 0, w - 1, c0, key=f"conv_arith_col_{rec.key}_{ch}")
+    row = c2.slider(t("conv.arith.row"), 0, h - 1, r0, key=f"conv_arith_row_{rec.key}_{ch}") if h > 1 else 0
+    col = c3.slider(t("conv.arith.col"), 0, w - 1, c0, key=f"conv_arith_col_{rec.key}_{ch}") if w > 1 else 0
     try:
-        step = conv.conv_step(tr, rec.key, ch, row, col)
+        step = conv.conv_step(tr, rec.key, ch, row, col, model=model)
     except conv.ConvError as e:
         st.info(t(f"conv.error.{e.code}", **e.params))
         return
     ins = list(step.in_channels)
-    best = int(np.argmax(np.abs(step.channel_sums)))
-    in_pos = 0
+    kh, kw = step.kernel.shape[1:]
+    if step.depthwise:
+        st.markdown(t("conv.arith.depthwise", o=ch, c=ins[0], kh=kh, kw=kw))
+    elif step.groups > 1:
+        st.markdown(t("conv.arith.group", o=ch, n=len(ins), first=ins[0], last=ins[-1], g=step.groups))
+    if (kh, kw) != (1, 1) or max(step.stride) > 1:
+        p = conv.padding_of(rec.config)
+        st.caption(t("conv.arith.window", row=row, col=col, r=step.origin[0], c=step.origin[1],
+                     s=_pair_text(step.stride), p=_pair_text(p), d=_pair_text(step.dilation)))
+    ranked = step.ranked_inputs()
+    many = len(ins) > MANY_INPUTS
+    offered = ranked[:DETAIL_INPUTS] if many else list(range(len(ins)))
+    in_pos = ranked[0]
     if len(ins) > 1:
-        in_c = st.selectbox(t("conv.arith.in_channel"), ins, index=best, help=t("conv.arith.in_help"),
+        in_c = st.selectbox(t("conv.arith.in_channel"), [ins[i] for i in offered],
+                            index=offered.index(ranked[0]), help=t("conv.arith.in_help"),
                             key=f"conv_arith_in_{rec.key}_{ch}_{row}_{col}")
         in_pos = ins.index(in_c)
     in_c = ins[in_pos]
-    kh = step.kernel.shape[1]
     assert rec.input is not None
     st.plotly_chart(figs.feature_map_marker(
-        rec.output[0, ch], row, col, kh, step.origin, input_map=rec.input[0, in_c],
+        rec.output[0, ch], row, col, (kh, kw), step.origin, input_map=rec.input[0, in_c], dilation=step.dilation,
         titles=(t("conv.arith.input_title", c=in_c, r=step.origin[0], col=step.origin[1]),
                 t("conv.arith.output_title", layer=rec.key, ch=ch))), width="stretch")
     st.plotly_chart(figs.arithmetic(step, in_pos, pad_text=t("conv.arith.pad"), titles=(
@@ -112,14 +218,35 @@ def arithmetic_tab(tr: Trace, rec: LayerRecord) -> None:
     if len(ins) > 1:
         st.plotly_chart(figs.channel_sums(step, title=t("conv.arith.sums_title"), x_label=t("conv.arith.sums_x")),
                         width="stretch")
+    if many:
+        st.caption(t("conv.arith.many", n=len(ins), k=DETAIL_INPUTS, share=step.top_share(DETAIL_INPUTS)))
+        running = 0.0
+        rows = []
+        for i in ranked[:10]:
+            running += float(step.channel_sums[i])
+            rows.append({t("conv.arith.col.channel"): ins[i], t("conv.arith.col.sum"): float(step.channel_sums[i]),
+                         t("conv.arith.col.cum"): running})
+        st.markdown("**" + t("conv.arith.top_table") + "**")
+        st.dataframe(rows, hide_index=True)
     st.markdown(t("conv.arith.sum_line", n=step.products.size, total=step.total))
-    st.markdown(t("conv.arith.bias_line", total=step.total, bias=step.bias, pre=step.pre_activation))
+    if step.has_bias:
+        st.markdown(t("conv.arith.bias_line", total=step.total, bias=step.bias, pre=step.pre_activation))
+    else:
+        st.markdown(t("conv.arith.no_bias", pre=step.pre_activation))
+    if step.normalized is not None and step.norm_stats is not None:
+        mu, var, eps, gamma, beta = step.norm_stats
+        st.markdown(t("conv.arith.norm_line", o=ch, gamma=gamma, pre=step.pre_activation, mu=mu, var=var, eps=eps,
+                      beta=beta, y=step.normalized))
     if step.activation is not None and step.post_activation is not None:
-        st.markdown(t("conv.arith.act_line", kind=step.activation, post=step.post_activation))
+        key = "conv.arith.act_after_norm" if step.normalized is not None else "conv.arith.act_line"
+        st.markdown(t(key, kind=step.activation, post=step.post_activation))
+    elif step.normalized is not None:
+        st.caption(t("conv.arith.no_act_norm"))
     else:
         st.caption(t("conv.arith.no_act"))
     if step.matches:
-        post = "" if step.recorded_post is None else t("conv.arith.match_post", value=step.recorded_post)
+        post = "" if step.recorded_norm is None else t("conv.arith.match_norm", value=step.recorded_norm)
+        post += "" if step.recorded_post is None else t("conv.arith.match_post", value=step.recorded_post)
         st.success(t("conv.arith.match", recorded=step.recorded, post_part=post, err=step.error))
     else:
         st.warning(t("conv.arith.mismatch", pre=step.pre_activation, recorded=step.recorded, err=step.error))
@@ -144,12 +271,24 @@ def playground_tab(image: PreparedImage) -> None:
     else:
         kernel = kern.KERNELS[name]
     st.caption(t(f"conv.play.about.{name}"))
-    small = kern.filter2d(kern.pixels01(image), kernel)
+    pixels = kern.pixels01(image)
+    n = pixels.shape[0]
+    if image.pixels.ndim == 3:  # the RGB crop: filtered as one gray picture, sent as PNGs rather than heatmaps
+        st.caption(t("conv.play.rgb_note", n=n))
+        big = kern.filter2d(pixels, kernel)
+        c1, c2, c3 = st.columns([1, 1, 1])
+        with c1:
+            st.plotly_chart(figs.kernel_table(kernel, title=t("conv.play.kernel_title")), width="stretch")
+        c2.image((pixels * 255).round().astype(np.uint8), caption=t("conv.play.original"), width=224, clamp=True)
+        c3.image(figs.colorize(big.output), caption=t("conv.play.range", vmin=big.vmin, vmax=big.vmax), width=224)
+        st.caption(t("conv.play.scale_note"))
+        return
+    small = kern.filter2d(pixels, kernel)
     c1, c2 = st.columns([1, 2])
     with c1:
         st.plotly_chart(figs.kernel_table(kernel, title=t("conv.play.kernel_title")), width="stretch")
     with c2:
-        st.plotly_chart(figs.filtered_heatmap(small.output, title=t("conv.play.small_title")), width="stretch")
+        st.plotly_chart(figs.filtered_heatmap(small.output, title=t("conv.play.small_title", n=n)), width="stretch")
         st.caption(t("conv.play.range", vmin=small.vmin, vmax=small.vmax))
     gray = kern.large_gray(image)
     big = kern.filter2d(gray, kernel)
@@ -170,7 +309,8 @@ def oned_tab(image: PreparedImage) -> None:
                    format_func=lambda s: t(f"conv.oned.src.{s}"))
     pixels = kern.pixels01(image)
     if src == "row":
-        r = c2.slider(t("conv.oned.row"), 0, pixels.shape[0] - 1, pixels.shape[0] // 2, key="conv_oned_row")
+        r = c2.slider(t("conv.oned.row", n=pixels.shape[0]), 0, pixels.shape[0] - 1, pixels.shape[0] // 2,
+                      key="conv_oned_row")
         signal = pixels[r].astype(np.float64)
     else:
         signal = kern.synthetic_signal(src)
@@ -195,23 +335,34 @@ def oned_tab(image: PreparedImage) -> None:
         st.caption(t("conv.oned.no_edges"))
 
 
-def deeper_tab(tr: Trace, image: PreparedImage) -> None:
+def deeper_tab(ctx: PageContext, tr: Trace, image: PreparedImage) -> None:
     st.markdown(t("conv.deep.intro"))
-    fields = conv.receptive_fields(tr)
+    fields = _fields(ctx.model_name, image.digest, id(ctx.model), tr)
+    branched = any(f.merged for f in fields)
+    shown = [f for f in fields if f.kind in SPATIAL_ROWS] if ctx.is_imagenet else fields
     rows = []
-    for f in fields:
-        rows.append({
+    for f in shown:
+        row = {
             t("conv.deep.col.layer"): f.key, t("conv.deep.col.kind"): f.kind,
             t("conv.deep.col.channels"): f.channels if f.channels is not None else "",
             t("conv.deep.col.size"): f"{f.height}×{f.width}" if f.height is not None else "—",
             t("conv.deep.col.k"): f.kernel, t("conv.deep.col.s"): f.stride, t("conv.deep.col.j"): f.jump,
             t("conv.deep.col.rf"): (f"{f.receptive_field}×{f.receptive_field}" if f.receptive_field
                                     else t("conv.deep.whole")),
-        })
+        }
+        if branched:
+            row[t("conv.deep.col.join")] = t("conv.deep.join") if f.merged else ""
+        rows.append(row)
     c1, c2 = st.columns([3, 2])
     c1.dataframe(rows, hide_index=True, width="stretch")
     c1.caption(t("conv.deep.formula"))
-    c2.plotly_chart(figs.receptive_field_figure(fields, image.pixels, title=t("conv.deep.figure")), width="stretch")
+    if len(shown) < len(fields):
+        c1.caption(t("conv.deep.rows_note", n=len(shown), total=len(fields)))
+    n = image.pixels.shape[0]
+    c2.plotly_chart(figs.receptive_field_figure(fields, image.pixels, title=t("conv.deep.figure", n=n)),
+                    width="stretch")
+    if branched:
+        st.info(t("conv.deep.branches"))
     with st.expander(t("common.why")):
         st.markdown(t("conv.deep.why"))
 
@@ -224,7 +375,7 @@ def main(ctx: PageContext) -> None:
         st.markdown(t("conv.xcorr.body"))
     top = st.container()
     if ctx.image is None:  # the explorer needs no image: show it under the prompt
-        padding_explorer()
+        padding_explorer(imagenet=ctx.is_imagenet)
         with top:
             ctx.require_image()
     image = ctx.require_image()
@@ -233,8 +384,12 @@ def main(ctx: PageContext) -> None:
     rec: LayerRecord | None = None
     if layers:
         keys = [r.key for r in layers]
-        key = st.selectbox(t("common.layer"), keys, key="conv_layer", help=t("conv.layer_help"))
+        if st.session_state.get("conv_layer") not in keys:  # another model's layer: start at the first
+            st.session_state.pop("conv_layer", None)
+        key = st.selectbox(t("common.layer"), keys, key="conv_layer", help=t("conv.layer_help"),
+                           format_func=lambda k: _layer_option(tr, k))
         rec = tr[key if key in keys else keys[0]]
+        layer_summary(tr, rec)
     tabs = st.tabs([t("conv.tab.maps"), t("conv.tab.arith"), t("conv.tab.pad"), t("conv.tab.play"),
                     t("conv.tab.oned"), t("conv.tab.deep")])
     not_conv = t("common.not_applicable", why=t("conv.no_conv"))
@@ -247,15 +402,15 @@ def main(ctx: PageContext) -> None:
         if rec is None:
             st.info(not_conv)
         else:
-            arithmetic_tab(tr, rec)
+            arithmetic_tab(tr, rec, ctx.model)
     with tabs[2]:
-        padding_explorer()
+        padding_explorer(rec, imagenet=ctx.is_imagenet)
     with tabs[3]:
         playground_tab(image)
     with tabs[4]:
         oned_tab(image)
     with tabs[5]:
-        deeper_tab(tr, image)
+        deeper_tab(ctx, tr, image)
 
 
 ctx = page_context()

@@ -10,18 +10,24 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from explain.convolution import ConvStep, LayerField, SlidingWindow
+from ui.figures.attribution import image_source
 from ui.figures.maps import (
     DIVERGING,
     SEQUENTIAL,
     RangeMode,
     as_numpy,
     color_range,
+    downsample,
     is_signed,
+    tile,
     tiled_maps,
 )
 
 PAD_COLOR = "#d9d9d9"
 WINDOW_COLOR = "#e6550d"
+MARKER_SIDE = 56  # output maps larger than this are block-averaged in the arithmetic view
+INPUT_CROP = 40  # the arithmetic view shows at most this many input rows/columns around the window
+MAX_SQUARES = 12  # receptive-field squares drawn on the input picture
 
 
 def shape_title(key: str, shape: Sequence[int]) -> str:
@@ -30,22 +36,53 @@ def shape_title(key: str, shape: Sequence[int]) -> str:
 
 
 def feature_maps(maps: np.ndarray, title: str, *, range_mode: RangeMode = "layer", fixed: float = 1.0,
-                 signed: bool | None = None, prefix: str = "ch") -> go.Figure:
-    """All channels [C, H, W] of one layer as ONE tiled heatmap."""
-    return tiled_maps(maps, prefix=prefix, title=title, range_mode=range_mode, fixed=fixed, signed=signed)
+                 signed: bool | None = None, prefix: str = "ch", channels: Sequence[int] | None = None,
+                 max_side: int = 56) -> go.Figure:
+    """Channels [C, H, W] of one layer as ONE tiled heatmap (``channels``: their real indices, for the hover);
+    maps larger than ``max_side`` are block-averaged."""
+    return tiled_maps(maps, prefix=prefix, title=title, range_mode=range_mode, fixed=fixed, signed=signed,
+                      channels=channels, max_side=max_side)
 
 
-def kernel_weights(weights: np.ndarray, title: str, *, out_label: str = "out", in_label: str = "in") -> go.Figure:
-    """Every kernel w[o, c] (all output and input channels) as ONE tiled heatmap, one colour range (±max|w|).
+def kernel_weights(weights: np.ndarray, title: str, *, out_label: str = "out", in_label: str = "in",
+                   out_channels: Sequence[int] | None = None, in_channels: Sequence[int] | None = None,
+                   depthwise: bool = False) -> go.Figure:
+    """Kernels w[o, c] as ONE tiled heatmap, one colour range (±max|w|).
 
-    With several input channels, row o holds output channel o's kernels, one column per input channel.
+    ``weights`` [O, C, kh, kw] holds the kernels to draw (a selection of a large layer); ``out_channels`` and
+    ``in_channels`` give their real indices for the hover. With several input channels, row o holds output
+    channel o's kernels, one column per input channel; with one (a first layer on a gray image, a depthwise
+    conv) the kernels are tiled in a near-square grid; ``depthwise``: output channel o's kernel reads input o.
     """
     w = as_numpy(weights)
     o, c, kh, kw = w.shape
+    outs = list(range(o)) if out_channels is None else [int(v) for v in out_channels]
+    ins = list(range(c)) if in_channels is None else [int(v) for v in in_channels]
     if c == 1:
-        return tiled_maps(w.reshape(o, kh, kw), prefix=out_label, title=title, signed=True)
-    return tiled_maps(w.reshape(o * c, kh, kw), prefix=out_label, title=title, signed=True, cols=c,
-                         labels2=in_label, height=int(min(900, 120 + o * 760 / c)))
+        grid, rows, ncols = tile(w.reshape(o, kh, kw))
+        labels = [(outs[i], outs[i] if depthwise else ins[0]) for i in range(o)]
+    else:
+        grid, rows, ncols = tile(w.reshape(o * c, kh, kw), cols=c)
+        labels = [(outs[i // c], ins[i % c]) for i in range(o * c)]
+    info = np.zeros((*grid.shape, 2), dtype=np.int64)
+    for i, (oo, cc) in enumerate(labels):
+        r, q = divmod(i, ncols)
+        info[r * (kh + 1):r * (kh + 1) + kh, q * (kw + 1):q * (kw + 1) + kw] = (oo, cc)
+    info = info.astype(np.uint16 if info.max() < 65536 else np.int32)
+    m = float(np.nanmax(np.abs(w))) if w.size else 1.0
+    m = m or 1.0
+    fig = go.Figure(go.Heatmap(
+        z=grid.astype(np.float32), zmin=-m, zmax=m, colorscale=DIVERGING, customdata=info, hoverongaps=False,
+        hovertemplate=out_label + " %{customdata[0]} · " + in_label + " %{customdata[1]} = %{z:.4f}<extra></extra>",
+        colorbar={"thickness": 12},
+    ))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
+    height = int(min(900, 140 + rows * 760 / max(ncols, 1) * kh / max(kw, 1))) if c == 1 else \
+        int(min(900, 120 + o * 760 / c))
+    fig.update_layout(title=title, margin={"l": 4, "r": 4, "t": 36 if title else 8, "b": 4}, height=height,
+                      plot_bgcolor="white")
+    return fig
 
 
 def _cell_text(values: np.ndarray, pad: np.ndarray | None = None, pad_text: str = "0") -> np.ndarray:
@@ -93,25 +130,53 @@ def channel_sums(step: ConvStep, *, title: str = "", x_label: str = "input chann
     return fig
 
 
-def feature_map_marker(fmap: np.ndarray, row: int, col: int, k: int, origin: tuple[int, int], *,
-                       title: str = "", input_map: np.ndarray | None = None, titles: Sequence[str] = ("", "")
+def _axis(n: int, f: int) -> np.ndarray:
+    """Centres, in original cells, of the n blocks of a map block-averaged by f."""
+    return np.arange(n) * f + (f - 1) / 2
+
+
+def feature_map_marker(fmap: np.ndarray, row: int, col: int, k: int | tuple[int, int], origin: tuple[int, int], *,
+                       title: str = "", input_map: np.ndarray | None = None, titles: Sequence[str] = ("", ""),
+                       dilation: tuple[int, int] = (1, 1), max_side: int = MARKER_SIDE, crop: int = INPUT_CROP
                        ) -> go.Figure:
-    """The layer's input (first channel) with the receptive window, and the output map with the chosen cell."""
+    """The layer's input (one channel) with the receptive window, and the output map with the chosen cell.
+
+    Axes are in real rows/columns. A large input is cropped to at most ``crop`` cells around the window; an
+    output map larger than ``max_side`` is block-averaged (the marker stays on the real cell).
+    """
     fmap = as_numpy(fmap)
+    kh, kw = (k, k) if isinstance(k, int) else k
+    span_h, span_w = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
     n = 2 if input_map is not None else 1
     fig = make_subplots(rows=1, cols=n, subplot_titles=list(titles)[:n] if input_map is not None else [title],
                         horizontal_spacing=0.08)
+    top, left = origin
     if input_map is not None:
         im = as_numpy(input_map)
-        fig.add_trace(go.Heatmap(z=im, colorscale="gray", showscale=False,
+        h, w = im.shape
+        r0 = int(np.clip(top + span_h // 2 - crop // 2, 0, max(0, h - crop)))
+        c0 = int(np.clip(left + span_w // 2 - crop // 2, 0, max(0, w - crop)))
+        part = im[r0:r0 + crop, c0:c0 + crop]
+        fig.add_trace(go.Heatmap(z=part, x=np.arange(c0, c0 + part.shape[1]), y=np.arange(r0, r0 + part.shape[0]),
+                                 colorscale="gray", showscale=False,
                                  hovertemplate="(%{y}, %{x}) = %{z:.3f}<extra></extra>"), row=1, col=1)
-        top, left = origin
-        fig.add_shape(type="rect", x0=left - 0.5, x1=left + k - 0.5, y0=top - 0.5, y1=top + k - 0.5,
+        fig.add_shape(type="rect", x0=left - 0.5, x1=left + span_w - 0.5, y0=top - 0.5, y1=top + span_h - 0.5,
                       line={"color": WINDOW_COLOR, "width": 3}, row=1, col=1)
-    signed = is_signed(fmap)
-    zmin, zmax = color_range(fmap, signed)
-    fig.add_trace(go.Heatmap(z=fmap, zmin=zmin, zmax=zmax, colorscale=DIVERGING if signed else SEQUENTIAL,
-                             colorbar={"thickness": 12}, hovertemplate="(%{y}, %{x}) = %{z:.4f}<extra></extra>"),
+        if dilation != (1, 1):
+            ys = [top + u * dilation[0] for u in range(kh)]
+            xs = [left + v * dilation[1] for v in range(kw)]
+            fig.add_trace(go.Scatter(x=[x for _ in ys for x in xs], y=[y for y in ys for _ in xs], mode="markers",
+                                     marker={"color": WINDOW_COLOR, "size": 6}, hoverinfo="skip", showlegend=False),
+                          row=1, col=1)
+    oh, ow = fmap.shape
+    f = max(1, -(-max(oh, ow) // max_side))
+    small = downsample(fmap[None], max_side)[0] if f > 1 else fmap
+    signed = is_signed(small)
+    zmin, zmax = color_range(small, signed)
+    fig.add_trace(go.Heatmap(z=small, x=_axis(small.shape[1], f), y=_axis(small.shape[0], f), zmin=zmin, zmax=zmax,
+                             colorscale=DIVERGING if signed else SEQUENTIAL, colorbar={"thickness": 12},
+                             hovertemplate="(%{y}, %{x}) ≈ %{z:.4f}<extra></extra>" if f > 1
+                             else "(%{y}, %{x}) = %{z:.4f}<extra></extra>"),
                   row=1, col=n)
     fig.add_shape(type="rect", x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5,
                   line={"color": WINDOW_COLOR, "width": 3}, row=1, col=n)
@@ -232,11 +297,18 @@ def signal_figure(signal: np.ndarray, outputs: Mapping[str, np.ndarray], *, sign
 
 
 def receptive_field_figure(fields: Sequence[LayerField], image: np.ndarray, *, title: str = "") -> go.Figure:
-    """The input image with, centred on it, the square each conv/pool layer's centre cell sees."""
-    img = as_numpy(image)
-    h, w = img.shape
-    fig = go.Figure(go.Heatmap(z=img, colorscale="gray", showscale=False, hoverinfo="skip"))
+    """The input picture (gray map, or an RGB crop sent as one PNG) with, centred on it, the square each
+    conv/pool layer's centre cell sees (at most ``MAX_SQUARES``, spread over the network's depth)."""
+    img = np.asarray(image)
+    h, w = img.shape[:2]
+    if img.ndim == 3:
+        fig = go.Figure(go.Image(source=image_source(img), hoverinfo="skip"))
+    else:
+        fig = go.Figure(go.Heatmap(z=as_numpy(img), colorscale="gray", showscale=False, hoverinfo="skip"))
     spatial = [f for f in fields if f.kind in ("Conv2d", "MaxPool2d", "AvgPool2d") and f.receptive_field]
+    if len(spatial) > MAX_SQUARES:
+        picks = np.unique(np.linspace(0, len(spatial) - 1, MAX_SQUARES).round().astype(int))
+        spatial = [spatial[i] for i in picks]
     colors = sample_colorscale("Plasma", [i / max(1, len(spatial) - 1) * 0.85 for i in range(len(spatial))])
     cy, cx = (h - 1) / 2, (w - 1) / 2
     for f, c in zip(spatial, colors, strict=False):

@@ -33,7 +33,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "conv.maps.view.pre": ("conv output z (before the activation)", "卷积输出 z（激活之前）"),
     "conv.maps.view.post": ("after the activation ({kind})", "激活之后（{kind}）"),
     "conv.maps.fixed": ("Fixed range ±", "固定范围 ±"),
-    "conv.maps.input": ("Input image (28x28, what the model sees)", "输入图片（28x28，即模型看到的）"),
+    "conv.maps.input": ("Input image ({n}x{n}, what the model sees)", "输入图片（{n}x{n}，即模型看到的）"),
+    "conv.maps.input_rgb": ("Input picture: the {n}x{n} crop the model sees (before normalization)",
+                            "输入图片：模型看到的 {n}x{n} 裁剪（归一化之前）"),
+    "conv.maps.post_kind": ("{norm} → {act}", "{norm} → {act}"),
+    "conv.maps.downsampled": (
+        "Maps larger than {m}×{m} are drawn block-averaged ({f}×{f} cells → 1) so the page stays light; hovering "
+        "shows the averaged values and the rows/columns of the reduced map.",
+        "大于 {m}×{m} 的特征图以分块平均的方式绘制（{f}×{f} 个格子合成 1 个），以减轻页面负担；"
+        "鼠标悬停显示的是平均后的值，以及缩小后特征图的行列号。"),
+    "conv.maps.vector": (
+        "This 1×1 convolution works on 1×1 maps (inside a squeeze-and-excitation block, after a global "
+        "average): each \"map\" is a single number, so it acts like a fully connected layer over the channels.",
+        "这个 1×1 卷积作用在 1×1 的特征图上（位于 squeeze-and-excitation 模块中，在全局平均之后）："
+        "每张“特征图”只是一个数，所以它相当于在通道上做全连接。"),
     "conv.maps.layer_input": ("This layer reads {shape}.", "这一层读入 {shape}。"),
     "conv.maps.caption": (
         "One map per output channel (kernel). Red = positive, blue = negative, white = 0 (diverging scale centred "
@@ -56,6 +69,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "the pixel, blue weights subtract it: a kernel with red on one side and blue on the other detects an edge.",
         "每个 {kh}x{kw} 小方块是一个输出通道的卷积核（输入只有一个通道）。红色权重加上像素值，蓝色权重减去像素值："
         "一边红一边蓝的卷积核会检测边缘。"),
+    "conv.kernels.depthwise": (
+        "Depthwise convolution (groups = {g}): each output channel o has exactly **one** {kh}x{kw} kernel, and it "
+        "reads only input channel o. Nothing is mixed between channels here; the 1×1 convolution after it does that.",
+        "深度卷积（depthwise，groups = {g}）：每个输出通道 o 只有**一个** {kh}x{kw} 卷积核，而且只读取输入通道 o。"
+        "这里通道之间不混合；混合由后面的 1×1 卷积完成。"),
+    "conv.kernels.selection": (
+        "Only the kernels of the {n} output channels shown above are drawn, with {m} of their {cin} input-channel "
+        "slices each (those with the largest total |w|): {ins}.",
+        "只画出上面显示的 {n} 个输出通道的卷积核，每个只取其 {cin} 个输入通道切片中的 {m} 个"
+        "（总 |w| 最大的）：{ins}。"),
+    "conv.kernels.shown_out": ("Kernels of the {n} output channels shown above.",
+                               "这里画出上面显示的 {n} 个输出通道的卷积核。"),
     "conv.kernels.out": ("out", "输出"),
     "conv.kernels.in": ("in", "输入"),
     # arithmetic
@@ -84,6 +109,44 @@ STRINGS: dict[str, tuple[str, str]] = {
     "conv.arith.act_line": ("Then the activation: {kind}(z) = **{post:.5f}**",
                             "再经过激活函数：{kind}(z) = **{post:.5f}**"),
     "conv.arith.no_act": ("No activation follows this layer directly.", "这一层后面没有紧跟激活函数。"),
+    "conv.arith.no_bias": ("This layer has no bias (b = 0): z = Σ = **{pre:.5f}**.",
+                           "这一层没有偏置（b = 0）：z = Σ = **{pre:.5f}**。"),
+    "conv.arith.norm_line": (
+        "Then the batch norm (running statistics of channel {o}): y = γ·(z − μ)/√(σ² + ε) + β = {gamma:.4f}·"
+        "({pre:.5f} − ({mu:.5f}))/√({var:.5f} + {eps:g}) + ({beta:.4f}) = **{y:.5f}**",
+        "然后是批归一化（通道 {o} 的滑动统计量）：y = γ·(z − μ)/√(σ² + ε) + β = {gamma:.4f}·"
+        "({pre:.5f} − ({mu:.5f}))/√({var:.5f} + {eps:g}) + ({beta:.4f}) = **{y:.5f}**"),
+    "conv.arith.act_after_norm": ("Then the activation: {kind}(y) = **{post:.5f}**",
+                                  "再经过激活函数：{kind}(y) = **{post:.5f}**"),
+    "conv.arith.no_act_norm": (
+        "No activation follows the batch norm directly (here its output is first added to another branch).",
+        "批归一化后面没有紧跟激活函数（它的输出先与另一个分支相加）。"),
+    "conv.arith.match_norm": (", after the batch norm {value:.5f}", "，批归一化后 {value:.5f}"),
+    "conv.arith.group": (
+        "Output channel {o} reads the {n} input channels of its group: {first}–{last} (groups = {g}, so C_in/groups "
+        "= {n}). The sum below runs over them.",
+        "输出通道 {o} 读取它所在组的 {n} 个输入通道：{first}–{last}（groups = {g}，所以 C_in/groups = {n}）。"
+        "下面的求和就是对这些通道进行的。"),
+    "conv.arith.depthwise": (
+        "Depthwise: output channel {o} reads exactly one input channel, channel {c}. Its value is one {kh}x{kw} "
+        "window times one kernel, no sum over channels.",
+        "深度卷积：输出通道 {o} 只读取一个输入通道，即通道 {c}。它的值就是一个 {kh}x{kw} 窗口乘以一个卷积核，"
+        "不对通道求和。"),
+    "conv.arith.window": (
+        "Output cell ({row}, {col}) reads the window whose top-left input cell is (row·s − p, col·s − p) = ({r}, {c}) "
+        "with stride s = {s}, padding p = {p}; the kernel taps are d = {d} cells apart (dilation).",
+        "输出格子 ({row}, {col}) 读取的窗口左上角在输入的 (row·s − p, col·s − p) = ({r}, {c})，"
+        "步长 s = {s}、填充 p = {p}；卷积核的各个抽头相隔 d = {d} 格（空洞/膨胀）。"),
+    "conv.arith.many": (
+        "{n} input channels contribute. The bar chart shows every partial sum Σ_(u,v) w·x of one channel; the {k} "
+        "largest (by size) carry {share:.0%} of all |partial sums|. Only those are offered for the element-wise "
+        "detail below.",
+        "共有 {n} 个输入通道参与。柱状图显示每个通道的部分和 Σ_(u,v) w·x；绝对值最大的 {k} 个占全部 |部分和| 的 "
+        "{share:.0%}。下面只提供这几个通道的逐元素细节。"),
+    "conv.arith.top_table": ("Largest partial sums", "最大的部分和"),
+    "conv.arith.col.channel": ("input channel", "输入通道"),
+    "conv.arith.col.sum": ("partial sum", "部分和"),
+    "conv.arith.col.cum": ("running total", "累计和"),
     "conv.arith.match": (
         "This equals the value the model really computed: conv output {recorded:.5f}{post_part} "
         "(largest difference {err:.1e}, float rounding).",
@@ -179,7 +242,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                                "你的权重。试着让权重之和为 0（边缘检测）或为 1（保持亮度）。"),
     "conv.play.cell": ("w[{u}, {v}]", "w[{u}, {v}]"),
     "conv.play.kernel_title": ("kernel", "卷积核"),
-    "conv.play.small_title": ("on the 28×28 input", "作用于 28×28 输入"),
+    "conv.play.small_title": ("on the {n}×{n} input", "作用于 {n}×{n} 输入"),
+    "conv.play.rgb_note": (
+        "A kernel here works on one channel, so the model's {n}×{n} colour crop is made gray first "
+        "(Y = 0.299·R + 0.587·G + 0.114·B). A real first layer has one kernel slice per colour channel.",
+        "这里的卷积核只作用于一个通道，所以先把模型的 {n}×{n} 彩色裁剪转成灰度"
+        "（Y = 0.299·R + 0.587·G + 0.114·B）。真正的第一层对每个颜色通道各有一片卷积核。"),
+    "conv.play.filtered": ("filtered", "滤波结果"),
     "conv.play.large_title": ("On a larger grayscale version of your image ({w}×{h})",
                               "作用于你图片的较大灰度版本（{w}×{h}）"),
     "conv.play.range": ("values from {vmin:.3f} to {vmax:.3f}", "数值范围 {vmin:.3f} 到 {vmax:.3f}"),
@@ -202,7 +271,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "conv.oned.src.ramp": ("ramp", "斜坡"),
     "conv.oned.src.pulse": ("pulse", "方波脉冲"),
     "conv.oned.src.noise": ("noisy step", "带噪声的阶跃"),
-    "conv.oned.row": ("Row of the 28×28 input", "28×28 输入的第几行"),
+    "conv.oned.row": ("Row of the {n}×{n} input", "{n}×{n} 输入的第几行"),
     "conv.oned.kernel": ("Your kernel (numbers separated by commas, e.g. 1, 0, -1 or 1/3, 1/3, 1/3)",
                          "你的卷积核（用逗号分隔的数字，如 1, 0, -1 或 1/3, 1/3, 1/3）"),
     "conv.oned.signal_title": ("signal s", "信号 s"),
@@ -248,8 +317,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "conv.deep.col.j": ("jump j", "跳距 j"),
     "conv.deep.col.rf": ("receptive field", "感受野"),
     "conv.deep.whole": ("whole image", "整张图片"),
-    "conv.deep.figure": ("What one centre cell of each layer sees of the 28×28 input",
-                         "每一层中心的一个格子能看到 28×28 输入的多大范围"),
+    "conv.deep.figure": ("What one centre cell of each layer sees of the {n}×{n} input",
+                         "每一层中心的一个格子能看到 {n}×{n} 输入的多大范围"),
+    "conv.deep.col.join": ("join", "汇合"),
+    "conv.deep.join": ("branches join", "分支汇合"),
+    "conv.deep.branches": (
+        "This network is not a plain chain: the table follows the recorded data flow (each layer continues from "
+        "the layer whose output it reads). Where branches join (rows marked \"branches join\": a residual "
+        "addition, a squeeze-and-excitation scaling or a channel concatenation) it continues from the branch "
+        "with the largest receptive field, an upper bound. A squeeze-and-excitation branch averages the whole "
+        "map, so strictly every later cell depends a little on the whole image; the table shows the local "
+        "field. Squares larger than the picture reach past its edges (into the padding).",
+        "这个网络不是简单的链：表格沿着记录下来的数据流计算（每一层接着它所读取的那一层）。在分支汇合处"
+        "（标为“分支汇合”的行：残差相加、squeeze-and-excitation 缩放或通道拼接），沿感受野最大的分支继续，"
+        "这是一个上界。squeeze-and-excitation 分支会对整张特征图求平均，所以严格来说之后的每个格子都会稍微依赖整张"
+        "图片；表格显示的是局部感受野。比图片还大的方块会超出图片边缘（落在填充上）。"),
+    "conv.deep.rows_note": ("Only convolution and pooling layers are listed ({n} of the {total} layers).",
+                            "只列出卷积层和池化层（共 {total} 层中的 {n} 层）。"),
     "conv.deep.why": (
         "Two stacked 3×3 convolutions see 5×5 pixels with fewer weights than one 5×5 kernel, and with an "
         "activation in between they can express more. Pooling doubles the jump, so every later 3×3 kernel spans "
@@ -265,4 +349,68 @@ STRINGS: dict[str, tuple[str, str]] = {
                                 "这一层使用 {mode} 填充；这里只演示零填充。"),
     "conv.error.not_conv": ("{layer} is not a convolution layer.", "{layer} 不是卷积层。"),
     "conv.error.activation": ("The activation {kind} is not worked out here.", "这里不演示激活函数 {kind}。"),
+    # the selected layer
+    "conv.kind.standard": ("convolution", "卷积"),
+    "conv.kind.depthwise": ("depthwise", "深度卷积"),
+    "conv.kind.grouped": ("grouped", "分组卷积"),
+    "conv.kind.pointwise": ("pointwise 1×1", "逐点 1×1"),
+    "conv.kind.vector": ("1×1 on 1×1 (SE)", "1×1 作用于 1×1（SE）"),
+    "conv.layer_option": ("{key} · {kh}×{kw} {kind}{stride}", "{key} · {kh}×{kw} {kind}{stride}"),
+    "conv.layer_stride": (", stride {s}", "，步长 {s}"),
+    "conv.geo.title": ("The selected layer in numbers", "所选层的数字"),
+    "conv.geo.shapes": (
+        "{layer} reads {cin} channels of {nh}×{nw} and writes {cout} channels of {oh}×{ow}: kernel {kh}×{kw}, "
+        "stride {s}, padding {p}, dilation {d}, groups {g}.",
+        "{layer} 读入 {cin} 个 {nh}×{nw} 的通道，输出 {cout} 个 {oh}×{ow} 的通道：卷积核 {kh}×{kw}，"
+        "步长 {s}，填充 {p}，空洞 {d}，分组 {g}。"),
+    "conv.geo.formula": (
+        "{side}: out = ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1 = ⌊({n} + 2·{p} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = "
+        "⌊{num}/{s}⌋ + 1 = **{out}**",
+        "{side}：out = ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1 = ⌊({n} + 2·{p} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = "
+        "⌊{num}/{s}⌋ + 1 = **{out}**"),
+    "conv.geo.side.both": ("Output size (height and width)", "输出尺寸（高和宽）"),
+    "conv.geo.side.h": ("Height", "高"),
+    "conv.geo.side.w": ("Width", "宽"),
+    "conv.geo.params": (
+        "Parameters: C_out·(C_in/groups)·k_h·k_w = {co}·({ci}/{g})·{kh}·{kw} = {weights:,} weights{bias_part} = "
+        "**{total:,}**.",
+        "参数量：C_out·(C_in/groups)·k_h·k_w = {co}·({ci}/{g})·{kh}·{kw} = {weights:,} 个权重{bias_part} = "
+        "**{total:,}**。"),
+    "conv.geo.bias": (" + {co} biases", " + {co} 个偏置"),
+    "conv.geo.no_bias": (" + 0 (no bias: the batch norm after it has its own shift β)",
+                         " + 0（没有偏置：后面的批归一化有自己的平移 β）"),
+    "conv.geo.no_bias_plain": (" + 0 (no bias)", " + 0（没有偏置）"),
+    "conv.geo.check": ("The formula gives the recorded output {shape} and the layer really holds {params:,} "
+                       "parameters.", "公式给出的正是记录下的输出 {shape}，而这一层确实有 {params:,} 个参数。"),
+    "conv.geo.mismatch": ("The recorded output is {shape} and the layer holds {params:,} parameters: this differs "
+                          "from the formula (e.g. asymmetric \"same\" padding).",
+                          "记录下的输出是 {shape}，这一层有 {params:,} 个参数：与公式不同（例如不对称的 "
+                          "“same” 填充）。"),
+    "conv.geo.pointwise": (
+        "A 1×1 (pointwise) convolution looks at no neighbours: at every position it mixes the {cin} input "
+        "channels into {cout} outputs, a small fully connected layer applied at each pixel.",
+        "1×1（逐点）卷积不看邻居：在每个位置把 {cin} 个输入通道混合成 {cout} 个输出，相当于在每个像素上做一次小的"
+        "全连接。"),
+    "conv.sep.title": ("Depthwise separable convolution", "深度可分离卷积"),
+    "conv.sep.body": (
+        "A standard k×k convolution does two jobs at once: it looks at neighbours **and** mixes channels. A "
+        "depthwise separable convolution splits them: a **depthwise** k×k conv filters each channel on its own "
+        "(groups = channels, one kernel per channel), then a **pointwise** 1×1 conv mixes the channels. "
+        "MobileNet and EfficientNet are built from such pairs because they need far fewer weights and "
+        "multiplications.",
+        "标准的 k×k 卷积同时做两件事：看邻居**并且**混合通道。深度可分离卷积把它们分开：先用**深度（depthwise）**"
+        " k×k 卷积对每个通道单独滤波（groups = 通道数，每个通道一个卷积核），再用**逐点（pointwise）** 1×1 卷积混合"
+        "通道。MobileNet 和 EfficientNet 就是由这样的组合搭成的，因为所需的权重和乘法次数少得多。"),
+    "conv.sep.numbers": (
+        "Here: {dw} ({kh}×{kw} depthwise on {c} channels: {kh}·{kw}·{c} = {dw_w:,} weights) followed by {pw} "
+        "(1×1, {c} → {c2}: {c}·{c2} = {pw_w:,}) hold {both:,} weights. One standard {kh}×{kw} conv from {c} to "
+        "{c2} channels would need {kh}·{kw}·{c}·{c2} = {std:,}, **{ratio:.1f}×** as many.",
+        "这里：{dw}（在 {c} 个通道上的 {kh}×{kw} 深度卷积：{kh}·{kw}·{c} = {dw_w:,} 个权重）后接 {pw}"
+        "（1×1，{c} → {c2}：{c}·{c2} = {pw_w:,}），共 {both:,} 个权重。一个从 {c} 到 {c2} 通道的标准 {kh}×{kw} "
+        "卷积需要 {kh}·{kw}·{c}·{c2} = {std:,} 个，是它的 **{ratio:.1f} 倍**。"),
+    "conv.pad.model_layer": (
+        "The layer picked above, {layer}, uses k = {k}, p = {p}, s = {s}: out = ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {out}"
+        " (its full formula, with dilation, is shown under the layer picker).",
+        "上面选中的层 {layer} 使用 k = {k}、p = {p}、s = {s}：out = ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {out}"
+        "（含空洞的完整公式见层选择框下方）。"),
 }
