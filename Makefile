@@ -35,7 +35,14 @@ test: $(VENV)/.dev-installed system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.dev-installed
+# Benchmark-only packages (torch-cam), without their dependencies: the venv's torch must stay the one pinned.
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.dev-installed
+	$(BIN)/pip install -q --no-deps -r requirements-bench.txt
+	touch $@
+
+bench-deps: $(VENV)/.bench-installed
+
+bench: bench-deps
 	$(BIN)/python -m benchmarks.bench
 
 # Retrain every committed model (about 8 minutes per CNN variant on 2 cores).
