@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 APT_PACKAGES := dataset-fashion-mnist chromium fonts-noto-cjk
 
-.PHONY: run test bench models lint system-deps clean
+.PHONY: run test bench bench-deps models lint system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
