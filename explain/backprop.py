@@ -451,3 +451,182 @@ def largest_grad_index(grad: torch.Tensor) -> tuple[int, ...]:
     """The index of the entry with the largest |∂L/∂w| (a weight the loss clearly depends on)."""
     flat = int(grad.detach().abs().reshape(-1).argmax())
     return tuple(int(i) for i in np.unravel_index(flat, tuple(grad.shape)))
+
+
+# --------------------------------------------------------------------------------------------------
+# What generalizes to any model: one layer's local backward, by hand and by torch.autograd.grad
+# --------------------------------------------------------------------------------------------------
+
+IMAGENET_HS: tuple[float, ...] = (1e-2, 1e-4, 1e-6)  # 6 extra float64 forwards of a large model
+ELEMENTWISE = ("ReLU", "ReLU6", "Sigmoid", "Tanh", "SiLU", "Hardswish", "Hardsigmoid")
+IDENTITY_KINDS = ("Dropout", "Identity", "Flatten")
+HAND_KINDS = (*ELEMENTWISE, *IDENTITY_KINDS, "Conv2d", "Linear", "BatchNorm2d", "MaxPool2d", "AdaptiveAvgPool2d")
+MAX_HAND_WEIGHT = 5_000_000  # weight gradients of bigger tensors are not formed (VGG/AlexNet FC)
+
+
+def _elementwise_derivative(kind: str, a: torch.Tensor) -> torch.Tensor:
+    """f′(a) of the elementwise activations: ReLU 1[a>0], ReLU6 1[0<a<6], σ(1−σ), 1−tanh², SiLU σ(1 + a(1−σ)),
+    Hardswish (2a+3)/6 on (−3, 3) (0 below, 1 above), Hardsigmoid 1/6 on (−3, 3)."""
+    if kind == "ReLU":
+        return (a > 0).to(a.dtype)
+    if kind == "ReLU6":
+        return ((a > 0) & (a < 6)).to(a.dtype)
+    if kind == "Sigmoid":
+        s = torch.sigmoid(a)
+        return s * (1 - s)
+    if kind == "Tanh":
+        return 1 - torch.tanh(a) ** 2
+    if kind == "SiLU":
+        s = torch.sigmoid(a)
+        return s * (1 + a * (1 - s))
+    if kind == "Hardswish":
+        return torch.where(a <= -3, torch.zeros_like(a), torch.where(a >= 3, torch.ones_like(a), (2 * a + 3) / 6))
+    if kind == "Hardsigmoid":
+        return ((a > -3) & (a < 3)).to(a.dtype) / 6
+    raise KeyError(kind)
+
+
+def _pair(v: object) -> tuple[int, int]:
+    return (int(v[0]), int(v[1])) if isinstance(v, (tuple, list)) else (int(v), int(v))  # type: ignore[index]
+
+
+def hand_backward(kind: str, module: nn.Module, a: torch.Tensor, g: torch.Tensor,
+                  ) -> tuple[torch.Tensor, dict[str, torch.Tensor]] | None:
+    """(∂L/∂a, {param: ∂L/∂param}) of one layer from its input a and output gradient g, by the textbook formulas
+    (float64); None for a kind without one here.
+
+    * Conv2d: ∂L/∂a = conv_transpose2d(g, W) (same stride, padding, groups, dilation);
+      ∂L/∂W[o, i, u, v] = Σ_p g[o, p] · patch(a)[i, u, v, p] per group; ∂L/∂b_o = Σ_p g[o, p].
+    * Linear: ∂L/∂a = g W, ∂L/∂W = gᵀ a, ∂L/∂b = Σ_n g.
+    * BatchNorm2d (eval): ∂L/∂a = g · γ/√(var + ε), ∂L/∂γ = Σ g·(a − μ)/√(var + ε), ∂L/∂β = Σ g.
+    * MaxPool2d: g goes back to the position of each window's maximum (summed where windows overlap).
+    * AdaptiveAvgPool2d: each output bin's g is spread evenly over its bin, g/|bin|.
+    * Elementwise activations: g · f′(a); Dropout (eval), Identity, Flatten: g reshaped.
+    """
+    a = a.double()
+    g = g.double()
+    p = {k: v.detach().double() for k, v in module.named_parameters(recurse=False)}
+    if kind in ELEMENTWISE:
+        return g * _elementwise_derivative(kind, a), {}
+    if kind in IDENTITY_KINDS:
+        return g.reshape(a.shape), {}
+    if kind == "Linear":
+        w = p["weight"]
+        grads = {"weight": g.reshape(-1, w.shape[0]).T @ a.reshape(-1, w.shape[1])} if w.numel() <= MAX_HAND_WEIGHT \
+            else {}
+        if "bias" in p:
+            grads["bias"] = g.reshape(-1, w.shape[0]).sum(0)
+        return g @ w, grads
+    if kind == "BatchNorm2d":
+        assert isinstance(module, nn.BatchNorm2d) and module.running_var is not None and module.running_mean is not None
+        inv = 1 / torch.sqrt(module.running_var.double() + module.eps)
+        gamma = p.get("weight", torch.ones_like(inv))
+        xhat = (a - module.running_mean.double()[None, :, None, None]) * inv[None, :, None, None]
+        grads = {}
+        if "weight" in p:
+            grads["weight"] = (g * xhat).sum((0, 2, 3))
+        if "bias" in p:
+            grads["bias"] = g.sum((0, 2, 3))
+        return g * (gamma * inv)[None, :, None, None], grads
+    if kind == "MaxPool2d":
+        assert isinstance(module, nn.MaxPool2d)
+        _, idx = F.max_pool2d(a, module.kernel_size, module.stride, module.padding, module.dilation,
+                              ceil_mode=module.ceil_mode, return_indices=True)
+        n, c = a.shape[:2]
+        da = torch.zeros(n, c, a.shape[2] * a.shape[3], dtype=a.dtype)
+        da.scatter_add_(2, idx.reshape(n, c, -1), g.reshape(n, c, -1))
+        return da.reshape(a.shape), {}
+    if kind == "AdaptiveAvgPool2d":
+        h, w = a.shape[-2:]
+        oh, ow = g.shape[-2:]
+        da = torch.zeros_like(a)
+        for i in range(oh):
+            h0, h1 = (i * h) // oh, -(-((i + 1) * h) // oh)
+            for j in range(ow):
+                w0, w1 = (j * w) // ow, -(-((j + 1) * w) // ow)
+                da[..., h0:h1, w0:w1] += g[..., i:i + 1, j:j + 1] / ((h1 - h0) * (w1 - w0))
+        return da, {}
+    if kind == "Conv2d":
+        assert isinstance(module, nn.Conv2d)
+        if module.padding_mode != "zeros" or isinstance(module.padding, str):
+            return None
+        w = p["weight"]
+        s, pad, dil = _pair(module.stride), _pair(module.padding), _pair(module.dilation)
+        k = tuple(w.shape[-2:])
+        out_pad = tuple(a.shape[2 + d] - ((g.shape[2 + d] - 1) * s[d] - 2 * pad[d] + dil[d] * (k[d] - 1) + 1)
+                        for d in range(2))
+        da = F.conv_transpose2d(g, w, None, s, pad, out_pad, module.groups, dil)
+        grp = module.groups
+        n, c_out = g.shape[:2]
+        cols = F.unfold(a, k, dilation=dil, padding=pad, stride=s)  # [n, C_in·kh·kw, P]
+        cols = cols.reshape(n, grp, -1, cols.shape[-1])
+        gg = g.reshape(n, grp, c_out // grp, -1)
+        grads = {"weight": torch.einsum("ngop,ngkp->gok", gg, cols).reshape(w.shape)}
+        if "bias" in p:
+            grads["bias"] = g.sum((0, 2, 3))
+        return da, grads
+    return None
+
+
+@dataclass(frozen=True)
+class LocalGrad:
+    """One layer's local backward for one image: ∂L/∂input and ∂L/∂params from its recorded input and output
+    gradient, by hand (:func:`hand_backward`) and by ``torch.autograd.grad`` on the layer alone."""
+
+    key: str
+    kind: str
+    in_shape: tuple[int, ...]
+    out_grad_norm: float  # ‖∂L/∂out‖, recorded by the shared trace
+    in_grad_norm: float  # ‖∂L/∂in‖ from autograd
+    hand: bool  # a textbook formula exists for this kind
+    input_diff: float | None  # max |hand − autograd| of ∂L/∂in
+    param_diffs: dict[str, float]  # per parameter, max |hand − autograd|
+    trace_diffs: dict[str, float]  # per parameter, max |autograd (this layer) − the trace's stored ∂L/∂param|
+    producer: str | None  # the earlier layer whose output is this layer's input
+    producer_diff: float | None  # max |∂L/∂in − the producer's recorded ∂L/∂out| (0 unless the value branches)
+
+
+def local_backward(model: nn.Module, rec_key: str, trace_layers: Sequence, ) -> LocalGrad:
+    """Run layer ``rec_key`` of a single-image trace alone, forward and backward, and compare.
+
+    torch.autograd.grad(y, [a, θ], grad_outputs=g) with y = layer(a) gives the vector–Jacobian products
+    ∂L/∂a = gᵀ ∂y/∂a and ∂L/∂θ = gᵀ ∂y/∂θ: the chain-rule step this layer contributes to backward(). The
+    module runs on a fresh copy of its input (in-place ReLUs are safe) and no ``.grad`` is written.
+    """
+    recs = list(trace_layers)
+    pos = next(i for i, r in enumerate(recs) if r.key == rec_key)
+    rec = recs[pos]
+    if rec.input is None or rec.grad is None:
+        raise ValueError(f"{rec_key} has no recorded input or output gradient")
+    module = model.get_submodule(rec.name)
+    params = [(n, q) for n, q in module.named_parameters(recurse=False) if q.numel() <= MAX_HAND_WEIGHT]
+    with torch.inference_mode(False), torch.enable_grad():
+        a = rec.input.detach().clone().requires_grad_(True)
+        y = module(a.clone())
+        got = torch.autograd.grad(y, [a, *(q for _, q in params)], grad_outputs=rec.grad.to(y.dtype),
+                                  allow_unused=True)
+    da = got[0].detach().double()
+    auto = {n: (gq.detach().double() if gq is not None else torch.zeros_like(q, dtype=torch.float64))
+            for (n, q), gq in zip(params, got[1:], strict=True)}
+    hand = hand_backward(rec.kind, module, rec.input, rec.grad)
+    input_diff = None
+    param_diffs: dict[str, float] = {}
+    if hand is not None:
+        input_diff = float((hand[0] - da).abs().max())
+        param_diffs = {n: float((v - auto[n]).abs().max()) for n, v in hand[1].items() if n in auto}
+    trace_diffs = {}
+    single = sum(1 for r in recs if r.name == rec.name) == 1  # a reused module's stored gradient sums every call
+    if single:
+        for n, v in auto.items():
+            stored = rec.param_grads.get(n)
+            if stored is not None:
+                trace_diffs[n] = float((stored.double() - v).abs().max())
+    producer, producer_diff = None, None
+    for r in reversed(recs[:pos]):
+        if r.output.shape == rec.input.shape and torch.equal(r.output, rec.input):
+            producer = r.key
+            if r.grad is not None:
+                producer_diff = float((r.grad.double() - da).abs().max())
+            break
+    return LocalGrad(rec.key, rec.kind, tuple(rec.input.shape), float(rec.grad.double().norm()),
+                     float(da.norm()), hand is not None, input_diff, param_diffs, trace_diffs, producer, producer_diff)

@@ -9,6 +9,12 @@
 * MSE on one-hot targets, here on the softmax *probabilities* (mean over the K classes):
   L = (1/K) Σ_k (p_k − y_k)²; ∂L/∂p = (2/K)(p − y) and ∂L/∂z = J·(2/K)(p − y) with the softmax
   Jacobian J = diag(p) − p pᵀ (symmetric).
+* A convolutional head (SqueezeNet) has no Linear layer: a 1x1 conv gives one class map
+  s_k[h, w] = Σ_c W[k, c]·x[c, h, w] + b_k, a ReLU and a global average pool give the logit
+  z_k = (1/HW) Σ_{h,w} max(0, s_k[h, w]). With A = {(h, w): s_k[h, w] > 0} this is still one dot product,
+  z_k = Σ_c W[k, c]·x̄_c + b_k·|A|/HW with x̄_c = (1/HW) Σ_{(h,w)∈A} x[c, h, w].
+* The weight gradient of class k's row needs no stored gradient tensor: ∂L/∂W[k, i] = ∂L/∂z_k · xᵢ
+  (for the conv head, with the x̄ above).
 """
 
 from __future__ import annotations
@@ -61,6 +67,38 @@ def flatten_layer(trace: Trace) -> LayerRecord:
 
 
 @dataclass(frozen=True)
+class FlattenStep:
+    """Where the [N, C, H, W] feature map becomes a vector: an ``nn.Flatten`` layer, or ``torch.flatten`` /
+    ``.view`` inside ``forward`` (ResNet, VGG, AlexNet…), seen as a layer with a 4-D output followed by one
+    reading the same numbers as a 2-D tensor (or by the logits)."""
+
+    key: str  # the Flatten layer's key, or "torch.flatten"
+    source: str  # key of the layer whose [N, C, H, W] output is flattened
+    reader: str  # key of the layer that reads the vector ("logits" when it is the model's output)
+    input: torch.Tensor  # [N, C, H, W]
+    output: torch.Tensor  # [N, C·H·W]
+    module: bool  # True for an nn.Flatten layer
+
+
+def flatten_step(trace: Trace) -> FlattenStep:
+    """The last flatten of a feature map, as a layer or as a function call between two recorded layers."""
+    try:
+        rec = flatten_layer(trace)
+        assert rec.input is not None
+        return FlattenStep(rec.key, rec.key, rec.key, rec.input, rec.output, True)
+    except NotApplicable:
+        pass
+    seq = list(trace.layers)
+    readers: list[tuple[str, torch.Tensor | None]] = [(r.key, r.input) for r in seq[1:]] + [("logits", trace.logits)]
+    for prev, (reader, vec) in reversed(list(zip(seq, readers, strict=True))):
+        out = prev.output
+        if out.dim() == 4 and vec is not None and vec.dim() == 2 and vec.shape[0] == out.shape[0] \
+                and vec.shape[1] == out[0].numel() and torch.equal(out.flatten(1), vec):
+            return FlattenStep("torch.flatten", prev.key, reader, out, vec, False)
+    raise NotApplicable("no_flatten", "the model never turns a feature map into a vector")
+
+
+@dataclass(frozen=True)
 class FlattenView:
     key: str
     in_shape: tuple[int, ...]  # [N, C, H, W]
@@ -75,8 +113,7 @@ class FlattenView:
 
 
 def flatten_view(trace: Trace, c: int, h: int, w: int) -> FlattenView:
-    rec = flatten_layer(trace)
-    assert rec.input is not None
+    rec = flatten_step(trace)
     shape = tuple(rec.input.shape[1:])
     i = flatten_index(shape, c, h, w)  # type: ignore[arg-type]
     a, b = float(rec.input[0, c, h, w]), float(rec.output[0, i])
@@ -85,9 +122,7 @@ def flatten_view(trace: Trace, c: int, h: int, w: int) -> FlattenView:
 
 def strongest_element(trace: Trace) -> tuple[int, int, int]:
     """(c, h, w) of the largest |value| of the flattened feature map (a good element to start with)."""
-    rec = flatten_layer(trace)
-    assert rec.input is not None
-    x = rec.input[0]
+    x = flatten_step(trace).input[0]
     return unflatten_index(tuple(x.shape), int(x.abs().argmax()))  # type: ignore[arg-type]
 
 
@@ -95,12 +130,11 @@ def feature_shape(trace: Trace) -> tuple[int, int, int] | None:
     """[C, H, W] of the classifier's input if it is a flattened feature map (so weights can be drawn as maps)."""
     lin = linear_layer(trace)
     try:
-        fl = flatten_layer(trace)
+        fl = flatten_step(trace)
     except NotApplicable:
         return None
     if lin.input is None or fl.output.shape != lin.input.shape or not torch.equal(fl.output, lin.input):
         return None
-    assert fl.input is not None
     return tuple(int(s) for s in fl.input.shape[1:])  # type: ignore[return-value]
 
 
@@ -230,8 +264,131 @@ def loss_view_traced(trace: Trace) -> LossView:
 
 
 def traced_logit_grad(trace: Trace) -> np.ndarray:
-    """dL/dz recorded by a cross-entropy trace (the classifier record's output gradient, first image)."""
-    lin = linear_layer(trace)
-    if trace.loss_kind != "cross_entropy" or lin.grad is None:
+    """dL/dz recorded by a cross-entropy trace (the last layer's output gradient, first image): the Linear
+    classifier's, or the global pool's [K, 1, 1] of a convolutional head."""
+    last = trace.layers[-1] if trace.layers else None
+    k = trace.logits.shape[1]
+    if trace.loss_kind != "cross_entropy" or last is None or last.grad is None or last.grad[0].numel() != k:
         raise ValueError("needs a trace with loss='cross_entropy'")
-    return lin.grad[0].double().numpy()
+    return last.grad[0].reshape(-1).double().numpy()
+
+
+# --------------------------------------------------------------------------------------------------
+# Models without a Linear classifier (SqueezeNet), top-N views for 1000 classes, one weight row's gradient
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConvHead:
+    """A 1x1 conv to K class maps, an optional ReLU, and a global average pool to the K logits."""
+
+    conv: LayerRecord
+    relu: LayerRecord | None
+    pool: LayerRecord
+
+
+POOLS = ("AdaptiveAvgPool2d", "AvgPool2d")
+
+
+def conv_head(trace: Trace) -> ConvHead:
+    """The convolutional classifier head that replaces the fully connected layer (SqueezeNet)."""
+    k = trace.logits.shape[1]
+    layers = [r for r in trace.layers if r.kind != "Dropout"]
+    if len(layers) >= 2 and layers[-1].kind in POOLS and layers[-1].output[0].numel() == k:
+        pool = layers[-1]
+        relu = layers[-2] if layers[-2].kind in ("ReLU", "ReLU6") else None
+        conv = layers[-3] if relu is not None and len(layers) >= 3 else layers[-2]
+        w = conv.params.get("weight")
+        if conv.kind == "Conv2d" and w is not None and w.shape[0] == k and tuple(w.shape[2:]) == (1, 1) \
+                and conv.config.get("groups", 1) == 1 and conv.input is not None:
+            return ConvHead(conv, relu, pool)
+    raise NotApplicable("no_linear", "the model ends with neither a Linear layer nor a 1x1 conv + average pool")
+
+
+@dataclass(frozen=True)
+class ConvHeadBreakdown:
+    """z_k of a convolutional head as one dot product over channels (module docstring), with its class map."""
+
+    head: ConvHead
+    breakdown: LogitBreakdown  # features = x̄ (masked channel means), weights = W[k, :, 0, 0]
+    class_map: np.ndarray  # s_k[h, w], before the ReLU
+    active: float  # |A| / HW, the fraction of positions the ReLU lets through
+
+
+def conv_head_breakdown(trace: Trace, k: int, top: int = 10) -> ConvHeadBreakdown:
+    """Class k's logit through the conv head; checked against the trace and F.conv2d → relu → avg_pool."""
+    head = conv_head(trace)
+    if not 0 <= k < trace.logits.shape[1]:
+        raise IndexError(f"class {k} is outside 0..{trace.logits.shape[1] - 1}")
+    assert head.conv.input is not None
+    x = head.conv.input[0].double()  # [C, H, W]
+    w = head.conv.params["weight"][k, :, 0, 0].double()  # [C]
+    b_t = head.conv.params.get("bias")
+    b = float(b_t[k]) if b_t is not None else 0.0
+    s = torch.einsum("c,chw->hw", w, x) + b
+    mask = (s > 0).double() if head.relu is not None else torch.ones_like(s)
+    hw = s.numel()
+    xbar = (x * mask).sum((1, 2)) / hw
+    terms = w * xbar
+    bias = b * float(mask.sum()) / hw
+    conv_out = F.conv2d(head.conv.input[0:1].float(), head.conv.params["weight"][k:k + 1],
+                        None if b_t is None else b_t[k:k + 1])
+    if head.relu is not None:
+        conv_out = F.relu(conv_out)
+    functional = float(F.adaptive_avg_pool2d(conv_out, 1).reshape(-1)[0])
+    order = torch.argsort(terms.abs(), descending=True)[:top]
+    bd = LogitBreakdown(
+        k=k, features=xbar.numpy(), weights=w.numpy(), terms=terms.numpy(), bias=bias, dot=float(terms.sum()),
+        total=float(terms.sum()) + bias, positive=float(terms.clamp(min=0).sum()),
+        negative=float(terms.clamp(max=0).sum()), traced=float(trace.logits[0, k]), functional=functional,
+        top=tuple(int(i) for i in order), channel_sums=None, shape=None)
+    return ConvHeadBreakdown(head, bd, s.numpy(), float(mask.mean()))
+
+
+def class_breakdown(trace: Trace, k: int, top: int = 10) -> LogitBreakdown:
+    """:func:`logit_breakdown` for a Linear classifier, else the conv head's channel dot product."""
+    try:
+        linear_layer(trace)
+    except NotApplicable:
+        return conv_head_breakdown(trace, k, top).breakdown
+    return logit_breakdown(trace, k, top)
+
+
+def top_classes(probs: np.ndarray, n: int = 10, *, include: int | None = None) -> list[int]:
+    """The n most probable classes, most probable first (plus ``include`` at the end if it is not among them)."""
+    p = np.asarray(probs, dtype=np.float64).reshape(-1)
+    order = [int(i) for i in np.argsort(-p, kind="stable")[:n]]
+    if include is not None and include not in order:
+        order.append(int(include))
+    return order
+
+
+@dataclass(frozen=True)
+class RowGrad:
+    """∂L/∂W[k, :] = ∂L/∂z_k · x for class k's weight row, next to the trace's stored gradient (if any)."""
+
+    k: int
+    dz: float  # ∂L/∂z_k
+    row: np.ndarray  # ∂L/∂z_k · x, [D]
+    traced: np.ndarray | None  # the trace's param_grads["weight"][k], None when not stored (tensor > limit)
+
+    @property
+    def max_diff(self) -> float | None:
+        return None if self.traced is None else float(np.abs(self.row - self.traced).max())
+
+
+def weight_row_grad(trace: Trace, k: int) -> RowGrad:
+    """Class k's weight-row gradient from the logit gradient and the features alone (no D x K tensor needed).
+
+    For z = W x + b: ∂L/∂W[k, i] = ∂L/∂z_k · xᵢ. For the conv head, ∂L/∂W[k, c] = Σ_{h,w} ∂L/∂s_k[h, w]·x[c, h, w]
+    with ∂L/∂s_k = ∂L/∂z_k · 1[s_k > 0] / HW, i.e. ∂L/∂z_k · x̄_c.
+    """
+    g = traced_logit_grad(trace)
+    bd = class_breakdown(trace, k, top=1)
+    try:
+        rec = linear_layer(trace)
+    except NotApplicable:
+        rec = conv_head(trace).conv
+    stored = rec.param_grads.get("weight")
+    traced = None if stored is None else stored[k].reshape(-1).double().numpy()
+    return RowGrad(k, float(g[k]), float(g[k]) * bd.features, traced)

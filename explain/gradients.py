@@ -90,12 +90,20 @@ class BatchGradientFlow:
         return self.mean_norm if reduction == "mean_norm" else self.mean_grad
 
 
+def not_stored(rec: LayerRecord) -> bool:
+    """True when some parameter of the layer has no gradient in the trace (tensors above the trace's size limit)."""
+    return any(g is None for g in rec.param_grads.values())
+
+
 def flow_from_trace(tr: Trace, label: str = "") -> GradientFlow:
     """Per-layer norms of a single-image trace (``explain.summary`` computes them)."""
     layers = []
     for rec in tr.layers:
         row = layer_row(rec)
-        layers.append(LayerGrad(rec.key, rec.kind, (1, *row.out_shape[1:]), row.grad_norm, row.weight_grad_norm))
+        # a weight gradient the trace did not store (VGG/AlexNet FC, > 5M numbers) leaves the norm unknown: no point,
+        # rather than the norm of the bias alone
+        w_norm = None if not_stored(rec) else row.weight_grad_norm
+        layers.append(LayerGrad(rec.key, rec.kind, (1, *row.out_shape[1:]), row.grad_norm, w_norm))
     return GradientFlow(label, tuple(layers), tr.loss, n_images=tr.input.shape[0])
 
 
@@ -274,3 +282,14 @@ def conv_keys(tr: Trace) -> list[str]:
 def flows_of(traces: Sequence[tuple[str, Trace]]) -> list[GradientFlow]:
     """:func:`flow_from_trace` for several (label, trace) pairs."""
     return [flow_from_trace(tr, label) for label, tr in traces]
+
+
+def top_inputs(maps: ConvGradMaps, outputs: Sequence[int], n: int = 16) -> list[int]:
+    """The input channels to draw for the output channels ``outputs``: all of them when there are at most ``n``,
+    else the ``n`` with the largest ‖∂L/∂W[outputs, i]‖ (the norm over the shown rows), in channel order."""
+    c_in = int(maps.weight_shape[1])
+    if c_in <= n:
+        return list(range(c_in))
+    rows = maps.kernel_norms[list(outputs)] if len(outputs) else maps.kernel_norms
+    strength = rows.double().pow(2).sum(0)
+    return sorted(int(i) for i in torch.argsort(strength, descending=True, stable=True)[:n])

@@ -77,9 +77,10 @@ def _norm(t: torch.Tensor | None) -> float | None:
 
 
 def param_grad_norm(rec: LayerRecord) -> float | None:
-    """‖∂L/∂W‖₂ over all parameters of the record's module (None if it has none or no gradient)."""
+    """‖∂L/∂W‖₂ over all parameters of the record's module (None if it has none, or if the trace did not store one
+    of them: VGG/AlexNet's FC weights have > 5M numbers)."""
     gs = [g for g in rec.param_grads.values() if g is not None]
-    if not gs:
+    if not gs or len(gs) < len(rec.param_grads):
         return None
     return math.sqrt(sum(float(g.detach().double().pow(2).sum()) for g in gs))
 

@@ -54,7 +54,9 @@ def layer_row(rec: LayerRecord) -> LayerRow:
         in_shape=None if rec.input is None else tuple(rec.input.shape),
         out_shape=tuple(rec.output.shape), n_params=rec.n_params, act=act_stats(rec.output),
         grad_norm=_norm([rec.grad]),
-        weight_grad_norm=_norm(list(rec.param_grads.values())) if rec.params else None,
+        # None also when a gradient was not kept (large tensors of ImageNet models): never a partial norm
+        weight_grad_norm=_norm(list(rec.param_grads.values()))
+        if rec.params and all(g is not None for g in rec.param_grads.values()) else None,
     )
 
 

@@ -49,9 +49,21 @@ def _graph(model_name: str, digest: str, target: int | None, loss: LossKind, _mo
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _fd(model_name: str, digest: str, target: int | None, loss: LossKind, layer: str, param: str,
-        index: tuple[int, ...], _model: nn.Module, _trace: Trace) -> bp.FDCheck:
+        index: tuple[int, ...], hs: tuple[float, ...], _model: nn.Module, _trace: Trace) -> bp.FDCheck:
     return bp.finite_difference(_model, _trace.input, layer=layer, param=param, index=index,
-                                target=_trace.target, loss=_trace.loss_kind, label=_trace.label)
+                                target=_trace.target, loss=_trace.loss_kind, label=_trace.label, hs=hs)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _local(model_name: str, digest: str, target: int | None, loss: LossKind, key: str, _model: nn.Module,
+           _trace: Trace) -> bp.LocalGrad:
+    return bp.local_backward(_model, key, _trace.layers)
+
+
+MAX_GRAPH_NODES = 90  # larger graphs (MobileNet, EfficientNet) are listed in the backward-order table instead
+LOCAL_FAMILY = {**{k: "elementwise" for k in bp.ELEMENTWISE}, **{k: "identity" for k in bp.IDENTITY_KINDS},
+                "Conv2d": "conv", "Linear": "linear", "BatchNorm2d": "bn", "MaxPool2d": "maxpool",
+                "AdaptiveAvgPool2d": "avgpool"}
 
 
 def gradient_tab() -> None:
@@ -177,31 +189,92 @@ def scalar_tab() -> None:
         st.markdown(t("bp.scalar.why"))
 
 
+def _norm_text(v: float | None) -> str:
+    return "–" if v is None else f"{v:.3e}"
+
+
+def backward_order(tr: Trace) -> None:
+    """Every recorded layer call from the loss back to the input, with the gradient it receives."""
+    rows = []
+    for step, rec in enumerate(reversed(tr.layers), start=1):
+        grads = [g for g in rec.param_grads.values() if g is not None]
+        if not rec.params:
+            w = "–"
+        elif len(grads) < len(rec.param_grads):
+            w = t("bp.order.not_stored")
+        else:
+            w = _norm_text(sum(float(g.double().pow(2).sum()) for g in grads) ** 0.5)
+        rows.append({t("bp.order.col.step"): step, t("bp.order.col.layer"): rec.key, t("bp.order.col.kind"): rec.kind,
+                     t("bp.order.col.shape"): str(list(rec.output.shape)),
+                     t("bp.order.col.grad"): _norm_text(None if rec.grad is None else float(rec.grad.double().norm())),
+                     t("bp.order.col.wgrad"): w})
+    st.dataframe(rows, hide_index=True, width="stretch", height=320)
+
+
+def local_section(tr: Trace, digest: str, target: int | None, loss: LossKind) -> None:
+    """One layer's chain-rule step: ∂L/∂in and ∂L/∂W from its input and ∂L/∂out, by hand and by autograd."""
+    st.subheader(t("bp.local.title"))
+    st.markdown(t("bp.local.intro"))
+    keys = [r.key for r in tr.layers if r.input is not None and r.grad is not None]
+    convs = [k for k in keys if tr[k].kind in ("Conv2d", "Linear")]
+    default = keys.index(convs[-1]) if convs else len(keys) - 1
+    key = st.selectbox(t("bp.local.layer"), keys, index=default, key="bp_local_layer",
+                       format_func=lambda k: f"{k} · {tr[k].kind}")
+    lg = _local(ctx.model_name, digest, target, loss, key, ctx.model, tr)
+    st.markdown(t(f"bp.local.formula.{LOCAL_FAMILY.get(lg.kind, 'none')}", kind=lg.kind))
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("bp.local.out_norm"), f"{lg.out_grad_norm:.4e}")
+    m2.metric(t("bp.local.in_norm"), f"{lg.in_grad_norm:.4e}")
+    m3.metric(t("bp.local.diff"), "–" if lg.input_diff is None else f"{lg.input_diff:.1e}")
+    if lg.hand:
+        parts = [f"{n}: {v:.1e}" for n, v in lg.param_diffs.items()]
+        st.caption(t("bp.local.check", params=", ".join(parts) or "–"))
+    if lg.trace_diffs:
+        st.caption(t("bp.local.trace_check", diffs=", ".join(f"{n}: {v:.1e}" for n, v in lg.trace_diffs.items())))
+    if lg.producer is not None and lg.producer_diff is not None:
+        same = lg.producer_diff <= 1e-6 * max(1.0, lg.in_grad_norm)
+        st.caption(t("bp.local.producer_same" if same else "bp.local.producer_branch", producer=lg.producer,
+                     diff=lg.producer_diff))
+
+
 def model_tab() -> None:
     ctx.require_image()
     base = ctx.trace()
+    names: dict[int | None, str] = {c: class_name(c) for c in range(base.logits.shape[1])}  # made in this run
+    names[None] = t("bp.model.target_predicted", label=names[base.prediction])
     c1, c2 = st.columns(2)
     options: list[int | None] = [None, *range(base.logits.shape[1])]
-    target = c1.selectbox(t("common.target"), options, key="bp_target", format_func=lambda c: t(
-        "bp.model.target_predicted", label=class_name(base.prediction)) if c is None else class_name(c))
+    target = c1.selectbox(t("common.target"), options, key="bp_target", format_func=names.__getitem__)
     loss: LossKind = c2.radio(t("bp.model.loss"), ["cross_entropy", "logit"], horizontal=True, key="bp_loss",
                               format_func=lambda k: t(f"bp.model.loss.{k}"))
     tr = ctx.trace(target=target, loss=loss)
     assert ctx.image is not None
     digest = ctx.image.digest
+    if ctx.is_imagenet:
+        assert ctx.info is not None
+        st.info(t("bp.model.imagenet_scope", title=ctx.info.title))
 
     st.subheader(t("bp.model.graph"))
     st.markdown(t("bp.model.intro", model=ctx.model_name))
-    graph = _graph(ctx.model_name, digest, target, loss, ctx.model, tr)
-    if graph.source != "fx":
-        st.info(t("bp.model.fallback"))
-    show_back = st.checkbox(t("bp.model.show_backward"), value=True, key="bp_show_backward")
-    st.graphviz_chart(model_graph_dot(graph, grad_label=t("bp.model.grad_label"),
-                                      param_label=t("bp.model.param_label"), loss_label=t("bp.model.loss"),
-                                      show_backward=show_back))
+    # every leaf call is a node, so a model with more calls than that is not traced symbolically at all
+    graph = _graph(ctx.model_name, digest, target, loss, ctx.model, tr) if len(tr.layers) < MAX_GRAPH_NODES else None
+    if graph is None or len(graph.nodes) > MAX_GRAPH_NODES:
+        st.info(t("bp.model.graph_too_big", n=len(graph.nodes) if graph else f"> {len(tr.layers)}",
+                  max=MAX_GRAPH_NODES))
+    else:
+        if graph.source != "fx":
+            st.info(t("bp.model.fallback"))
+        show_back = st.checkbox(t("bp.model.show_backward"), value=True, key="bp_show_backward")
+        st.graphviz_chart(model_graph_dot(graph, grad_label=t("bp.model.grad_label"),
+                                          param_label=t("bp.model.param_label"), loss_label=t("bp.model.loss"),
+                                          show_backward=show_back))
     st.caption(t("bp.model.graph_caption", loss=fmt(tr.loss)))
     with st.expander(t("common.why")):
         st.markdown(t("bp.model.graph_why"))
+    st.subheader(t("bp.order.title"))
+    st.markdown(t("bp.order.intro", n=len(tr.layers)))
+    backward_order(tr)
+    local_section(tr, digest, target, loss)
 
     st.subheader(t("bp.fd.title"))
     st.markdown(t("bp.fd.intro"))
@@ -214,7 +287,8 @@ def model_tab() -> None:
                           format_func=lambda k: f"{k} · {tr[k].kind}")]
     params = [p for p, g in rec.param_grads.items() if g is not None]
     param = c2.selectbox(t("bp.fd.param"), params, key=f"bp_fd_param_{rec.key}")
-    h = c3.select_slider(t("bp.fd.h"), list(bp.DEFAULT_HS), value=1e-4, key="bp_fd_h",
+    hs = bp.IMAGENET_HS if ctx.is_imagenet else bp.DEFAULT_HS  # each h costs two float64 forwards
+    h = c3.select_slider(t("bp.fd.h"), list(hs), value=1e-4, key=f"bp_fd_h_{ctx.family}",
                          format_func=lambda v: f"{v:.0e}")
     grad = rec.param_grads[param]
     assert grad is not None
@@ -224,7 +298,12 @@ def model_tab() -> None:
     index = tuple(int(col.number_input(t("bp.fd.index", d=d, n=n - 1), 0, n - 1, default[d], step=1,
                                        key=f"bp_fd_idx_{rec.key}_{param}_{d}_{n}"))
                   for d, (col, n) in enumerate(zip(idx_cols, shape, strict=True)))
-    check = _fd(ctx.model_name, digest, target, loss, rec.name, param, index, ctx.model, tr)
+    if ctx.is_imagenet:  # a float64 copy of a large model and 2 forwards per h: only when asked for
+        st.caption(t("bp.fd.cost", n=2 * len(hs)))
+        if not st.toggle(t("bp.fd.run"), value=False, key="bp_fd_run"):
+            return
+    with st.spinner(t("bp.fd.running")):
+        check = _fd(ctx.model_name, digest, target, loss, rec.name, param, index, tuple(hs), ctx.model, tr)
     row = check.row(h)
     st.markdown(t("bp.fd.w", name=f"{rec.name}.{param}", index=list(index)) + f" = {fmt(check.weight)} · "
                 + t("common.shape", shape=list(shape)))

@@ -15,14 +15,17 @@ from explain.gradients import (
     conv_keys,
     first_layer_ratio,
     flow_from_trace,
+    not_stored,
+    top_inputs,
 )
 from explain.imaging import PreparedImage
 from explain.trace import LossKind, Trace, trace
 from models.arch import ACTIVATIONS
 from ui import state
 from ui.figures.gradients import flow_chart, flow_comparison, kernel_norm_matrix
-from ui.figures.maps import tiled_heatmap
+from ui.figures.maps import tiled_maps
 from ui.i18n import class_name, t
+from ui.paging import channel_pager
 from ui.sidebar import PageContext, page_context
 
 PREDICTED = -1
@@ -107,11 +110,11 @@ def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.Mode
     """Controls, this model's chart and the comparison across activations for the current image."""
     base = ctx.trace()
     n_classes = base.logits.shape[1]
+    names = {c: class_name(c) for c in range(n_classes)}  # labels made now, in this run's language
+    names[PREDICTED] = t("grad.target_pred", label=names[base.prediction])
     c1, c2, c3 = st.columns(3)
-    target_opt = c1.selectbox(
-        t("grad.target"), [PREDICTED, *range(n_classes)], key="grad_target",
-        format_func=lambda c: t("grad.target_pred", label=class_name(base.prediction)) if c == PREDICTED
-        else class_name(c))
+    target_opt = c1.selectbox(t("grad.target"), [PREDICTED, *range(n_classes)], key="grad_target",
+                              format_func=names.__getitem__)
     loss: LossKind = c2.radio(t("grad.loss"), ["logit", "cross_entropy"], key="grad_loss",
                               format_func=lambda k: t(f"grad.loss.{k}"), help=t("grad.loss_help"))
     target = None if target_opt == PREDICTED or loss != "logit" else int(target_opt)
@@ -119,7 +122,7 @@ def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.Mode
     if loss == "cross_entropy":
         default = base.prediction if target_opt == PREDICTED else int(target_opt)
         label = int(c3.selectbox(t("grad.label"), list(range(n_classes)), key="grad_label", index=default,
-                                 format_func=class_name))
+                                 format_func=names.__getitem__))
     tr = ctx.trace(target=target, loss=loss, label=label)
     chosen = tr.target[0] if loss == "logit" else (tr.label or (0,))[0]
     st.caption(t(f"grad.loss_value.{loss}", t=chosen, label=class_name(chosen), value=tr.loss))
@@ -128,6 +131,16 @@ def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.Mode
                                output_name=t("grad.series.output"), weight_name=t("grad.series.weights"),
                                y_title=t("grad.axis.norm")), width="stretch")
     st.caption(t("grad.single.caption"))
+    missing = [r.key for r in tr.layers if not_stored(r)]
+    if missing:
+        st.caption(t("grad.single.not_stored", layers=", ".join(missing)))
+    reused = [k for k in flow.keys() if "#" in k]
+    if ctx.is_imagenet or reused:
+        st.caption(t("grad.single.order", n=len(flow.layers), reused=", ".join(reused[:4]) or "–"))
+    if ctx.is_imagenet:
+        assert ctx.info is not None
+        st.info(t("common.imagenet_not_applicable", why=t("grad.compare.fmnist_only"), title=ctx.info.title))
+        return tr, chosen
 
     if loss == "cross_entropy":
         target_text = t("grad.loss.cross_entropy") + f" (y = {class_name(chosen)})"
@@ -153,7 +166,8 @@ def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.Mode
 
 
 def render_maps(tr: Trace, chosen: int) -> None:
-    """dL/d(output) of one conv layer as tiled maps, and its kernels' weight gradients."""
+    """dL/d(output) of one conv layer as tiled maps (top-N channels when there are many), and its kernels' weight
+    gradients for the shown output channels and at most 16 input channels."""
     keys = conv_keys(tr)
     if not keys:
         st.info(t("common.not_applicable", why=t("grad.maps.no_conv")))
@@ -161,7 +175,11 @@ def render_maps(tr: Trace, chosen: int) -> None:
     st.caption(t(f"grad.loss_value.{tr.loss_kind}", t=chosen, label=class_name(chosen), value=tr.loss))
     m1, m2 = st.columns([2, 3])
     key = m1.selectbox(t("grad.maps.layer"), keys, key="grad_conv")
-    maps = conv_grad_maps(tr, key)
+    try:
+        maps = conv_grad_maps(tr, key)
+    except ValueError:
+        st.info(t("common.not_for_layer", layer=key, why=t("grad.maps.no_weight_grad")))
+        return
     mode = m2.radio(t("common.color_range"), ["map", "layer", "global"], key="grad_range", horizontal=True,
                     format_func=lambda r: t(f"common.range.{r}"))
     fixed = 1.0
@@ -169,26 +187,31 @@ def render_maps(tr: Trace, chosen: int) -> None:
         default = float(maps.output_grad.abs().max()) or 1.0
         fixed = float(m2.number_input(t("grad.maps.fixed"), min_value=1e-12, value=default, format="%.3e",
                                       key=f"grad_fixed_{key}"))
-    n_out = maps.output_grad.shape[0]
-    st.plotly_chart(tiled_heatmap(maps.output_grad, [t("grad.maps.map_label", c=c) for c in range(n_out)],
-                                  title=t("grad.maps.output_title", layer=key, shape=list(maps.out_shape)),
-                                  range_mode=mode, fixed=fixed, signed=True, colorbar_title="∂L/∂out"),
-                    width="stretch")
+    page = channel_pager(maps.output_grad, key=f"grad_page_{key}", by="abs")
+    max_side = 32 if tr.input.shape[-1] > 64 else 56  # ImageNet: 112x112 gradient maps are averaged 4x4 for the browser
+    shown = list(page.channels)
+    st.plotly_chart(tiled_maps(maps.output_grad[shown], prefix=t("grad.maps.map_prefix"), channels=shown,
+                               title=t("grad.maps.output_title", layer=key, shape=list(maps.out_shape)),
+                               range_mode=mode, fixed=fixed, signed=True, max_side=max_side), width="stretch")
     st.caption(t("grad.maps.output_caption"))
     k1, k2 = st.columns(2)
+    inputs = top_inputs(maps, shown)
+    c_in, kh, kw = maps.weight_shape[1:]
     with k1:
-        st.plotly_chart(kernel_norm_matrix(maps.kernel_norms, title=t("grad.maps.kernel_norms", layer=key,
-                                                                      shape=list(maps.weight_shape)),
-                                           x_title=t("grad.maps.axis_in"), y_title=t("grad.maps.axis_out")),
-                        width="stretch")
+        norms = maps.kernel_norms[shown][:, inputs]
+        st.plotly_chart(kernel_norm_matrix(norms, title=t("grad.maps.kernel_norms", layer=key,
+                                                          shape=list(maps.weight_shape)),
+                                           x_title=t("grad.maps.axis_in"), y_title=t("grad.maps.axis_out"),
+                                           rows=shown, cols=inputs), width="stretch")
     with k2:
-        o = int(st.number_input(t("grad.maps.channel"), min_value=0, max_value=n_out - 1, value=0, step=1,
-                                key=f"grad_channel_{key}"))
-        c_in, kh, kw = maps.weight_shape[1:]
-        st.plotly_chart(tiled_heatmap(maps.weight_grad[o], [t("grad.maps.kernel_label", i=i) for i in range(c_in)],
-                                      title=t("grad.maps.kernels_title", o=o, cin=c_in, kh=kh, kw=kw),
-                                      range_mode="layer" if mode == "global" else mode, signed=True,
-                                      colorbar_title="∂L/∂W", height=320), width="stretch")
+        o = int(st.selectbox(t("grad.maps.channel"), shown, key=f"grad_channel_{key}"))
+        own = top_inputs(maps, [o])
+        st.plotly_chart(tiled_maps(maps.weight_grad[o][own], prefix=t("grad.maps.kernel_prefix"), channels=own,
+                                   title=t("grad.maps.kernels_title", o=o, cin=c_in, kh=kh, kw=kw),
+                                   range_mode="layer" if mode == "global" else mode, signed=True, height=320),
+                        width="stretch")
+    if c_in > len(inputs):
+        st.caption(t("grad.maps.inputs_limited", n=len(inputs), c=c_in))
     st.caption(t("grad.maps.weights_caption"))
 
 
@@ -198,9 +221,14 @@ st.markdown(t("grad.intro"))
 trained_infos = models.available()
 n_test = int(_test_batch()[0].shape[0])
 tab_image, tab_batch, tab_maps = st.tabs([t("grad.tab.image"), t("grad.tab.batch", n=n_test), t("grad.tab.maps")])
-if ctx.image is None:  # the batch part needs no image: show it, then the image prompt
+if ctx.is_imagenet:  # the batch comparison is of the Fashion-MNIST variants on their test set
     with tab_batch:
-        render_batch(trained_infos, n_test)
+        assert ctx.info is not None
+        st.info(t("common.imagenet_not_applicable", why=t("grad.batch.fmnist_only", n=n_test), title=ctx.info.title))
+if ctx.image is None:  # the batch part needs no image: show it, then the image prompt
+    if not ctx.is_imagenet:
+        with tab_batch:
+            render_batch(trained_infos, n_test)
     with tab_image:
         ctx.require_image()
 else:  # the image's own charts first (fast, cached traces); the batch charts (computed once) last
@@ -208,5 +236,6 @@ else:  # the image's own charts first (fast, cached traces); the batch charts (c
         current, chosen_class = render_image(ctx, ctx.image, trained_infos)
     with tab_maps:
         render_maps(current, chosen_class)
-    with tab_batch:
-        render_batch(trained_infos, n_test)
+    if not ctx.is_imagenet:
+        with tab_batch:
+            render_batch(trained_infos, n_test)

@@ -336,3 +336,89 @@ def test_figures_without_streamlit(relu: nn.Module, image: torch.Tensor) -> None
     assert "∂L/∂w1" in chain_dot and "z1 = w1·x + b1" in chain_dot
     assert figs._q('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
     assert figs.fmt(None) == "–" and figs.fmt(0.0) == "0" and figs.fmt(1.23456e-5) == "1.235e-05"
+
+
+# --- one layer's local backward (what generalizes to the ImageNet models)
+
+
+class _Mixed(nn.Module):
+    """Every kind with a hand formula: strided/padded/grouped convs, eval BatchNorm, pools, activations, a residual."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.act = nn.Hardswish()
+        self.dw = nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False)
+        self.silu = nn.SiLU()
+        self.relu = nn.ReLU(inplace=True)
+        self.pool = nn.MaxPool2d(3, 2, ceil_mode=True)
+        self.relu6 = nn.ReLU6()
+        self.avg = nn.AdaptiveAvgPool2d(3)
+        self.drop = nn.Dropout(0.2)
+        self.fc = nn.Linear(72, 5)
+        with torch.no_grad():
+            self.bn.running_mean.uniform_(-0.5, 0.5)
+            self.bn.running_var.uniform_(0.5, 2.0)
+            self.bn.weight.uniform_(0.5, 1.5)
+            self.bn.bias.uniform_(-0.2, 0.2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.act(self.bn(self.conv(x)))
+        h = self.relu(h + self.silu(self.dw(h)))  # a residual: h feeds two paths
+        h = self.avg(self.relu6(self.pool(h)))
+        return self.fc(self.drop(torch.flatten(h, 1)))
+
+
+@pytest.mark.parametrize("loss", ["logit", "cross_entropy"])
+def test_local_backward_formulas_equal_autograd(loss: str) -> None:
+    model = _Mixed().eval()
+    x = torch.randn(1, 3, 13, 13)
+    tr = trace(model, x, loss=loss, label=1)
+    before = copy.deepcopy(model.state_dict())
+    for rec in tr.layers:
+        lg = bp.local_backward(model, rec.key, tr.layers)
+        assert lg.hand, rec.kind
+        assert lg.input_diff is not None and lg.input_diff < 1e-5, (rec.key, lg.input_diff)
+        assert all(v < 1e-5 for v in lg.param_diffs.values()), (rec.key, lg.param_diffs)
+        assert all(v < 1e-5 for v in lg.trace_diffs.values()), (rec.key, lg.trace_diffs)
+        if rec.params:
+            assert set(lg.trace_diffs) == {n for n, _ in model.get_submodule(rec.name).named_parameters()}
+    # ∂L/∂in of the first layer equals the trace's ∂L/∂x, and of the classifier the full backward's value
+    assert bp.local_backward(model, "conv", tr.layers).in_grad_norm == pytest.approx(float(tr.input_grad.norm()),
+                                                                                     rel=1e-5)
+    # the chain: dw's input is act's output, which also feeds the shortcut (gradients add); the pool reads relu
+    branch = bp.local_backward(model, "dw", tr.layers)
+    assert branch.producer == "act" and branch.producer_diff is not None and branch.producer_diff > 1e-6
+    chain = bp.local_backward(model, "pool", tr.layers)
+    assert chain.producer == "relu" and chain.producer_diff is not None and chain.producer_diff < 1e-6
+    # the model is untouched
+    assert all(p.grad is None for p in model.parameters()) and not has_hooks(model) and not model.training
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k]), k
+
+
+def test_hand_backward_against_independent_autograd() -> None:
+    """The formulas against torch.autograd.grad of the functional ops (no module involved)."""
+    torch.manual_seed(3)
+    a = torch.randn(2, 4, 9, 9, dtype=torch.float64, requires_grad=True)
+    conv = nn.Conv2d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2).double()
+    y = F.conv2d(a, conv.weight, conv.bias, 2, 2, 2, 2)
+    g = torch.randn_like(y)
+    ga, gw, gb = torch.autograd.grad(y, [a, conv.weight, conv.bias], g)
+    da, grads = bp.hand_backward("Conv2d", conv, a.detach(), g)
+    torch.testing.assert_close(da, ga)
+    torch.testing.assert_close(grads["weight"], gw)
+    torch.testing.assert_close(grads["bias"], gb)
+    y = F.adaptive_avg_pool2d(a, (4, 2))
+    g = torch.randn_like(y)
+    (ga,) = torch.autograd.grad(y, a, g)
+    torch.testing.assert_close(bp.hand_backward("AdaptiveAvgPool2d", nn.AdaptiveAvgPool2d((4, 2)), a.detach(), g)[0],
+                               ga)
+    for kind, fn in (("Hardswish", F.hardswish), ("Hardsigmoid", F.hardsigmoid), ("SiLU", F.silu),
+                     ("ReLU6", F.relu6), ("Tanh", torch.tanh), ("Sigmoid", torch.sigmoid)):
+        y = fn(a)
+        (ga,) = torch.autograd.grad(y, a, torch.ones_like(y))
+        torch.testing.assert_close(bp.hand_backward(kind, nn.Identity(), a.detach(), torch.ones_like(y))[0], ga)
+    assert bp.hand_backward("GELU", nn.GELU(), a.detach(), a.detach()) is None

@@ -157,3 +157,93 @@ def test_figures() -> None:
     assert list(cv.data[0].y) == [0.5, -0.2, 0.0] and cv.data[0].marker.color[1] == "#1f77b4"
     lc = figs.loss_curves_figure(0.5, ce_label="ce", mse_label="mse", x_label="p")
     assert lc.data[2].y[0] == pytest.approx(np.log(2))
+
+
+# --- models without nn.Flatten or without a Linear classifier (the ImageNet zoo), top-N views, one row's gradient
+
+
+class _FunctionalFlatten(torch.nn.Module):
+    """conv → pool → torch.flatten in forward (as ResNet/VGG do) → Linear."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.pool = torch.nn.AdaptiveAvgPool2d(2)
+        self.fc = torch.nn.Linear(16, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.flatten(self.pool(self.conv(x)), 1))
+
+
+class _ConvHead(torch.nn.Module):
+    """SqueezeNet's head: a 1x1 conv to K class maps, ReLU, global average pool, flatten."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(1)
+        self.features = torch.nn.Conv2d(3, 6, 3, padding=1)
+        self.head = torch.nn.Sequential(torch.nn.Dropout(0.5), torch.nn.Conv2d(6, 7, 1), torch.nn.ReLU(inplace=True),
+                                        torch.nn.AdaptiveAvgPool2d(1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.flatten(self.head(self.features(x)), 1)
+
+
+def test_flatten_step_without_a_flatten_layer() -> None:
+    model = _FunctionalFlatten().eval()
+    x = torch.randn(1, 3, 6, 6)
+    tr = trace(model, x)
+    step = cls.flatten_step(tr)
+    assert not step.module and step.source == "pool" and step.reader == "fc"
+    pooled = F.adaptive_avg_pool2d(model.conv(x), 2).detach()
+    torch.testing.assert_close(step.output, torch.flatten(pooled, 1))
+    v = cls.flatten_view(tr, 3, 1, 0)
+    assert v.index == 3 * 4 + 1 * 2 + 0 and v.value_map == pytest.approx(float(pooled[0, 3, 1, 0]))
+    assert cls.feature_shape(tr) == (4, 2, 2)  # the Linear reads exactly the flattened map
+    assert cls.class_breakdown(tr, 2).matches
+
+
+def test_conv_head_breakdown_equals_the_model() -> None:
+    model = _ConvHead().eval()
+    x = torch.randn(1, 3, 5, 5)
+    tr = trace(model, x)
+    with pytest.raises(cls.NotApplicable):
+        cls.linear_layer(tr)
+    head = cls.conv_head(tr)
+    assert (head.conv.key, head.relu.key, head.pool.key) == ("head.1", "head.2", "head.3")
+    with torch.no_grad():
+        z = model(x)[0]
+        s = F.conv2d(model.features(x), model.head[1].weight, model.head[1].bias)[0]  # [K, H, W]
+    for k in range(7):
+        hb = cls.conv_head_breakdown(tr, k, top=3)
+        assert hb.breakdown.total == pytest.approx(float(z[k]), abs=1e-5)
+        assert hb.breakdown.matches and hb.breakdown.functional == pytest.approx(float(z[k]), abs=1e-5)
+        np.testing.assert_allclose(hb.class_map, s[k].numpy(), atol=1e-5)
+        assert hb.active == pytest.approx(float((s[k] > 0).float().mean()))
+        assert len(hb.breakdown.top) == 3
+    with pytest.raises(IndexError):
+        cls.conv_head_breakdown(tr, 7)
+    assert cls.class_breakdown(tr, 0).total == pytest.approx(float(z[0]), abs=1e-5)
+
+
+@pytest.mark.parametrize("make", [_FunctionalFlatten, _ConvHead])
+def test_weight_row_grad_against_autograd(make) -> None:  # noqa: ANN001 - class
+    model = make().eval()
+    x = torch.randn(1, 3, 6, 6)
+    y = 2
+    tr = trace(model, x, loss="cross_entropy", label=y)
+    rg = cls.weight_row_grad(tr, y)
+    weight = model.fc.weight if isinstance(model, _FunctionalFlatten) else model.head[1].weight
+    (g,) = torch.autograd.grad(F.cross_entropy(model(x), torch.tensor([y])), weight)
+    np.testing.assert_allclose(rg.row, g[y].reshape(-1).double().numpy(), atol=1e-6)
+    assert rg.max_diff is not None and rg.max_diff < 1e-6
+    assert rg.dz == pytest.approx(float(torch.softmax(model(x).detach(), 1)[0, y]) - 1, abs=1e-6)
+    assert weight.grad is None  # the model is untouched
+
+
+def test_top_classes() -> None:
+    p = np.array([0.1, 0.4, 0.05, 0.3, 0.15])
+    assert cls.top_classes(p, 3) == [1, 3, 4]
+    assert cls.top_classes(p, 2, include=2) == [1, 3, 2]
+    assert cls.top_classes(p, 2, include=3) == [1, 3]

@@ -181,3 +181,26 @@ def test_figures_without_streamlit(sample_x: torch.Tensor) -> None:
     assert list(cmp_fig.data[3].x) == [lay.key for lay in flows[1].weighted()]
     km = kernel_norm_matrix(torch.ones(4, 3))
     assert km.data[0].z.shape == (4, 3)
+
+
+def test_top_inputs_of_a_wide_conv() -> None:
+    """At most 16 input channels are drawn: those with the largest ‖∂L/∂W[shown, i]‖, checked by brute force."""
+    from explain.gradients import top_inputs
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(40, 8, 3), torch.nn.Flatten(), torch.nn.LazyLinear(3))
+    x = torch.randn(1, 40, 6, 6)
+    model(x)
+    tr = trace(model.eval(), x)
+    maps = conv_grad_maps(tr, "0")
+    (g,) = torch.autograd.grad(model(x)[0, tr.target[0]], model[0].weight)
+    torch.testing.assert_close(maps.weight_grad, g)
+    shown = [5, 2]
+    strength = g[shown].flatten(2).norm(dim=2).pow(2).sum(0)
+    expected = sorted(int(i) for i in torch.argsort(strength, descending=True)[:16])
+    assert top_inputs(maps, shown) == expected
+    assert len(top_inputs(maps, [0], n=4)) == 4
+    small = conv_grad_maps(trace(models.load("tinyvgg-relu"), prepare(models.samples()[0].read_bytes(),
+                                                                      models.samples()[0].name).tensor),
+                           "block1.conv1")
+    assert top_inputs(small, [0]) == list(range(small.weight_shape[1]))  # few inputs: all, in order

@@ -91,12 +91,18 @@ def flow_comparison(flows: Sequence[GradientFlow], *, activations: Sequence[str]
 
 
 def kernel_norm_matrix(norms, *, title: str = "", x_title: str = "input channel i",  # noqa: ANN001 - tensor/array
-                       y_title: str = "output channel o", height: int = 360) -> go.Figure:
-    """‖∂L/∂W[o, i]‖ of every kernel as one [C_out, C_in] heatmap (non-negative: sequential scale)."""
+                       y_title: str = "output channel o", height: int = 360, rows: Sequence[int] | None = None,
+                       cols: Sequence[int] | None = None) -> go.Figure:
+    """‖∂L/∂W[o, i]‖ of every kernel as one [C_out, C_in] heatmap (non-negative: sequential scale).
+
+    ``rows`` / ``cols`` name the real channel numbers when ``norms`` is a selection (e.g. the shown top-N outputs
+    and ≤ 16 inputs of a 512-channel layer); they become categorical axis labels."""
     z = as_numpy(norms)
-    fig = go.Figure(go.Heatmap(z=z, colorscale=SEQUENTIAL, zmin=0, zmax=float(z.max()) or 1.0,
+    x = [str(i) for i in cols] if cols is not None else None
+    y = [str(i) for i in rows] if rows is not None else None
+    fig = go.Figure(go.Heatmap(z=z, x=x, y=y, colorscale=SEQUENTIAL, zmin=0, zmax=float(z.max()) or 1.0,
                                hovertemplate="o=%{y}, i=%{x}: %{z:.3e}<extra></extra>", colorbar={"thickness": 12}))
-    fig.update_yaxes(autorange="reversed", title=y_title)
-    fig.update_xaxes(title=x_title)
+    fig.update_yaxes(autorange="reversed", title=y_title, type="category" if y is not None else None)
+    fig.update_xaxes(title=x_title, type="category" if x is not None else None)
     fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 36 if title else 8, "b": 8})
     return fig

@@ -210,4 +210,85 @@ STRINGS: dict[str, tuple[str, str]] = {
         "如果 w ± h 跨过拐点，差分会跳变。有限差分每个权重要做两次前向传播（这个模型有 {n:,} 个参数），"
         "反向传播一次就能得到全部梯度。"),
     "bp.fd.none": ("This model has no layer with weights to check.", "这个模型没有带权重的层可供检验。"),
+    # what generalizes to every model (ImageNet included)
+    "bp.model.imagenet_scope": (
+        "The chain-rule and scalar tabs compute every number by hand on tiny examples, and the step-by-step "
+        "walk through a network's layers was written for the small Fashion-MNIST TinyVGG: those hand computations "
+        "do not scale to {title}. What carries over is shown here: the order in which backward() visits the "
+        "layers, one chosen layer's chain-rule step computed by hand and checked against torch.autograd.grad, and "
+        "a finite-difference check of one weight (a few extra forward passes).",
+        "“链式法则”和“标量”两个标签页在很小的例子上手算每一个数，逐层走过网络的讲解是为 Fashion-MNIST 的小型 "
+        "TinyVGG 写的：这些手算无法扩展到 {title}。这里展示能推广的部分：backward() 访问各层的顺序、所选一层的链式"
+        "法则一步（手算并与 torch.autograd.grad 对照），以及对一个权重的有限差分检验（只需几次额外的前向计算）。"),
+    "bp.model.graph_too_big": (
+        "The computation graph has {n} nodes, too many to draw legibly (at most {max}); the backward-order table "
+        "below lists every layer instead.",
+        "计算图有 {n} 个节点，太多了，无法清楚地画出来（最多 {max} 个）；下面的反向顺序表列出了每一层。"),
+    "bp.order.title": ("Backward order: from the loss back to the input", "反向顺序：从损失回到输入"),
+    "bp.order.intro": (
+        "backward() visits the {n} recorded layer calls in reverse order of the forward pass. Each row is one "
+        "chain-rule step: the layer receives ∂L/∂out from the layers after it and passes ∂L/∂in back.",
+        "backward() 按前向传播的相反顺序访问记录下来的 {n} 次层调用。每一行是链式法则的一步：该层从后面的层接收 "
+        "∂L/∂out，再把 ∂L/∂in 传回去。"),
+    "bp.order.col.step": ("backward step", "反向步骤"),
+    "bp.order.col.layer": ("layer", "层"),
+    "bp.order.col.kind": ("kind", "类型"),
+    "bp.order.col.shape": ("output shape", "输出形状"),
+    "bp.order.col.grad": ("‖∂L/∂out‖", "‖∂L/∂out‖"),
+    "bp.order.col.wgrad": ("‖∂L/∂W‖", "‖∂L/∂W‖"),
+    "bp.order.not_stored": ("not stored (> 5M numbers)", "未保存（超过 500 万个数）"),
+    "bp.local.title": ("One layer's chain-rule step, by hand and by autograd", "一层的链式法则步骤：手算与自动微分"),
+    "bp.local.intro": (
+        "Choose a layer. From its recorded input a and the gradient ∂L/∂out it received, its local derivative "
+        "gives ∂L/∂a (passed on backwards) and ∂L/∂W (used by the optimizer). The textbook formula is compared "
+        "with torch.autograd.grad run on this layer alone.",
+        "选择一层。根据它记录下来的输入 a 和它收到的梯度 ∂L/∂out，它的局部导数给出 ∂L/∂a（继续向后传）和 ∂L/∂W"
+        "（给优化器用）。下面把教科书公式与只对这一层运行的 torch.autograd.grad 进行对照。"),
+    "bp.local.layer": ("Layer", "层"),
+    "bp.local.formula.conv": (
+        "Conv2d: ∂L/∂a = conv_transpose2d(∂L/∂out, W) (the gradient spreads back through the same kernels), "
+        "∂L/∂W[o, i, u, v] = Σ_p ∂L/∂out[o, p] · patch_p(a)[i, u, v], ∂L/∂b_o = Σ_p ∂L/∂out[o, p].",
+        "Conv2d：∂L/∂a = conv_transpose2d(∂L/∂out, W)（梯度沿同样的卷积核反向散开），"
+        "∂L/∂W[o, i, u, v] = Σ_p ∂L/∂out[o, p] · patch_p(a)[i, u, v]，∂L/∂b_o = Σ_p ∂L/∂out[o, p]。"),
+    "bp.local.formula.linear": ("Linear: ∂L/∂a = ∂L/∂out · W, ∂L/∂W = ∂L/∂outᵀ · a, ∂L/∂b = ∂L/∂out.",
+                                "Linear：∂L/∂a = ∂L/∂out · W，∂L/∂W = ∂L/∂outᵀ · a，∂L/∂b = ∂L/∂out。"),
+    "bp.local.formula.bn": (
+        "BatchNorm2d (inference): ∂L/∂a = ∂L/∂out · γ/√(var + ε), ∂L/∂γ = Σ ∂L/∂out · (a − μ)/√(var + ε), "
+        "∂L/∂β = Σ ∂L/∂out.",
+        "BatchNorm2d（推理模式）：∂L/∂a = ∂L/∂out · γ/√(var + ε)，∂L/∂γ = Σ ∂L/∂out · (a − μ)/√(var + ε)，"
+        "∂L/∂β = Σ ∂L/∂out。"),
+    "bp.local.formula.maxpool": (
+        "MaxPool2d: each window's gradient goes back only to the position of its maximum; the others get 0.",
+        "MaxPool2d：每个窗口的梯度只传回最大值所在的位置，其余位置得到 0。"),
+    "bp.local.formula.avgpool": (
+        "AdaptiveAvgPool2d: each output's gradient is shared equally by the inputs of its bin, ∂L/∂out / |bin|.",
+        "AdaptiveAvgPool2d：每个输出的梯度由它所在区域的输入平分，∂L/∂out / |区域|。"),
+    "bp.local.formula.elementwise": ("{kind}: elementwise, ∂L/∂a = ∂L/∂out · f′(a).",
+                                     "{kind}：逐元素运算，∂L/∂a = ∂L/∂out · f′(a)。"),
+    "bp.local.formula.identity": ("{kind}: passes values through unchanged at inference, so ∂L/∂a = ∂L/∂out.",
+                                  "{kind}：推理时原样传递数值，所以 ∂L/∂a = ∂L/∂out。"),
+    "bp.local.formula.none": ("{kind}: no textbook formula here; autograd's ∂L/∂a is shown.",
+                              "{kind}：这里没有教科书公式；显示自动微分的 ∂L/∂a。"),
+    "bp.local.out_norm": ("‖∂L/∂out‖ received", "收到的 ‖∂L/∂out‖"),
+    "bp.local.in_norm": ("‖∂L/∂in‖ passed back (autograd)", "传回的 ‖∂L/∂in‖（自动微分）"),
+    "bp.local.diff": ("max |formula − autograd|", "最大 |公式 − 自动微分|"),
+    "bp.local.check": ("Parameters, max |formula − autograd|: {params}.", "参数的最大 |公式 − 自动微分|：{params}。"),
+    "bp.local.trace_check": (
+        "The same layer-alone ∂L/∂W equals the gradient the full backward pass stored (max difference {diffs}).",
+        "只对这一层算出的 ∂L/∂W 与完整反向传播保存的梯度一致（最大差值 {diffs}）。"),
+    "bp.local.producer_same": (
+        "This ∂L/∂in is exactly the ∂L/∂out that {producer} received (difference {diff:.1e}): the chain goes on "
+        "there.",
+        "这个 ∂L/∂in 正是 {producer} 收到的 ∂L/∂out（差值 {diff:.1e}）：链条在那里继续。"),
+    "bp.local.producer_branch": (
+        "{producer}'s output also feeds another branch (e.g. a residual shortcut), so the ∂L/∂out it received is "
+        "this ∂L/∂in plus the other branch's gradient (difference {diff:.1e}): gradients add where paths join.",
+        "{producer} 的输出还流向另一条分支（例如残差捷径），所以它收到的 ∂L/∂out 是这里的 ∂L/∂in 加上另一条分支的"
+        "梯度（差值 {diff:.1e}）：路径汇合处梯度相加。"),
+    "bp.fd.cost": (
+        "For this large model the check makes a float64 copy and runs {n} extra forward passes (3 step sizes, "
+        "a few seconds to a minute): switch it on below.",
+        "对这个大模型，检验要做一个 float64 副本并额外进行 {n} 次前向计算（3 个步长，几秒到一分钟）：在下面打开它。"),
+    "bp.fd.run": ("Run the finite-difference check", "运行有限差分检验"),
+    "bp.fd.running": ("Running the finite-difference check…", "正在进行有限差分检验……"),
 }

@@ -128,4 +128,60 @@ STRINGS: dict[str, tuple[str, str]] = {
         "为 0，p_y → 0 时无限增大，所以自信地答错代价很高。\n\n"
         "**均方误差（MSE）**是回归问题常用的目标函数。用在 one-hot 目标的分类上也能训练，但恰恰在模型错得很离谱时"
         "梯度很小，训练更慢；所以分类器使用交叉熵。"),
+    # ImageNet models: implicit flatten, conv head (SqueezeNet), top-N views, one weight row's gradient
+    "cls.flatten_functional": (
+        "This model has no Flatten layer: its forward() calls torch.flatten between {source} and {reader}. "
+        "The step is the same, shown with the tensors recorded on both sides.",
+        "这个模型没有展平层：它的 forward() 在 {source} 和 {reader} 之间调用 torch.flatten。"
+        "这一步完全相同，下面用两边记录的张量来展示。"),
+    "cls.fc_class_help": ("{n} classes: type to search. It starts at the predicted class.",
+                          "共 {n} 个类别：可以输入文字搜索。默认是预测的类别。"),
+    "cls.conv_head": (
+        "This model has no fully connected layer. Its classifier is {conv}, a 1x1 convolution with weights "
+        "{w_shape}: at every position it takes a weighted sum of the {c} channels for each of the {k} classes "
+        "(a 'fully connected layer applied at every pixel'), then ReLU ({relu}) and the global average pool "
+        "{pool} turn each class map into one logit. Softmax and the loss below work exactly as for a fully "
+        "connected layer.",
+        "这个模型没有全连接层。它的分类器是 {conv}，一个 1x1 卷积，权重形状 {w_shape}：在每个位置上，它对 {c} 个通道"
+        "做加权求和，{k} 个类别各一个（相当于“在每个像素上做一次全连接”），然后 ReLU（{relu}）和全局平均池化 {pool} "
+        "把每个类别图变成一个 logit。下面的 softmax 和损失与全连接层完全一样。"),
+    "cls.conv_head_check": (
+        "Computed {total:.5f}; the logit recorded in the trace {traced:.5f}; F.conv2d → ReLU → average pool "
+        "{functional:.5f}: {verdict} The ReLU let {active:.0%} of the positions through (the set A).",
+        "这里算出 {total:.5f}；追踪记录中的 logit {traced:.5f}；F.conv2d → ReLU → 平均池化 {functional:.5f}："
+        "{verdict} ReLU 让 {active:.0%} 的位置通过（集合 A）。"),
+    "cls.class_map": ("Class map s of {label} before the ReLU · {shape}",
+                      "类别 {label} 的类别图 s（ReLU 之前）· {shape}"),
+    "cls.class_map_caption": (
+        "Red positions (s > 0) add to the logit, blue ones are cut to 0 by the ReLU; the logit is the mean "
+        "over all positions.",
+        "红色位置（s > 0）计入 logit，蓝色位置被 ReLU 截为 0；logit 是所有位置的平均值。"),
+    "cls.term_label_channel": ("c={i}: {wt:+.3f}×{x:.3f}", "c={i}：{wt:+.3f}×{x:.3f}"),
+    "cls.rest_terms": (
+        "The {n} largest terms sum to {top:+.4f}; the other {m} terms add {rest:+.4f}; with the bias {bias:+.4f} "
+        "that is {total:.4f}, the logit.",
+        "最大的 {n} 项之和为 {top:+.4f}；其余 {m} 项合计 {rest:+.4f}；加上偏置 {bias:+.4f}，得到 {total:.4f}，"
+        "即 logit。"),
+    "cls.fc_maps_top": ("Showing the {n} channels (of {c}) whose terms add up to the largest |vote|.",
+                        "显示 {c} 个通道中求和项合计 |投票| 最大的 {n} 个。"),
+    "cls.softmax_top": (
+        "The {n} most probable of {k} classes; the other classes hold {rest:.2%} at T = 1 and {rest_t:.2%} at "
+        "T = {T}.",
+        "{k} 个类别中概率最高的 {n} 个；其余类别在 T = 1 时共占 {rest:.2%}，在 T = {T} 时共占 {rest_t:.2%}。"),
+    "cls.grad_top": ("Shown: the {n} most probable of {k} classes and the label; every other class's ∂L/∂z_k is "
+                     "its own small p_k.",
+                     "显示：{k} 个类别中概率最高的 {n} 个以及标签类别；其他每个类别的 ∂L/∂z_k 就是它自己很小的 p_k。"),
+    "cls.label_help_imagenet": ("It starts at the predicted class; choose the class the image really shows.",
+                                "默认是预测的类别；请选择图片中真正的类别。"),
+    "cls.row_grad": (
+        "**Gradient of class {label}'s weight row.** ∂L/∂W[{y}, i] = ∂L/∂z_{y} · xᵢ = {dz:+.4f} · xᵢ: the "
+        "row moves along the features x, scaled by p_y − 1. Its norm over the {d} weights is {norm:.4g}.",
+        "**类别 {label} 权重行的梯度。** ∂L/∂W[{y}, i] = ∂L/∂z_{y} · xᵢ = {dz:+.4f} · xᵢ：这一行沿着特征 x 的方向"
+        "更新，缩放系数是 p_y − 1。它在 {d} 个权重上的范数为 {norm:.4g}。"),
+    "cls.row_grad_check": ("Equals the weight gradient autograd stored in the trace (largest difference {diff:.1e}).",
+                           "与追踪记录中自动微分保存的权重梯度一致（最大差值 {diff:.1e}）。"),
+    "cls.row_grad_not_stored": (
+        "The trace does not store this layer's full weight gradient (a tensor of more than 5 million numbers); "
+        "the row above needs only ∂L/∂z_y and x.",
+        "追踪记录没有保存这一层完整的权重梯度（超过 500 万个数的张量）；上面这一行只需要 ∂L/∂z_y 和 x。"),
 }

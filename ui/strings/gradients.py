@@ -132,4 +132,29 @@ STRINGS: dict[str, tuple[str, str]] = {
         "越亮的卷积核在下一步训练中变化越大。"),
     "grad.maps.no_conv": ("this model has no convolution layers, so there are no feature-map gradients.",
                           "这个模型没有卷积层，因此没有特征图梯度。"),
+    # ImageNet models
+    "grad.single.order": (
+        "The {n} layer calls are in the order the forward pass really ran them: in a residual block the shortcut's "
+        "layers come after the branch, and a module used twice appears again with \"#2\" (here: {reused}). "
+        "Additions and other functions are not layers, so they have no point of their own.",
+        "这 {n} 次层调用按前向传播真实的执行顺序排列：残差块中捷径上的层排在分支之后，同一个模块被调用两次时会以 "
+        "\"#2\" 再次出现（这里：{reused}）。加法等函数不是层，所以没有自己的点。"),
+    "grad.compare.fmnist_only": (
+        "the comparison of activation functions (ReLU, sigmoid, tanh…) uses the TinyVGG variants trained on "
+        "28x28 Fashion-MNIST images, which cannot read this 224x224 photo",
+        "激活函数（ReLU、sigmoid、tanh……）的比较使用在 28x28 Fashion-MNIST 图片上训练的 TinyVGG 变体，"
+        "它们无法读取这张 224x224 的照片"),
+    "grad.batch.fmnist_only": ("the average over {n} Fashion-MNIST test images, with their true labels",
+                               "{n} 张 Fashion-MNIST 测试图片及其真实标签上的平均"),
+    "grad.maps.no_weight_grad": ("the trace stores no weight gradient for it.", "追踪记录中没有保存它的权重梯度。"),
+    "grad.maps.map_prefix": ("ch", "通道"),
+    "grad.maps.kernel_prefix": ("in", "输入"),
+    "grad.maps.inputs_limited": (
+        "This layer has {c} input channels; the kernel charts show the {n} whose kernels get the largest gradient.",
+        "这一层有 {c} 个输入通道；卷积核图只显示梯度最大的 {n} 个。"),
+    "grad.single.not_stored": (
+        "No ‖∂L/∂weights‖ point for {layers}: their weight matrices have more than 5 million numbers, so the trace "
+        "does not keep their gradients (the gradient still flows through them: see ‖∂L/∂output‖).",
+        "{layers} 没有 ‖∂L/∂权重‖ 的点：它们的权重矩阵超过 500 万个数，所以追踪记录不保存其梯度"
+        "（梯度仍然流过它们：见 ‖∂L/∂输出‖）。"),
 }
