@@ -1,6 +1,7 @@
 """Attribution: which input pixels (or feature-map positions) the class score S_t depends on.
 
-* Saliency: M = |∂S_t/∂x|, the sensitivity of the score to each pixel (Simonyan et al., 2014).
+* Saliency: M = max_c |∂S_t/∂x_c|, the sensitivity of the score to each pixel, the largest over the colour
+  channels c (Simonyan et al., 2014; one channel for the grayscale models).
 * Gradient × input: M = x ⊙ ∂S_t/∂x, a first-order estimate of each pixel's contribution (signed).
 * SmoothGrad: M = (1/n) Σⱼ ∂S_t/∂x |_{x + εⱼ}, εⱼ ~ N(0, σ²), σ a fraction of the input's range
   (Smilkov et al., 2017): averaging removes the gradient's pixel-level noise.
@@ -9,10 +10,12 @@
   :math:`L = \\mathrm{ReLU}(\\sum_k \\alpha_k A_k)`, upsampled bilinearly to the input size.
 * Model randomization check (Adebayo et al., 2018): re-initialise the weights from the top layer down, one
   layer more at each step, and compare the saliency maps with the Spearman rank correlation ρ. A method whose
-  maps survive randomization shows the image, not what the model learned.
+  maps survive randomization shows the image, not what the model learned. For deep models the layers are
+  randomized in at most ``max_steps`` contiguous groups (each step one group more), which bounds the passes.
 * Occlusion (Zeiler & Fergus, 2014): replace a p×p patch by 0 (after normalization that is the training mean,
   a neutral grey) and record Δ = P_t(x) − P_t(x with the patch); each pixel gets the mean Δ of the patches
-  that cover it.
+  that cover it. The number of occluded images (forward passes) is bounded by ``max_passes``; they go through
+  the model in chunks of at most ``OCCLUSION_PIXELS`` input pixels.
 
 Every function here works on a model it does not change: gradients come from ``torch.autograd.grad``
 (never ``.grad``), the randomization runs on a deep copy, and no hook is registered.
@@ -36,6 +39,7 @@ from explain.trace import Trace
 MAX_SMOOTH_SAMPLES = 64
 MAX_OCCLUSION_PASSES = 1024
 OCCLUSION_CHUNK = 256
+OCCLUSION_PIXELS = OCCLUSION_CHUNK * 28 * 28  # pixels per batch: 256 images of 28x28, 4 of 224x224
 Score = Literal["prob", "logit"]
 
 
@@ -69,10 +73,15 @@ def input_gradients(model: nn.Module, x: torch.Tensor, target: int) -> torch.Ten
     return g.detach()
 
 
+def channel_max_abs(g: torch.Tensor) -> torch.Tensor:
+    """max_c |g_c| of a gradient [C, H, W] → [H, W] (the saliency convention of Simonyan et al.)."""
+    return g.abs().amax(0)
+
+
 def saliency(tr: Trace) -> torch.Tensor:
-    """|∂S_t/∂x| of the first image, summed over colour channels: [H, W]. Needs a trace with loss="logit"."""
+    """max_c |∂S_t/∂x_c| of the first image: [H, W]. Needs a trace with loss="logit"."""
     _require_logit(tr)
-    return tr.input_grad[0].abs().sum(0)
+    return channel_max_abs(tr.input_grad[0])
 
 
 def gradient_times_input(tr: Trace) -> torch.Tensor:
@@ -89,7 +98,7 @@ def _require_logit(tr: Trace) -> None:
 @dataclass(frozen=True)
 class SmoothGradResult:
     mean_grad: torch.Tensor  # (1/n) Σ ∂S_t/∂x at the noisy copies, [C, H, W] (signed)
-    map: torch.Tensor  # |mean_grad| summed over channels, [H, W]
+    map: torch.Tensor  # max over channels of |mean_grad|, [H, W]
     n: int
     sigma: float  # noise level as a fraction of (max x − min x)
     noise_std: float  # σ in input units
@@ -107,7 +116,7 @@ def smoothgrad(model: nn.Module, x: torch.Tensor, target: int, *, n: int = 20, s
     gen = torch.Generator().manual_seed(seed)
     noise = torch.randn((n, *x.shape[1:]), generator=gen, dtype=x.dtype) * std
     g = input_gradients(model, x + noise, target).mean(0)
-    return SmoothGradResult(g, g.abs().sum(0), n, sigma, std)
+    return SmoothGradResult(g, channel_max_abs(g), n, sigma, std)
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,15 @@ class GradCam:
 def grad_cam_layers(tr: Trace) -> list[str]:
     """Layers with spatial maps (conv, activation and pooling outputs [N, K, h, w]) in forward order."""
     return [r.key for r in tr.layers if r.output.dim() == 4 and r.grad is not None]
+
+
+def grad_cam_conv_layers(tr: Trace) -> list[str]:
+    """Conv2d layers whose maps are spatial (h·w > 1) and have a gradient, in forward order.
+
+    The last of them is Grad-CAM's usual layer: the deepest maps that still have a position
+    (a 1x1 output, e.g. in a squeeze-and-excitation block, has nothing to localize)."""
+    return [r.key for r in tr.of_kind("Conv2d")
+            if r.output.dim() == 4 and r.grad is not None and r.output.shape[-2] * r.output.shape[-1] > 1]
 
 
 def grad_cam(tr: Trace, key: str) -> GradCam:
@@ -189,23 +207,38 @@ def _randomize(module: nn.Module, gen: torch.Generator) -> None:
             p.copy_(torch.empty(p.shape, dtype=p.dtype).uniform_(-bound, bound, generator=gen))
 
 
-def randomization_check(model: nn.Module, x: torch.Tensor, target: int, seed: int = 0) -> RandomizationCheck:
+def cascade_groups(n: int, max_steps: int | None) -> list[tuple[int, int]]:
+    """Split n layers (top first) into ≤ ``max_steps`` contiguous groups [start, stop): one layer each when
+    n ≤ max_steps (or no limit), else group sizes differing by at most one."""
+    if n <= 0:
+        return []
+    k = n if max_steps is None else max(1, min(n, max_steps))
+    bounds = [round(i * n / k) for i in range(k + 1)]
+    return [(bounds[i], bounds[i + 1]) for i in range(k)]
+
+
+def randomization_check(model: nn.Module, x: torch.Tensor, target: int, seed: int = 0,
+                        max_steps: int | None = None) -> RandomizationCheck:
     """Cascading model randomization on a deep copy: the top layer with parameters first, then one more at each step.
 
-    Returns the saliency map after every step and its Spearman ρ with the trained model's map.
+    With ``max_steps`` the layers are randomized in at most that many contiguous groups (top first), so a model
+    with hundreds of layers needs max_steps + 1 forward/backward passes. Returns the saliency map after every
+    step and its Spearman ρ with the trained model's map.
     """
     x = _image_of(x)
     with model_lock(model):  # a capture in another thread holds the lock while its hooks exist: copy none
         own = copy.deepcopy(model)
-    original = input_gradients(own, x, target)[0].abs().sum(0)
+    original = channel_max_abs(input_gradients(own, x, target)[0])
     order = [(name, m) for name, m in leaf_modules(own) if any(True for _ in m.parameters(recurse=False))]
+    top_first = order[::-1]
     gen = torch.Generator().manual_seed(seed)
     done: list[str] = []
     steps = []
-    for name, m in reversed(order):
-        _randomize(m, gen)
-        done.append(name)
-        sal = input_gradients(own, x, target)[0].abs().sum(0)
+    for start, stop in cascade_groups(len(top_first), max_steps):
+        for name, m in top_first[start:stop]:
+            _randomize(m, gen)
+            done.append(name)
+        sal = channel_max_abs(input_gradients(own, x, target)[0])
         steps.append(RandomizationStep(tuple(done), sal, spearman(original.numpy(), sal.numpy())))
     return RandomizationCheck(target, original, tuple(steps))
 
@@ -236,20 +269,27 @@ def occlusion_passes(height: int, width: int, patch: int, stride: int) -> int:
     return len(occlusion_positions(height, patch, stride)) * len(occlusion_positions(width, patch, stride))
 
 
+def occlusion_chunk(height: int, width: int) -> int:
+    """Occluded images per batch: ``OCCLUSION_CHUNK`` for 28x28, fewer for larger images (at least 1)."""
+    return max(1, min(OCCLUSION_CHUNK, OCCLUSION_PIXELS // max(1, height * width)))
+
+
 def occlusion(model: nn.Module, x: torch.Tensor, target: int, *, patch: int = 4, stride: int = 2,
-              value: float = 0.0, score: Score = "prob") -> Occlusion:
+              value: float = 0.0, score: Score = "prob", max_passes: int = MAX_OCCLUSION_PASSES) -> Occlusion:
     """Slide a ``patch``×``patch`` square of ``value`` over the image with ``stride`` and record the score's drop.
 
-    The occluded images go through the model in batches of ``OCCLUSION_CHUNK`` without gradients.
+    The occluded images go through the model without gradients, in batches of ``OCCLUSION_CHUNK`` 28x28 images
+    (fewer for larger images: at most ``OCCLUSION_PIXELS`` pixels a batch). More than ``max_passes`` positions
+    are refused.
     """
     x = _image_of(x)
     _, _, h, w = x.shape
     if not 1 <= patch <= min(h, w) or not 1 <= stride <= patch:
         raise AttributionError("occlusion_size", "the patch must fit in the image and the stride must be 1..patch")
     passes = occlusion_passes(h, w, patch, stride)
-    if passes > MAX_OCCLUSION_PASSES:
-        raise AttributionError("occlusion_cost", f"{passes} forward passes exceed the limit of {MAX_OCCLUSION_PASSES}",
-                               passes=passes, limit=MAX_OCCLUSION_PASSES)
+    if passes > max_passes:
+        raise AttributionError("occlusion_cost", f"{passes} forward passes exceed the limit of {max_passes}",
+                               passes=passes, limit=max_passes)
     ys, xs = occlusion_positions(h, patch, stride), occlusion_positions(w, patch, stride)
 
     def scores_of(batch: torch.Tensor) -> torch.Tensor:
@@ -260,8 +300,9 @@ def occlusion(model: nn.Module, x: torch.Tensor, target: int, *, patch: int = 4,
     with torch.no_grad():
         base = float(scores_of(x)[0])
         drops = []
-        for start in range(0, len(corners), OCCLUSION_CHUNK):
-            chunk = corners[start:start + OCCLUSION_CHUNK]
+        size = occlusion_chunk(h, w)
+        for start in range(0, len(corners), size):
+            chunk = corners[start:start + size]
             batch = x.repeat(len(chunk), 1, 1, 1)
             for i, (r, c) in enumerate(chunk):
                 batch[i, :, r:r + patch, c:c + patch] = value

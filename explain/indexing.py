@@ -296,3 +296,19 @@ def apply_index(tensor: torch.Tensor, parsed: ParsedIndex) -> IndexResult:
 def index_tensor(tensor: torch.Tensor, text: str, names: Sequence[str] = ("x",)) -> IndexResult:
     """Parse ``text`` and apply it to ``tensor`` (raises :class:`IndexParseError`)."""
     return apply_index(tensor, parse_index(text, names))
+
+
+def panels_to_show(mask: torch.Tensor, max_cells: int) -> tuple[int, ...]:
+    """Which panels (first axis of a [P, H, W] selection mask) to draw when all P would be too many cells.
+
+    The panels holding a selected element come first (in index order), then the others, until
+    ``max_cells`` = Σ H·W is reached; at least one panel. With few enough cells every panel is kept.
+    """
+    p = int(mask.shape[0])
+    per = max(1, int(mask[0].numel())) if p else 1
+    n = max(1, min(p, max_cells // per))
+    if n >= p:
+        return tuple(range(p))
+    hit = mask.reshape(p, -1).any(1)
+    order = [i for i in range(p) if hit[i]] + [i for i in range(p) if not hit[i]]
+    return tuple(sorted(order[:n]))

@@ -8,10 +8,15 @@ A convolution is translation *equivariant*: conv(shift(x)) = shift(conv(x)) away
 max pooling absorbs shifts smaller than its window; a fully connected layer has one weight per pixel
 position, so a shifted object meets different weights. The functions here measure the consequence on the
 class probabilities; they run plain forwards under ``torch.no_grad`` and never change the model.
+
+Parameter counts: a fully connected first layer on an image flattened to n = C·H·W values with h hidden
+units needs n·h + h parameters (784·h for Fashion-MNIST, 150,528·h for a 224x224 RGB photo); a convolution
+needs out·(in/groups)·kh·kw (+ out biases) whatever the image size.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -129,3 +134,36 @@ def first_layer_weights(model: nn.Module) -> tuple[str, torch.Tensor]:
                 raise ValueError(f"{name} takes {w.shape[1]} inputs, not a square image")
             return name, w.reshape(-1, side, side).clone()
     raise ValueError("the model has no convolution or linear layer")
+
+
+@dataclass(frozen=True)
+class ParamComparison:
+    """How many weights a fully connected first layer would need on an input, next to a CNN's real counts."""
+
+    input_shape: tuple[int, ...]  # [C, H, W] of one image
+    inputs: int  # C·H·W: the length of the flattened image
+    hidden: int  # units of the plain network's first layer
+    mlp_first: int  # inputs·hidden + hidden (weights + biases)
+    conv_name: str  # the CNN's first convolution
+    conv_weight_shape: tuple[int, ...]  # [out, in/groups, kh, kw]
+    conv_first: int  # its weights + biases
+    total: int  # every parameter of the CNN
+
+    @property
+    def ratio(self) -> float:
+        """mlp_first / total: how many whole CNNs fit in the plain network's first layer alone."""
+        return self.mlp_first / self.total if self.total else float("inf")
+
+
+def param_comparison(model: nn.Module, input_shape: tuple[int, ...], hidden: int) -> ParamComparison:
+    """A plain network's first layer on a flattened ``input_shape`` image ((C·H·W)·hidden + hidden parameters)
+    against ``model``'s first Conv2d and its total parameter count (counted from the model, not a card)."""
+    inputs = math.prod(int(v) for v in input_shape)
+    conv = next(((n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d)), None)
+    if conv is None:
+        raise ValueError("the model has no convolution")
+    name, m = conv
+    first = sum(p.numel() for p in m.parameters(recurse=False))
+    total = sum(p.numel() for p in model.parameters())
+    return ParamComparison(tuple(int(v) for v in input_shape), inputs, int(hidden), inputs * hidden + hidden, name,
+                           tuple(m.weight.shape), first, total)

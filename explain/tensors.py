@@ -6,6 +6,8 @@ Shape rules, computed from each layer's own configuration (never hard-coded):
 * Conv2d and MaxPool2d/AvgPool2d, per spatial axis: out = ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1
   (with d = 1 this is ⌊(n + 2p − k)/s⌋ + 1; ``ceil_mode`` rounds up); the channels become ``out_channels``
   for a convolution and stay for a pooling;
+* AdaptiveAvgPool2d/AdaptiveMaxPool2d(output_size): the output is output_size whatever the input
+  (an axis given as None keeps its size); the channels stay;
 * Flatten(start_dim, end_dim): the axes start…end merge into one of size ∏ sizes (C·H·W);
 * Linear: the last axis becomes ``out_features``;
 * activations, dropout: the shape does not change.
@@ -121,6 +123,14 @@ def shape_step(key: str, kind: str, config: dict[str, Any], in_shape: tuple[int,
         if kind == "Conv2d":
             formula = f"C: {in_shape[1]} → out_channels = {c}; " + formula
         params = {"k": k, "s": s, "p": p, "d": d}
+    elif kind in ("AdaptiveAvgPool2d", "AdaptiveMaxPool2d") and len(in_shape) == 4:
+        size = config.get("output_size")
+        oh, ow = (size, size) if not isinstance(size, (tuple, list)) else (size[0], size[1])
+        n, c, h, w = in_shape
+        oh, ow = h if oh is None else int(oh), w if ow is None else int(ow)
+        rule, predicted = "adaptive", (n, c, oh, ow)
+        formula = f"H: {h} → {oh}; W: {w} → {ow}"
+        params = {"oh": oh, "ow": ow}
     elif kind == "Flatten":
         start, end = int(config.get("start_dim", 1)), int(config.get("end_dim", -1))
         nd = len(in_shape)
@@ -135,8 +145,8 @@ def shape_step(key: str, kind: str, config: dict[str, Any], in_shape: tuple[int,
         predicted = in_shape[:-1] + (int(config["out_features"]),)
         formula = f"{config['in_features']} → {config['out_features']}"
         params = {"in_features": config["in_features"], "out_features": config["out_features"]}
-    elif kind in ("ReLU", "Sigmoid", "Tanh", "ELU", "PReLU", "LeakyReLU", "GELU", "SiLU", "Dropout", "Identity",
-                  "BatchNorm2d", "Softmax"):
+    elif kind in ("ReLU", "ReLU6", "Sigmoid", "Tanh", "ELU", "PReLU", "LeakyReLU", "GELU", "SiLU", "Hardswish",
+                  "Hardsigmoid", "Dropout", "Identity", "BatchNorm2d", "Softmax", "StochasticDepth"):
         rule, predicted = "same", in_shape
     return ShapeStep(key, kind, rule, in_shape, out_shape, tuple(predicted), formula, params)
 
@@ -212,14 +222,19 @@ def image_embedding(trace: Trace) -> ImageEmbedding:
 
 def embeddings(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The input of the model's last Linear call for a batch ``x`` [N, C, H, W] → [N, D] (no gradients)."""
+    return _embeddings_and_logits(model, x)[0]
+
+
+def _embeddings_and_logits(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(input of the last Linear call [N, D], the model's output [N, K]) in one forward pass without gradients."""
     with torch.no_grad(), capture(model) as tape:
-        model(x)
+        logits = model(x)
     linears = [c for c in tape.calls if isinstance(c.module, nn.Linear) and c.input is not None]
     if not linears:
         raise ValueError("the model has no Linear layer")
     inp = linears[-1].input
     assert inp is not None
-    return inp.reshape(inp.shape[0], -1).clone()
+    return inp.reshape(inp.shape[0], -1).clone(), logits.detach()
 
 
 @dataclass(frozen=True)
@@ -339,6 +354,19 @@ def preprocess_compose():  # noqa: ANN201 - torchvision's Compose
     ])
 
 
+def preprocess_compose_imagenet(spec):  # noqa: ANN001, ANN201 - an InputSpec; torchvision's Compose
+    """The ImageNet weights' preprocessing (:mod:`explain.imagenet_input`) written as ``transforms.v2.Compose``."""
+    from torchvision.transforms import InterpolationMode, v2
+
+    return v2.Compose([
+        v2.PILToTensor(),  # uint8 [3, h, w]
+        v2.Resize(spec.resize, interpolation=InterpolationMode(spec.interpolation), antialias=True),  # short side
+        v2.CenterCrop(spec.crop),  # the centre crop×crop square
+        v2.ToDtype(torch.float32, scale=True),  # p / 255
+        v2.Normalize(mean=list(spec.mean), std=list(spec.std)),  # (x_c − μ_c) / σ_c per colour channel
+    ])
+
+
 @dataclass(frozen=True)
 class ComposeCheck:
     code: str  # the source of preprocess_compose
@@ -351,3 +379,25 @@ def compose_check(image: Image.Image, reference: torch.Tensor) -> ComposeCheck:
     out = preprocess_compose()(image).unsqueeze(0)
     diff = float((out - reference).abs().max()) if out.shape == reference.shape else float("inf")
     return ComposeCheck(inspect.getsource(preprocess_compose), out, diff)
+
+
+def compose_check_imagenet(data: bytes, spec, reference: torch.Tensor) -> ComposeCheck:  # noqa: ANN001 - InputSpec
+    """Decode the original upload ``data`` (same safety checks as the app), convert it to RGB, run
+    :func:`preprocess_compose_imagenet` and compare with the app's tensor ``reference`` [1, 3, crop, crop]."""
+    from explain.imaging import decode
+
+    img, _ = decode(data)
+    out = preprocess_compose_imagenet(spec)(img.convert("RGB")).unsqueeze(0)
+    diff = float((out - reference).abs().max()) if out.shape == reference.shape else float("inf")
+    return ComposeCheck(inspect.getsource(preprocess_compose_imagenet), out, diff)
+
+
+def photo_bank(model: nn.Module, items: Sequence[tuple[str, bytes]], spec) -> tuple[  # noqa: ANN001 - InputSpec
+        torch.Tensor, tuple[int, ...], tuple[str, ...]]:
+    """Embeddings [M, D] of photos (name, bytes) for an ImageNet model, and each photo's class as the model
+    predicts it (the photos carry no ImageNet label): one batched forward pass without gradients."""
+    from explain.imagenet_input import prepare_rgb
+
+    xs = torch.cat([prepare_rgb(data, name, spec).tensor for name, data in items])
+    vectors, logits = _embeddings_and_logits(model, xs)
+    return vectors, tuple(int(i) for i in logits.argmax(1)), tuple(name for name, _ in items)

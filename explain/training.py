@@ -518,7 +518,9 @@ def compare_modes(model: nn.Module, x: torch.Tensor, seed: int = 0) -> ModeCompa
 
     The caller's model is never touched (it may be shared). In train mode each forward draws a new dropout
     mask, so the two results differ when the model has dropout; in eval mode dropout is the identity and
-    the results are equal. Dropout masks come from a local generator seeded with ``seed``.
+    the results are equal. Dropout masks come from a local generator seeded with ``seed``. The eval-mode
+    forwards run first, so they equal the caller's model's own output (batch norm's running averages are
+    only updated afterwards, on the copy).
     """
     m = copy.deepcopy(model)
     gen = torch.Generator().manual_seed(seed)
@@ -528,9 +530,9 @@ def compare_modes(model: nn.Module, x: torch.Tensor, seed: int = 0) -> ModeCompa
             setattr(parent, name.rpartition(".")[2], SeededDropout(mod.p, gen))
     if x.dim() == 3:
         x = x.unsqueeze(0)
-    with torch.no_grad():
-        m.train()
-        tr = (m(x)[0].clone(), m(x)[0].clone())
+    with torch.no_grad():  # eval first: a train-mode forward updates batch norm's running averages (of the copy)
         m.eval()
         ev = (m(x)[0].clone(), m(x)[0].clone())
+        m.train()
+        tr = (m(x)[0].clone(), m(x)[0].clone())
     return ModeComparison(tr, ev, mode_dependent_modules(model))

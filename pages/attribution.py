@@ -9,15 +9,16 @@ from torch import nn
 from explain.attribution import (
     MAX_OCCLUSION_PASSES,
     MAX_SMOOTH_SAMPLES,
-    OCCLUSION_CHUNK,
     AttributionError,
     Occlusion,
     RandomizationCheck,
     SmoothGradResult,
     grad_cam,
+    grad_cam_conv_layers,
     grad_cam_layers,
     gradient_times_input,
     occlusion,
+    occlusion_chunk,
     occlusion_positions,
     randomization_check,
     saliency,
@@ -28,7 +29,15 @@ from ui.i18n import class_name, t
 from ui.sidebar import page_context
 
 PREDICTED = -1
+OTHER = -2  # ImageNet: "another class", typed as a number
+TOP_CLASSES = 10  # ImageNet: the classes offered in the picker besides the prediction
 RHO_OK = 0.5  # a fully randomized model's saliency should rank pixels very differently
+# ImageNet models (224x224, up to ~7.6 GFLOPs a forward): every extra pass is bounded
+PHOTO_SMOOTH_MAX, PHOTO_SMOOTH_DEFAULT = 8, 4
+PHOTO_RAND_STEPS = 3  # the cascading randomization in ≤ 3 groups of layers
+PHOTO_PATCHES = (112, 75, 56, 45, 32)  # occlusion patch sides (224/2 … 224/7)
+PHOTO_PATCH_DEFAULT = 75  # 3 × 3 = 9 forward passes
+PHOTO_OCC_LIMIT = 64
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -38,15 +47,43 @@ def _smoothgrad(model_name: str, digest: str, target: int, n: int, sigma: float,
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _randomization(model_name: str, digest: str, target: int, _model: nn.Module,
+def _randomization(model_name: str, digest: str, target: int, max_steps: int | None, _model: nn.Module,
                    _x: torch.Tensor) -> RandomizationCheck:
-    return randomization_check(_model, _x, target)
+    return randomization_check(_model, _x, target, max_steps=max_steps)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _occlusion(model_name: str, digest: str, target: int, patch: int, stride: int, _model: nn.Module,
+def _occlusion(model_name: str, digest: str, target: int, patch: int, stride: int, limit: int, _model: nn.Module,
                _x: torch.Tensor) -> Occlusion:
-    return occlusion(_model, _x, target, patch=patch, stride=stride)
+    return occlusion(_model, _x, target, patch=patch, stride=stride, max_passes=limit)
+
+
+def _valid_choice(key: str, options: list) -> None:
+    """Forget a remembered widget value that is not among this run's options (e.g. after a model change)."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
+def _pick_target(tr_base) -> int | None:  # noqa: ANN001 - the base Trace
+    """The class to explain (None = the prediction). Fashion-MNIST: any of the 10 classes; ImageNet: the top-10
+    classes of this image, or any class number typed in."""
+    pred = tr_base.prediction
+    if not ctx.is_imagenet:
+        options = [PREDICTED, *range(tr_base.logits.shape[1])]
+        labels = {c: class_name(c) for c in options if c >= 0}
+    else:
+        top = [c for c, _ in tr_base.top(TOP_CLASSES + 1) if c != pred][:TOP_CLASSES]
+        options = [PREDICTED, *top, OTHER]
+        probs = tr_base.probs[0]
+        labels = {c: t("attr.target_top", label=class_name(c), k=c, prob=float(probs[c])) for c in top}
+        labels[OTHER] = t("attr.target_other")
+    labels[PREDICTED] = t("attr.target_pred", label=class_name(pred))
+    _valid_choice("attr_target", options)
+    choice = st.selectbox(t("attr.target"), options, key="attr_target", format_func=labels.get)
+    if choice == OTHER:
+        n = tr_base.logits.shape[1]
+        return int(st.number_input(t("attr.target_index", max=n - 1), 0, n - 1, pred, step=1, key="attr_target_k"))
+    return None if choice == PREDICTED else int(choice)
 
 
 def _show_error(err: AttributionError) -> None:
@@ -58,12 +95,7 @@ st.title(t("attr.title"))
 st.markdown(t("attr.intro"))
 image = ctx.require_image()
 base = ctx.trace()
-n_classes = base.logits.shape[1]
-choice = st.selectbox(
-    t("attr.target"), [PREDICTED, *range(n_classes)], key="attr_target",
-    format_func=lambda c: t("attr.target_pred", label=class_name(base.prediction)) if c == PREDICTED
-    else class_name(c))
-tr = ctx.trace(target=None if choice == PREDICTED else int(choice), loss="logit")
+tr = ctx.trace(target=_pick_target(base), loss="logit")
 target = tr.target[0]
 label = class_name(target)
 st.markdown(t("attr.target_info", label=label, prob=float(tr.probs[0, target]), score=float(tr.logits[0, target])))
@@ -72,7 +104,8 @@ pixels = image.pixels
 # 1. Gradients with respect to the input
 st.subheader(t("attr.grad.header"))
 s1, s2 = st.columns(2)
-n = int(s1.slider(t("attr.smooth_n"), 1, min(50, MAX_SMOOTH_SAMPLES), 16, key="attr_smooth_n"))
+n_max, n_default = (PHOTO_SMOOTH_MAX, PHOTO_SMOOTH_DEFAULT) if ctx.is_imagenet else (min(50, MAX_SMOOTH_SAMPLES), 16)
+n = int(s1.slider(t("attr.smooth_n"), 1, n_max, n_default, key=f"attr_smooth_n_{ctx.family}"))
 sigma = float(s2.slider(t("attr.smooth_sigma"), 0.0, 0.5, 0.15, 0.05, key="attr_smooth_sigma"))
 c1, c2, c3 = st.columns(3)
 with c1:
@@ -84,7 +117,8 @@ with c2:
     st.caption(t("attr.gxi_help"))
 with c3:
     try:
-        sg = _smoothgrad(ctx.model_name, image.digest, target, n, sigma, ctx.model, image.tensor)
+        with st.spinner(t("attr.smooth_running", n=n)):
+            sg = _smoothgrad(ctx.model_name, image.digest, target, n, sigma, ctx.model, image.tensor)
         st.plotly_chart(attribution_overlay(pixels, sg.map, title=t("attr.smooth", n=sg.n)), width="stretch")
         st.caption(t("attr.smooth_help"))
     except AttributionError as e:
@@ -92,14 +126,19 @@ with c3:
 
 # 2. Grad-CAM
 st.subheader(t("attr.cam.header"))
-cam_layers = grad_cam_layers(tr)
+cam_layers = grad_cam_conv_layers(tr) if ctx.is_imagenet else grad_cam_layers(tr)
 if not cam_layers:
     st.info(t("common.not_applicable", why=t("attr.cam.none")))
 else:
-    conv = [r.key for r in tr.of_kind("Conv2d")]
-    after_last_conv = cam_layers.index(conv[-1]) + 1 if conv and conv[-1] in cam_layers else len(cam_layers) - 1
-    default = min(after_last_conv, len(cam_layers) - 1)
-    key = st.selectbox(t("attr.cam.layer"), cam_layers, index=default, key="attr_cam_layer")
+    if ctx.is_imagenet:  # the last convolution with spatial maps (Grad-CAM's usual choice)
+        default = len(cam_layers) - 1
+    else:
+        conv = [r.key for r in tr.of_kind("Conv2d")]
+        after_last_conv = cam_layers.index(conv[-1]) + 1 if conv and conv[-1] in cam_layers else len(cam_layers) - 1
+        default = min(after_last_conv, len(cam_layers) - 1)
+    _valid_choice("attr_cam_layer", cam_layers)
+    key = st.selectbox(t("attr.cam.layer_conv" if ctx.is_imagenet else "attr.cam.layer"), cam_layers, index=default,
+                       key="attr_cam_layer", format_func=lambda k: f"{k} · {list(tr[k].output.shape[1:])}")
     cam = grad_cam(tr, key)
     st.caption(t("attr.cam.caption", layer=key, shape=list(cam.layer_shape), small=list(cam.cam.shape),
                  size=list(cam.upsampled.shape)))
@@ -115,8 +154,15 @@ else:
 # 3. Sanity check
 st.subheader(t("attr.rand.header"))
 st.markdown(t("attr.rand.intro"))
-check = _randomization(ctx.model_name, image.digest, target, ctx.model, image.tensor)
+max_steps = PHOTO_RAND_STEPS if ctx.is_imagenet else None
+with st.spinner(t("attr.rand.running")):
+    check = _randomization(ctx.model_name, image.digest, target, max_steps, ctx.model, image.tensor)
+n_weighted = len(check.steps[-1].layers) if check.steps else 0
+if n_weighted > len(check.steps):
+    st.caption(t("attr.rand.grouped", n=n_weighted, k=len(check.steps)))
 step_labels = [t("attr.rand.step", layer=s.layers[-1]) for s in check.steps]
+if len(set(step_labels)) < len(step_labels):  # never expected; keep the chart's categories distinct
+    step_labels = [f"{i + 1}. {lab}" for i, lab in enumerate(step_labels)]
 st.plotly_chart(randomization_maps(check.original, check.steps, [t("attr.rand.trained"), *step_labels],
                                    title=t("attr.rand.maps")), width="stretch")
 r1, r2 = st.columns([3, 2])
@@ -134,16 +180,25 @@ st.subheader(t("attr.occ.header"))
 st.markdown(t("attr.occ.intro"))
 o1, o2 = st.columns(2)
 h, w = pixels.shape[:2]
-patch = int(o1.slider(t("attr.occ.patch"), 2, min(h, w) // 2, 4, key="attr_occ_patch"))
-stride_req = int(o2.slider(t("attr.occ.stride"), 1, 7, 2, key="attr_occ_stride"))
-stride = min(stride_req, patch)
-if stride != stride_req:
-    st.caption(t("attr.occ.stride_clamped", s=stride))
+if ctx.is_imagenet:  # a coarse grid: every position is a forward pass of a large network
+    patch = int(o1.select_slider(t("attr.occ.patch"), PHOTO_PATCHES, PHOTO_PATCH_DEFAULT, key="attr_occ_patch_rgb",
+                                 help=t("attr.occ.photo_help", limit=PHOTO_OCC_LIMIT)))
+    overlap = o2.radio(t("attr.occ.overlap"), ["none", "half"], key="attr_occ_overlap", horizontal=True,
+                       format_func=lambda o: t(f"attr.occ.overlap.{o}"))
+    stride = patch if overlap == "none" else patch // 2
+    limit = PHOTO_OCC_LIMIT
+else:
+    patch = int(o1.slider(t("attr.occ.patch"), 2, min(h, w) // 2, 4, key="attr_occ_patch"))
+    stride_req = int(o2.slider(t("attr.occ.stride"), 1, 7, 2, key="attr_occ_stride"))
+    stride = min(stride_req, patch)
+    if stride != stride_req:
+        st.caption(t("attr.occ.stride_clamped", s=stride))
+    limit = MAX_OCCLUSION_PASSES
 rows, cols = len(occlusion_positions(h, patch, stride)), len(occlusion_positions(w, patch, stride))
-st.caption(t("attr.occ.cost", passes=rows * cols, rows=rows, cols=cols, limit=MAX_OCCLUSION_PASSES,
-             chunk=OCCLUSION_CHUNK))
+st.caption(t("attr.occ.cost", passes=rows * cols, rows=rows, cols=cols, limit=limit, chunk=occlusion_chunk(h, w)))
 try:
-    occ = _occlusion(ctx.model_name, image.digest, target, patch, stride, ctx.model, image.tensor)
+    with st.spinner(t("attr.occ.running", passes=rows * cols)):
+        occ = _occlusion(ctx.model_name, image.digest, target, patch, stride, limit, ctx.model, image.tensor)
     st.plotly_chart(attribution_overlay(pixels, occ.map, signed=True, title=t("attr.occ.map", label=label,
                                                                                  base=occ.base), height=380),
                     width="stretch")

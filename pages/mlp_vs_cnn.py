@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 import torch
 from torch import nn
@@ -23,6 +25,7 @@ from ui.sidebar import page_context
 
 N_TEMPLATES = 32
 MAX_SHIFT = 4
+DEFAULT_HIDDEN = 256  # hidden units assumed when no MLP checkpoint is there
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -41,12 +44,43 @@ def _n_params(name: str, card: dict) -> int:
     return int(card.get("parameters") or sum(p.numel() for p in state.get_model(name).parameters()))
 
 
+def _fmnist(k: int) -> str:
+    return class_name(k, family="fmnist")  # every model compared below is a Fashion-MNIST model
+
+
+def _hidden_units(model: nn.Module | None) -> int:
+    """Width of the plain network's first layer (its first Linear), or DEFAULT_HIDDEN without an MLP."""
+    first = next((m for m in model.modules() if isinstance(m, nn.Linear)), None) if model is not None else None
+    return int(first.out_features) if first is not None else DEFAULT_HIDDEN
+
+
 ctx = page_context()
 st.title(t("mlp.title"))
 st.markdown(t("mlp.intro"))
 
 mlps = models.available(arch="mlp")
 mlp_name = mlps[0].name if mlps else None
+
+if ctx.is_imagenet:  # what applies to this model: the parameter count a plain network would need on its input
+    title = ctx.info.title if ctx.info is not None else ctx.model_name
+    st.subheader(t("mlp.zoo.header", title=title))
+    shape = tuple(ctx.image.tensor.shape[1:]) if ctx.image is not None else (3, ctx.spec.crop, ctx.spec.crop)
+    pc = shift.param_comparison(ctx.model, shape, _hidden_units(state.get_model(mlp_name) if mlp_name else None))
+    st.markdown(t("mlp.zoo.intro", c=pc.input_shape[0], h=pc.input_shape[1], w=pc.input_shape[2], n=pc.inputs,
+                  hidden=pc.hidden))
+    st.dataframe([
+        {t("mlp.zoo.col.what"): t("mlp.zoo.row.mlp", n=pc.inputs, hidden=pc.hidden),
+         t("mlp.zoo.col.formula"): f"{pc.inputs:,} × {pc.hidden} + {pc.hidden}", t("mlp.col.params"): pc.mlp_first},
+        {t("mlp.zoo.col.what"): t("mlp.zoo.row.conv", title=title, layer=pc.conv_name),
+         t("mlp.zoo.col.formula"): " × ".join(str(v) for v in pc.conv_weight_shape) + (
+             f" + {pc.conv_weight_shape[0]}" if pc.conv_first > math.prod(pc.conv_weight_shape) else ""),
+         t("mlp.col.params"): pc.conv_first},
+        {t("mlp.zoo.col.what"): t("mlp.zoo.row.total", title=title), t("mlp.zoo.col.formula"): "Σ",
+         t("mlp.col.params"): pc.total},
+    ], hide_index=True, width="stretch")
+    st.markdown(t("mlp.zoo.ratio", ratio=pc.ratio, title=title, first=pc.mlp_first / pc.conv_first))
+    st.info(t("common.imagenet_not_applicable", why=t("mlp.zoo.why"), title=title))
+    st.header(t("mlp.zoo.fmnist_header"))
 if ctx.info is not None and ctx.info.arch == "tinyvgg":
     cnn_name = ctx.model_name
 else:
@@ -63,7 +97,7 @@ cnn = state.get_model(cnn_name)
 # --- parameters and accuracy (every model: committed family, the MLP, this session's own) ---------------
 st.subheader(t("mlp.table"))
 rows = []
-for info in [*state.model_infos(), *mlps]:
+for info in [*[i for i in state.model_infos() if i.family == "fmnist"], *mlps]:
     rows.append({
         t("mlp.col.model"): info.name,
         t("mlp.col.arch"): t(f"mlp.arch.{info.arch}") if info.arch in ("mlp", "tinyvgg") else info.arch,
@@ -112,6 +146,9 @@ with st.expander(t("common.why")):
 # --- the current image -------------------------------------------------------------------------------------
 st.subheader(t("mlp.shift_image"))
 image = ctx.require_image()
+if ctx.is_imagenet:  # the same upload, prepared as the Fashion-MNIST models take it
+    image = state.current_image(None) or image
+    st.caption(t("mlp.zoo.image_note"))
 strip = [as_numpy(shift.shift_image(image.tensor[0, 0], 0, s)) for s in range(MAX_SHIFT + 1)]
 st.plotly_chart(shift_strip(strip, title=t("mlp.strip"), labels=[f"+{s} px" for s in range(MAX_SHIFT + 1)]),
                 width="stretch")
@@ -128,6 +165,6 @@ for name, r in results.items():
         row = {t("mlp.col.direction"): f"{name} · {t(f'mlp.dir.{direction}')}"}
         for s in r.shifts:
             mark = "" if r.pred[d][s] == r.original_class else " ✗"
-            row[f"{s} px"] = class_name(r.pred[d][s]) + mark
+            row[f"{s} px"] = _fmnist(r.pred[d][s]) + mark
         table.append(row)
 st.dataframe(table, hide_index=True, width="stretch")

@@ -8,21 +8,24 @@ from PIL import Image
 
 import models
 from explain.imaging import prepare
-from explain.indexing import AxisStep, IndexParseError, IndexResult, index_tensor
+from explain.indexing import AxisStep, IndexParseError, IndexResult, index_tensor, panels_to_show
 from explain.tensors import (
     SCORE_AXES,
     SUBJECTS,
     compose_check,
+    compose_check_imagenet,
     embedding_demo,
     embeddings,
     image_embedding,
     model_source,
     nearest,
+    photo_bank,
     shape_steps,
     star_demo,
     student_scores,
     tensor_choices,
 )
+from ui import state
 from ui.figures.maps import RangeMode
 from ui.figures.tensors import embedding_strip, lookup_figure, selection_figure, shape_bars
 from ui.i18n import class_name, t
@@ -61,6 +64,16 @@ def sample_bank(model_name: str, _model: torch.nn.Module) -> tuple[torch.Tensor,
     xs = torch.cat([prepare(p.read_bytes(), p.name).tensor for p in paths])
     labels = tuple(int(p.name.split("-")[0]) for p in paths)
     return embeddings(_model, xs), labels, tuple(p.name for p in paths)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def photo_sample_bank(model_name: str, spec_key: str, _model: torch.nn.Module,
+                      _spec) -> tuple[torch.Tensor, tuple[int, ...], tuple[str, ...]]:  # noqa: ANN001 - InputSpec
+    """ImageNet models: embeddings of the sample photos, labelled with the model's own prediction."""
+    return photo_bank(_model, [(p.name, p.read_bytes()) for p in models.photo_samples()], _spec)
+
+
+MAX_CELLS = 40_000  # feature-map figure: at most this many values drawn (3 channels of 112x112)
 
 
 _NCHW_KEYS = tuple(f"tens.nchw.{axis}" for axis in "NCHW")  # catalog keys of the four axes
@@ -182,9 +195,17 @@ except IndexParseError as e:
 if res is not None:
     fixed = float(x.abs().max()) or 1.0
     four = x.dim() == 4
-    st.plotly_chart(selection_figure(x[0] if four else x, res.mask[0] if four else res.mask,
-                                     name="x[0]" if four else "x", range_mode=mode, fixed=fixed,
-                                     panel_names=[f"c{c}" for c in range(x.shape[1])] if x.dim() == 4 else None,
+    if four:  # large layers: only the channels holding the selection are drawn (bounded number of cells)
+        shown = list(panels_to_show(res.mask[0], MAX_CELLS))
+        if len(shown) < x.shape[1]:
+            st.caption(t("tens.fm.partial", c=x.shape[1], h=x.shape[2], w=x.shape[3], n=len(shown),
+                         channels=", ".join(str(c) for c in shown)))
+        values, mask = x[0, shown], res.mask[0, shown]
+    else:
+        shown, values, mask = None, x, res.mask
+    st.plotly_chart(selection_figure(values, mask, name="x[0]" if four else "x", range_mode=mode, fixed=fixed,
+                                     panel_names=[f"c{c}" for c in shown] if shown is not None else None,
+                                     panel_index=shown,
                                      title=t("tens.fm.fig", layer=layer, shape=list(x.shape), expr=res.parsed.text)),
                     width="stretch")
     show_result(res)
@@ -204,27 +225,44 @@ else:
     st.plotly_chart(embedding_strip(ie.vector, ie.source_shape, title=t("tens.img_emb.fig", d=ie.vector.numel()),
                                     channel_label=t("tens.img_emb.channel"), feature_label=t("tens.img_emb.feature")),
                     width="stretch")
-    bank, labels, names = sample_bank(ctx.model_name, ctx.model)
+    if ctx.is_imagenet:
+        bank, labels, names = photo_sample_bank(ctx.model_name, ctx.spec.key, ctx.model, ctx.spec)
+    else:
+        bank, labels, names = sample_bank(ctx.model_name, ctx.model)
     near = nearest(ie.vector, bank, labels, names, k=5)
     from ui.picker import sample_label
 
-    st.markdown(t("tens.img_emb.table"))
+    st.markdown(t("tens.img_emb.table_photo" if ctx.is_imagenet else "tens.img_emb.table"))
     st.dataframe([{t("tens.col.rank"): i + 1, t("tens.col.sample"): sample_label(n.name),
                    t("tens.col.class"): class_name(n.label), t("tens.col.cos"): round(n.similarity, 4),
                    t("tens.col.same"): "✓" if n.label == tr.prediction else ""} for i, n in enumerate(near)],
                  hide_index=True, width="stretch")
-    st.caption(t("tens.img_emb.caption", label=class_name(tr.prediction)))
+    st.caption(t("tens.img_emb.caption_photo" if ctx.is_imagenet else "tens.img_emb.caption",
+                 label=class_name(tr.prediction)))
 
 # --- 6. transforms.Compose ----------------------------------------------------------------------------------
 st.header(t("tens.compose.header"))
-check = compose_check(Image.fromarray(image.pixels), image.tensor)
-st.markdown(t("tens.compose.intro"))
-st.code(check.code, language="python")
-st.code("x = preprocess_compose()(Image.fromarray(pixels)).unsqueeze(0)   # "
-        f"{list(check.tensor.shape)}", language="python")
+if ctx.is_imagenet:
+    spec = ctx.spec
+    upload = st.session_state.get(state.IMAGE_KEY) or {}
+    if not upload.get("bytes"):
+        st.info(t("common.not_applicable", why=t("tens.compose.no_bytes")))
+        st.stop()
+    check = compose_check_imagenet(upload["bytes"], spec, image.tensor)
+    st.markdown(t("tens.compose.intro_photo", resize=spec.resize, crop=spec.crop, mean=list(spec.mean),
+                  std=list(spec.std)))
+    st.code(check.code, language="python")
+    st.code(f"x = preprocess_compose_imagenet(spec)(Image.open(file).convert('RGB')).unsqueeze(0)   # "
+            f"{list(check.tensor.shape)}", language="python")
+else:
+    check = compose_check(Image.fromarray(image.pixels), image.tensor)
+    st.markdown(t("tens.compose.intro"))
+    st.code(check.code, language="python")
+    st.code("x = preprocess_compose()(Image.fromarray(pixels)).unsqueeze(0)   # "
+            f"{list(check.tensor.shape)}", language="python")
 if check.max_abs_diff < 1e-5:
     st.success(t("tens.compose.same", diff=check.max_abs_diff))
 else:
     st.warning(t("tens.compose.differs", diff=check.max_abs_diff))
 with st.expander(t("common.why")):
-    st.markdown(t("tens.compose.why"))
+    st.markdown(t("tens.compose.why_photo" if ctx.is_imagenet else "tens.compose.why"))

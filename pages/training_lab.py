@@ -22,6 +22,32 @@ from ui.sidebar import page_context
 TRAINER_KEY = "train_lab_trainer"
 KEPT_KEY = "train_lab_kept"  # {id(trainer): session model name}
 LRS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
+TOP_MODES = 10  # ImageNet: classes shown in the train()/eval() figure (the top of eval mode)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _zoo_modes(model_name: str, digest: str, _model: torch.nn.Module, _x: torch.Tensor) -> training.ModeComparison:
+    """train() vs eval() of an ImageNet model (a private copy, 4 forwards), once per model and image."""
+    return training.compare_modes(_model, _x, seed=0)
+
+
+def _zoo_modes_section(image) -> None:  # noqa: ANN001 - PreparedImage
+    """ImageNet models have batch norm (and dropout): the four forwards on the current photo, top-10 classes."""
+    cmp = _zoo_modes(ctx.model_name, image.digest, ctx.model, image.tensor)
+    kinds = sorted({type(m).__name__ for m in ctx.model.modules() if isinstance(m, training.MODE_DEPENDENT)})
+    st.caption(t("train.zoo_modes_dep", n=len(cmp.dependent), kinds=", ".join(kinds) or "-"))
+    if cmp.dependent:
+        st.markdown(t("train.zoo_modes_result", diff=cmp.train_eval_diff, train=cmp.train_diff, eval=cmp.eval_diff))
+    else:
+        st.markdown(t("train.modes_none", name=ctx.model_name, diff=max(cmp.train_diff, cmp.train_eval_diff)))
+    probs4 = cmp.probabilities()
+    top = [int(i) for i in probs4[2].topk(TOP_MODES).indices]
+    modes = [("train.mode_train", 1), ("train.mode_train", 2), ("train.mode_eval", 1), ("train.mode_eval", 2)]
+    probs = {t("train.fwd", mode=t(m), n=n): as_numpy(p[top]) for (m, n), p in zip(modes, probs4, strict=True)}
+    st.plotly_chart(mode_figure(probs, [class_name(i) for i in top], title=t("train.zoo_modes_fig", k=TOP_MODES),
+                                y_title=t("common.probability")), width="stretch")
+    with st.expander(t("common.why")):
+        st.markdown(t("train.modes_why"))
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
@@ -152,6 +178,8 @@ def _show_finished(trainer: Trainer) -> None:
 ctx = page_context()
 st.title(t("train.title"))
 st.markdown(t("train.intro"))
+if ctx.is_imagenet:
+    st.info(t("train.zoo_note", title=ctx.info.title if ctx.info is not None else ctx.model_name))
 
 images, labels, source = _train_split()
 if source == "samples":
@@ -207,6 +235,9 @@ st.markdown(t("train.modes_intro"))
 image = ctx.require_image()
 base = ctx.model
 own_p = training.dropout_p(base)
+if ctx.is_imagenet:
+    _zoo_modes_section(image)
+    st.stop()
 if not isinstance(base, TinyVGG):
     st.info(t("common.not_applicable", why=t("train.not_tinyvgg")))
     st.stop()

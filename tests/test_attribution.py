@@ -197,3 +197,111 @@ def test_figures_without_streamlit(relu: nn.Module, images: list[torch.Tensor]) 
     assert rm.data[0].z.shape[1] == 6 * 28 + 5
     sc = spearman_chart(labels, [1.0, *[s.spearman for s in check.steps]])
     assert sc.data[0].y[0] == 1.0
+
+
+# --- ImageNet-sized models: RGB saliency, Grad-CAM on a torchvision model, bounded occlusion and randomization ---
+
+
+@pytest.fixture(scope="module")
+def tv_resnet() -> tuple[nn.Module, torch.Tensor]:
+    from torchvision.models import resnet18
+
+    torch.manual_seed(0)
+    net = resnet18(weights=None).eval()
+    x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(2))
+    return net, x
+
+
+def _no_inplace(model: nn.Module) -> nn.Module:
+    own = copy.deepcopy(model)
+    for m in own.modules():
+        if getattr(m, "inplace", False):
+            m.inplace = False
+    return own
+
+
+def test_rgb_saliency_and_grad_cam_match_captum(tv_resnet: tuple[nn.Module, torch.Tensor]) -> None:
+    from captum.attr import LayerAttribution, LayerGradCam, Saliency
+
+    from explain.attribution import grad_cam_conv_layers
+
+    net, x = tv_resnet
+    tr = trace(net, x, target=281, loss="logit")
+    own = _no_inplace(net)
+    ref = Saliency(own).attribute(x.clone(), target=281, abs=True)[0].amax(0)
+    torch.testing.assert_close(saliency(tr), ref, rtol=1e-4, atol=1e-7)
+    layers = grad_cam_conv_layers(tr)
+    assert layers[-1] == "layer4.1.conv2" and "conv1" in layers
+    for key in (layers[-1], "layer3.0.conv1"):
+        cam = grad_cam(tr, key)
+        ref_cam = LayerGradCam(own, own.get_submodule(key)).attribute(x.clone(), target=281, relu_attributions=True)
+        torch.testing.assert_close(cam.cam, ref_cam[0, 0].detach(), rtol=1e-4, atol=1e-6)
+        up = LayerAttribution.interpolate(ref_cam, (224, 224), interpolate_mode="bilinear")[0, 0].detach()
+        torch.testing.assert_close(cam.upsampled, up, rtol=1e-4, atol=1e-6)
+
+
+def test_grad_cam_conv_layers_skip_one_by_one_maps() -> None:
+    from torchvision.models import mobilenet_v3_small
+
+    from explain.attribution import grad_cam_conv_layers
+
+    torch.manual_seed(0)
+    net = mobilenet_v3_small(weights=None).eval()
+    tr = trace(net, torch.randn(1, 3, 224, 224), loss="logit")
+    layers = grad_cam_conv_layers(tr)
+    se = [r.key for r in tr.of_kind("Conv2d") if r.output.shape[-1] == 1]
+    assert se and not set(se) & set(layers)  # squeeze-and-excitation convs (1x1 maps) are left out
+    assert layers[-1] == "features.12.0"  # the last conv with 7x7 maps
+
+
+def test_occlusion_on_rgb_matches_captum_and_is_bounded() -> None:
+    from captum.attr import Occlusion
+
+    from explain.attribution import occlusion_chunk
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 5, stride=4), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
+                        nn.Linear(16, 5)).eval()
+    x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+    assert occlusion_chunk(224, 224) == 4 and occlusion_chunk(28, 28) == 256
+    occ = occlusion(net, x, 3, patch=56, stride=56, max_passes=64)
+    assert occ.passes == 16 and occ.drops.shape == (4, 4)
+
+    def prob(inp: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(net(inp), 1)
+
+    ref = Occlusion(prob).attribute(x, sliding_window_shapes=(3, 56, 56), strides=(3, 56, 56), baselines=0.0,
+                                    target=3, perturbations_per_eval=8)
+    torch.testing.assert_close(occ.map, ref[0, 0].float(), rtol=1e-4, atol=1e-6)
+    with pytest.raises(AttributionError) as e:
+        occlusion(net, x, 3, patch=32, stride=16, max_passes=64)  # 13 × 13 = 169 positions
+    assert e.value.code == "occlusion_cost" and e.value.params == {"passes": 169, "limit": 64}
+
+
+def test_grouped_randomization(relu: nn.Module, images: list[torch.Tensor]) -> None:
+    from explain.attribution import cascade_groups
+
+    assert cascade_groups(5, None) == [(i, i + 1) for i in range(5)]
+    assert cascade_groups(41, 3) == [(0, 14), (14, 27), (27, 41)]
+    assert cascade_groups(2, 3) == [(0, 1), (1, 2)] and cascade_groups(0, 3) == []
+    x = images[1]
+    full = randomization_check(relu, x, 1)
+    grouped = randomization_check(relu, x, 1, max_steps=2)
+    assert cascade_groups(5, 2) == [(0, 2), (2, 5)]
+    assert [s.layers for s in grouped.steps] == [full.steps[1].layers, full.steps[4].layers]
+    # the same generator draws in the same order: the grouped steps equal the matching one-layer steps
+    torch.testing.assert_close(grouped.steps[-1].saliency, full.steps[-1].saliency)
+    torch.testing.assert_close(grouped.original, full.original)
+
+
+def test_rgb_overlay_figure() -> None:
+    from ui.figures.attribution import rgb_overlay
+
+    pixels = np.random.default_rng(0).integers(0, 255, (224, 224, 3), dtype=np.uint8)
+    heat = torch.rand(224, 224)
+    fig = attribution_overlay(pixels, heat, title="t")
+    assert fig.data[0].type == "image" and fig.data[0].source.startswith("data:image/jpeg;base64,")
+    z = np.asarray(fig.data[1].z)
+    assert z.shape == (112, 112) and fig.data[1].dx == 2 and fig.data[1].x0 == 0.5
+    np.testing.assert_allclose(z[3, 5], float(heat[6:8, 10:12].mean()), rtol=1e-5)
+    assert len(rgb_overlay(pixels, heat - 0.5, signed=True).to_json()) < 200_000

@@ -13,6 +13,7 @@ from torch import nn
 from torch.nn import functional as F
 
 import models
+from explain.hooks import has_hooks
 from explain.imaging import decode, prepare
 from explain.indexing import index_tensor
 from explain.tensors import (
@@ -249,3 +250,69 @@ def test_other_figures() -> None:
     demo = embedding_demo()
     fig = lookup_figure(demo.table, demo.vocab, demo.ids)
     assert len(fig.layout.shapes) == len(set(demo.ids))
+
+
+# --- ImageNet models ---------------------------------------------------------------------------------------
+
+
+def test_adaptive_pool_rule_and_torchvision_shapes() -> None:
+    from torchvision.models import mobilenet_v3_small
+
+    s = shape_step("avgpool", "AdaptiveAvgPool2d", module_config(nn.AdaptiveAvgPool2d((1, None))), (2, 8, 7, 5),
+                   (2, 8, 1, 5))
+    assert s.rule == "adaptive" and s.predicted == (2, 8, 1, 5) and s.matches
+    assert tuple(nn.AdaptiveAvgPool2d((1, None))(torch.zeros(2, 8, 7, 5)).shape) == s.predicted
+    torch.manual_seed(0)
+    tr = trace(mobilenet_v3_small(weights=None).eval(), torch.randn(1, 3, 224, 224))
+    steps = shape_steps(tr)
+    assert all(s.matches for s in steps)
+    assert {s.rule for s in steps if s.kind in ("Hardswish", "BatchNorm2d", "AdaptiveAvgPool2d")} == {"same",
+                                                                                                     "adaptive"}
+
+
+def test_compose_reproduces_the_imagenet_preprocessing() -> None:
+    from explain.imagenet_input import prepare_rgb
+    from explain.tensors import compose_check_imagenet
+    from models import zoo
+
+    spec = zoo.input_spec(zoo.spec("imagenet-efficientnet_b0"))  # bicubic, resize 256
+    for path in models.photo_samples()[:2]:
+        data = path.read_bytes()
+        ref = prepare_rgb(data, path.name, spec).tensor
+        check = compose_check_imagenet(data, spec, ref)
+        assert check.tensor.shape == (1, 3, spec.crop, spec.crop) and check.max_abs_diff < 1e-6
+        assert "v2.Compose" in check.code and "CenterCrop" in check.code
+    gray = photo_bytes(mode="L", size=(300, 200))
+    ref = prepare_rgb(gray, "g.jpg", spec).tensor
+    assert compose_check_imagenet(gray, spec, ref).max_abs_diff < 1e-6
+
+
+def test_photo_bank_is_the_last_linear_input() -> None:
+    from torchvision.models import resnet18
+
+    from explain.imagenet_input import prepare_rgb
+    from explain.tensors import photo_bank
+    from models import zoo
+
+    torch.manual_seed(0)
+    net = resnet18(weights=None).eval()
+    spec = zoo.input_spec(zoo.spec("imagenet-resnet18"))
+    items = [(p.name, p.read_bytes()) for p in models.photo_samples()]
+    bank, labels, names = photo_bank(net, items, spec)
+    x = torch.cat([prepare_rgb(d, n, spec).tensor for n, d in items])
+    with torch.no_grad():
+        feats = torch.flatten(net.avgpool(net.layer4(net.layer3(net.layer2(net.layer1(net.maxpool(net.relu(
+            net.bn1(net.conv1(x))))))))), 1)
+        logits = net(x)
+    torch.testing.assert_close(bank, feats, rtol=1e-4, atol=1e-5)
+    assert labels == tuple(int(i) for i in logits.argmax(1)) and names == tuple(n for n, _ in items)
+    assert not has_hooks(net)
+
+
+def test_selection_figure_with_some_panels() -> None:
+    x = torch.randn(5, 6, 7)
+    mask = torch.zeros_like(x, dtype=torch.bool)
+    mask[1:3, 2] = True
+    fig = selection_figure(x, mask, name="x[0]", panel_index=[40, 41, 42, 43, 44])
+    hover = np.asarray(fig.data[0].customdata)
+    assert hover[0, 0] == "[40, 0, 0]" and "[41, 2, 3]" in hover

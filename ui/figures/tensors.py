@@ -42,18 +42,23 @@ def _as_panels(values: np.ndarray) -> tuple[np.ndarray, list[tuple[int, ...]]]:
 def selection_figure(values, mask, *, name: str = "x", title: str = "",  # noqa: ANN001
                      panel_names: Sequence[str] | None = None,
                      row_names: Sequence[str] | None = None, height: int | None = None,
-                     range_mode: RangeMode = "layer", fixed: float = 1.0) -> go.Figure:
+                     range_mode: RangeMode = "layer", fixed: float = 1.0,
+                     panel_index: Sequence[int] | None = None) -> go.Figure:
     """Every element of a tensor, the selected ones in colour (others grey); hover shows the full index.
 
     The last two axes are the rows and columns of each panel; the leading axes are laid out as panels.
     ``range_mode``: one colour range for the whole tensor ("layer"), one per panel ("map": each panel
     scaled to its own range, hover still shows the real value) or a fixed ±``fixed`` ("global").
+    ``panel_index``: when ``values`` is [P, H, W] and holds only some panels of a larger tensor (e.g. 3 of 64
+    channels of a 112x112 layer), the real index of each panel, used in the hover text.
     """
     v = as_numpy(values)
     m = np.asarray(as_numpy(mask), dtype=bool)
     ndim = v.ndim
     panels, leads = _as_panels(v)
     mpanels, _ = _as_panels(m)
+    if panel_index is not None and ndim == 3:
+        leads = [(int(i),) for i in panel_index]
     p, h, w = panels.shape
     cols = max(1, min(p, 8 if w <= 8 else max(1, int(round(math.sqrt(p * 2))))))
     grid, rows, cols = tile(panels, cols)

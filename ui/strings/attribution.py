@@ -3,13 +3,16 @@
 STRINGS: dict[str, tuple[str, str]] = {
     "attr.title": ("What did the network look at?", "网络在看哪里？"),
     "attr.intro": (
-        "Each method below colours the 28x28 input by how much each pixel matters for the score S_t of one class t. "
+        "Each method below colours the input image by how much each pixel matters for the score S_t of one class t. "
         "They answer slightly different questions, so they do not always agree: compare them, and use the sanity "
         "check to see which ones really depend on what the model learned.",
-        "下面每种方法都按照每个像素对某个类别 t 的得分 S_t 有多重要来给 28x28 的输入上色。它们回答的问题略有不同，"
+        "下面每种方法都按照每个像素对某个类别 t 的得分 S_t 有多重要来给输入图片上色。它们回答的问题略有不同，"
         "所以结果不一定一致：请对比着看，并用“合理性检验”看看哪些方法真正依赖于模型学到的东西。"),
     "attr.target": ("Class t to explain", "要解释的类别 t"),
     "attr.target_pred": ("predicted class ({label})", "预测类别（{label}）"),
+    "attr.target_top": ("{label} (class {k}) · P = {prob:.1%}", "{label}（类别 {k}）· P = {prob:.1%}"),
+    "attr.target_other": ("another class: type its number…", "其他类别：输入类别编号…"),
+    "attr.target_index": ("Class number (0–{max})", "类别编号（0–{max}）"),
     "attr.target_info": ("Explaining **{label}**: probability {prob:.1%}, score S_t = {score:.3f}.",
                          "解释 **{label}**：概率 {prob:.1%}，得分 S_t = {score:.3f}。"),
     "attr.grad.header": ("Gradients with respect to the pixels", "对像素求梯度"),
@@ -31,10 +34,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "the pixel-level noise of the plain gradient averages out. σ = 0 gives the saliency map again.",
         "在加了高斯噪声（标准差 σ·(max − min)）的多个图片副本上取梯度的平均：单个梯度中像素级的噪声被平均掉了。"
         "σ = 0 时就又得到显著图。"),
+    "attr.smooth_running": ("SmoothGrad: {n} noisy copies through the network…",
+                            "SmoothGrad：{n} 个加噪副本正在通过网络…"),
     "attr.smooth_n": ("Noisy copies n", "加噪副本数 n"),
     "attr.smooth_sigma": ("Noise level σ (fraction of the input range)", "噪声水平 σ（占输入范围的比例）"),
     "attr.cam.header": ("Grad-CAM: which regions of a layer's maps matter", "Grad-CAM：某层特征图的哪些区域重要"),
     "attr.cam.layer": ("Layer (any layer with feature maps)", "层（任何有特征图的层）"),
+    "attr.cam.layer_conv": ("Convolution layer (default: the last one whose maps still have positions)",
+                            "卷积层（默认：最后一个仍有空间位置的特征图的卷积层）"),
     "attr.cam.caption": (
         "{layer} · maps A {shape} → weights α_k = mean of ∂S_t/∂A_k → ReLU(Σ_k α_k A_k) {small} → upsampled to {size}.",
         "{layer} · 特征图 A {shape} → 权重 α_k = ∂S_t/∂A_k 的平均 → ReLU(Σ_k α_k A_k) {small} → 上采样到 {size}。"),
@@ -60,6 +67,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "先从最顶层开始，每一步再多随机化一层（Adebayo 等，2018），并用 Spearman 等级相关系数 ρ 把每张显著图与"
         "已训练模型的显著图比较（1 = 像素排序完全相同，0 = 毫无关系）。"),
     "attr.rand.trained": ("trained", "已训练"),
+    "attr.rand.running": ("Randomizing a copy of the model, step by step…", "正在逐步随机化模型的副本…"),
+    "attr.rand.grouped": (
+        "This network has {n} layers with weights: to keep the check quick they are randomized in {k} groups, "
+        "the top group first (each step adds the next group, so each step is one more pass through the network).",
+        "这个网络有 {n} 个带权重的层：为了让检验快一些，它们被分成 {k} 组来随机化，从最顶上一组开始"
+        "（每一步多随机化一组，每一步只需再通过网络一次）。"),
     "attr.rand.step": ("−{layer}", "−{layer}"),
     "attr.rand.maps": ("Saliency after each step (each map scaled to its own maximum)",
                        "每一步之后的显著图（每张图按各自最大值缩放）"),
@@ -80,6 +93,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "一个灰色方块（归一化后值为 0，即训练图片的平均像素）在图片上滑动；每到一个位置模型就重新计算一次，记录 P(t) "
         "的下降。每个像素显示覆盖它的所有方块的平均下降：红色 = 遮住它会降低 P(t)，蓝色 = 遮住它反而提高 P(t)。"),
     "attr.occ.patch": ("Patch size p (pixels)", "方块大小 p（像素）"),
+    "attr.occ.photo_help": (
+        "Each position is one more pass through the whole network, so the grid is coarse for a 224x224 photo: "
+        "at most {limit} positions.",
+        "每个位置都要让整个网络再计算一次，所以对 224x224 的照片网格较粗：最多 {limit} 个位置。"),
+    "attr.occ.overlap": ("Overlap of neighbouring squares", "相邻方块的重叠"),
+    "attr.occ.overlap.none": ("none (stride s = p)", "不重叠（步长 s = p）"),
+    "attr.occ.overlap.half": ("half (stride s = p/2)", "重叠一半（步长 s = p/2）"),
+    "attr.occ.running": ("Running {passes} occluded images through the network…",
+                         "正在让 {passes} 张遮挡后的图片通过网络…"),
     "attr.occ.stride": ("Stride s (pixels)", "步长 s（像素）"),
     "attr.occ.stride_clamped": ("The stride cannot exceed the patch size: using s = {s}.",
                                 "步长不能大于方块大小：使用 s = {s}。"),

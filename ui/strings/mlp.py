@@ -75,4 +75,29 @@ STRINGS: dict[str, tuple[str, str]] = {
         "CNN 也不是完全不变的：它最后的全连接层对 7x7 特征图的每个位置仍有各自的权重，所以更大的平移仍会影响它。"
         "参数更少、权重共享、结构适合图像，这就是 CNN 在图片任务上更好的原因。"),
     "mlp.no_cnn": ("there is no TinyVGG model to compare with.", "没有可以比较的 TinyVGG 模型。"),
+    "mlp.zoo.header": ("{title} against a plain network on the same input", "{title} 与同样输入上的传统神经网络"),
+    "mlp.zoo.intro": (
+        "A plain network must first flatten the {c}×{h}×{w} photo into one vector of **{n:,}** numbers, "
+        "and its first fully connected layer has one weight per input value for each of its units. With "
+        "{hidden} units (as in the Fashion-MNIST MLP below) that is {n:,} × {hidden} weights before it has "
+        "learned anything else; a convolution's kernels do not depend on the image size at all.",
+        "传统神经网络必须先把 {c}×{h}×{w} 的照片展平成一个含 **{n:,}** 个数的向量，它的第一个全连接层"
+        "对每个隐藏单元、每个输入值都有一个权重。若有 {hidden} 个单元（与下面的 Fashion-MNIST MLP 相同），在学到"
+        "任何其他东西之前就已经有 {n:,} × {hidden} 个权重；而卷积核的大小与图片尺寸完全无关。"),
+    "mlp.zoo.col.what": ("Layer", "层"),
+    "mlp.zoo.col.formula": ("Count", "计算"),
+    "mlp.zoo.row.mlp": ("plain network: first layer only ({n:,} inputs → {hidden} units)",
+                        "传统神经网络：仅第一层（{n:,} 个输入 → {hidden} 个单元）"),
+    "mlp.zoo.row.conv": ("{title}: first convolution {layer}", "{title}：第一个卷积层 {layer}"),
+    "mlp.zoo.row.total": ("{title}: the whole network", "{title}：整个网络"),
+    "mlp.zoo.ratio": (
+        "The plain network's first layer alone would have {ratio:.1f}× as many parameters as the whole {title}, "
+        "and {first:,.0f}× as many as its first convolution.",
+        "仅传统神经网络的第一层，参数量就是整个 {title} 的 {ratio:.1f} 倍，是其第一个卷积层的 {first:,.0f} 倍。"),
+    "mlp.zoo.why": ("an MLP and a TinyVGG trained on the same 28x28 images, and the Fashion-MNIST test batch",
+                    "在相同 28x28 图片上训练的 MLP 与 TinyVGG，以及 Fashion-MNIST 测试批次"),
+    "mlp.zoo.fmnist_header": ("Fashion-MNIST: the MLP against TinyVGG", "Fashion-MNIST：MLP 与 TinyVGG 对比"),
+    "mlp.zoo.image_note": (
+        "Your image as the Fashion-MNIST models take it (28x28 gray); the classes below are Fashion-MNIST classes.",
+        "你的图片按 Fashion-MNIST 模型的方式处理（28x28 灰度）；下面的类别是 Fashion-MNIST 的类别。"),
 }

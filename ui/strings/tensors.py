@@ -161,6 +161,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tens.rule.linear": ("fully connected: {in_features} inputs → {out_features} outputs",
                          "全连接：{in_features} 个输入 → {out_features} 个输出"),
     "tens.rule.same": ("element-wise: the shape does not change", "逐元素运算：形状不变"),
+    "tens.rule.adaptive": ("adaptive pooling: whatever the input size, the output is {oh}×{ow}; channels stay",
+                           "自适应池化：无论输入多大，输出都是 {oh}×{ow}；通道数不变"),
     "tens.rule.other": ("shape as observed in the forward pass", "形状取自前向传播的实际结果"),
     "tens.code.title": ("The model's own code (nn.Sequential, _block) and its printout",
                         "模型自己的代码（nn.Sequential、_block）及其打印结果"),
@@ -180,6 +182,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "x[0, 2, None] · x[0][5][3:9]",
                          "试试：x[0, 1] · x[:, :, 2] · x[0, 3, 10, 5] · x[0, :, ::2, ::2] · x[..., -1] · "
                          "x[0, 2, None] · x[0][5][3:9]"),
+    "tens.fm.partial": (
+        "This tensor has {c} channels of {h}x{w}: only {n} of them are drawn ({channels}), those holding the "
+        "selection first. The text result below is for the whole selection.",
+        "这个张量有 {c} 个 {h}x{w} 的通道：只画出其中 {n} 个（{channels}），优先画包含选中元素的通道。下面的文字结果"
+        "针对全部选中的元素。"),
     "tens.fm.fig": ("{layer} · {shape} · selected by {expr} (grey: not selected)",
                     "{layer} · {shape} · 由 {expr} 选中（灰色：未选中）"),
     # image embedding
@@ -199,6 +206,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "你的图片的 embedding 与各示例图片 embedding 的余弦相似度 cos(a, b) = a·b / (‖a‖‖b‖)（1 表示方向完全相同）："),
     "tens.img_emb.caption": ("✓ marks samples of the predicted class ({label}).", "✓ 表示与预测类别（{label}）相同的示"
                                                                                   "例。"),
+    "tens.img_emb.table_photo": (
+        "Cosine similarity cos(a, b) = a·b / (‖a‖‖b‖) between your image's embedding and those of the sample "
+        "photos (1 = same direction). The photos have no ImageNet label: their class is the model's own "
+        "prediction.",
+        "你的图片的 embedding 与各示例照片 embedding 的余弦相似度 cos(a, b) = a·b / (‖a‖‖b‖)（1 表示方向完全相同）。"
+        "这些照片没有 ImageNet 标签：表中的类别是模型自己的预测。"),
+    "tens.img_emb.caption_photo": ("✓ marks photos the model puts in the same class as your image ({label}).",
+                                   "✓ 表示模型把该照片分到与你的图片相同的类别（{label}）。"),
     "tens.col.rank": ("rank", "排名"),
     "tens.col.sample": ("sample", "示例"),
     "tens.col.class": ("class", "类别"),
@@ -212,6 +227,20 @@ STRINGS: dict[str, tuple[str, str]] = {
         "`Compose` 的作用是把多个图片变换串联起来：前一个的输出就是后一个的输入。下面是用这种方式写出的 CNN 透镜预处理"
         "，"
         "并在你的 28x28 像素上实际运行："),
+    "tens.compose.intro_photo": (
+        "`Compose` chains image transforms: each one's output is the next one's input. This is the ImageNet "
+        "weights' own preprocessing written that way (resize the shorter side to {resize} px, centre crop "
+        "{crop}x{crop}, scale to [0, 1], normalize with μ = {mean}, σ = {std}), run here on your original file:",
+        "`Compose` 的作用是把多个图片变换串联起来：前一个的输出就是后一个的输入。下面是用这种方式写出的 ImageNet 权重"
+        "自带的预处理（短边缩放到 {resize} 像素，中心裁剪 {crop}x{crop}，缩放到 [0, 1]，用 μ = {mean}、σ = {std} "
+        "标准化），并在你的原始文件上实际运行："),
+    "tens.compose.why_photo": (
+        "The steps are those of torchvision's `weights.transforms()`: the network only gives its published "
+        "accuracy on inputs prepared exactly like its training images. The resize keeps the aspect ratio, so "
+        "the crop may cut off the sides of a wide photo.",
+        "这些步骤与 torchvision 的 `weights.transforms()` 相同：只有输入的准备方式与训练图片完全一致，网络才能达到"
+        "公布的准确率。缩放保持长宽比，所以裁剪可能会切掉宽照片的两边。"),
+    "tens.compose.no_bytes": ("the original file is no longer in this session.", "本会话中已没有原始文件。"),
     "tens.compose.same": ("Same tensor as the app's pipeline (largest difference {diff:.1e}).",
                           "与应用自身的预处理得到的张量相同（最大差 {diff:.1e}）。"),
     "tens.compose.differs": ("The Compose pipeline differs from the app's tensor by up to {diff:.3g}.",

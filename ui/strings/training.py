@@ -163,4 +163,24 @@ STRINGS: dict[str, tuple[str, str]] = {
         "只有在网络包含 Dropout 或 BatchNorm 时才有影响。测试前调用 `model.eval()` 仍然是好习惯；"
         "`torch.no_grad()`（不计算梯度）是另一个独立的开关。"),
     "train.not_tinyvgg": ("dropout can only be inserted into a TinyVGG.", "只能给 TinyVGG 加入 Dropout。"),
+    "train.zoo_note": (
+        "The training lab always trains a new TinyVGG on Fashion-MNIST (28x28 gray images, 10 classes), whatever "
+        "model is chosen in the sidebar: training {title} on ImageNet's 1.28 million photos would take days on "
+        "many GPUs. A model you keep joins the Fashion-MNIST models in the sidebar. The last section, train() "
+        "versus eval(), uses {title} and your photo.",
+        "无论侧边栏选择的是哪个模型，训练实验室总是在 Fashion-MNIST（28x28 灰度图片，10 类）上训练一个新的 TinyVGG："
+        "在 ImageNet 的 128 万张照片上训练 {title} 需要很多块 GPU 跑好几天。你保留的模型会加入侧边栏的 "
+        "Fashion-MNIST 模型中。最后一部分（train() 与 eval()）使用 {title} 和你的照片。"),
+    "train.zoo_modes_dep": ("{n} layers of this network depend on the mode (types: {kinds}).",
+                            "这个网络中有 {n} 个层受模式影响（类型：{kinds}）。"),
+    "train.zoo_modes_result": (
+        "In **train** mode batch norm normalizes with the mean and variance of this one image instead of the "
+        "stored averages, and dropout drops values: the logits differ from **eval** mode by up to {diff:.3g}. "
+        "Two train-mode forwards differ by {train:.3g} (only dropout is random); two eval-mode forwards by "
+        "{eval:.1g}.",
+        "在**训练模式**下，BatchNorm 用这一张图片自己的均值和方差做归一化，而不是保存的平均值，Dropout 也会丢弃数值："
+        "logits 与**评估模式**最多相差 {diff:.3g}。两次训练模式的前向传播相差 {train:.3g}（只有 Dropout 是随机的）；"
+        "两次评估模式的前向传播相差 {eval:.1g}。"),
+    "train.zoo_modes_fig": ("Probabilities of the {k} most likely classes (eval mode), four forward passes",
+                            "最可能的 {k} 个类别（评估模式）的概率：四次前向传播"),
 }
