@@ -155,25 +155,39 @@ else:
 st.subheader(t("attr.rand.header"))
 st.markdown(t("attr.rand.intro"))
 max_steps = PHOTO_RAND_STEPS if ctx.is_imagenet else None
-with st.spinner(t("attr.rand.running")):
-    check = _randomization(ctx.model_name, image.digest, target, max_steps, ctx.model, image.tensor)
-n_weighted = len(check.steps[-1].layers) if check.steps else 0
-if n_weighted > len(check.steps):
-    st.caption(t("attr.rand.grouped", n=n_weighted, k=len(check.steps)))
-step_labels = [t("attr.rand.step", layer=s.layers[-1]) for s in check.steps]
-if len(set(step_labels)) < len(step_labels):  # never expected; keep the chart's categories distinct
-    step_labels = [f"{i + 1}. {lab}" for i, lab in enumerate(step_labels)]
-st.plotly_chart(randomization_maps(check.original, check.steps, [t("attr.rand.trained"), *step_labels],
-                                   title=t("attr.rand.maps")), width="stretch")
-r1, r2 = st.columns([3, 2])
-with r1:
-    st.plotly_chart(spearman_chart([t("attr.rand.trained"), *step_labels], [1.0, *[s.spearman for s in check.steps]],
-                                   title=t("attr.rand.chart")), width="stretch")
-with r2:
-    st.dataframe([{t("attr.rand.col.step"): ", ".join(s.layers), t("attr.rand.col.rho"): round(s.spearman, 3)}
-                  for s in check.steps], hide_index=True, width="stretch")
-    final = check.steps[-1].spearman if check.steps else float("nan")
-    st.markdown(t("attr.rand.verdict_ok" if final < RHO_OK else "attr.rand.verdict_bad", rho=final))
+
+
+def _wanted(key: str, passes: int) -> bool:
+    """ImageNet models: a costly section runs only when asked (each pass is a large network's forward)."""
+    return not ctx.is_imagenet or st.toggle(t("attr.heavy.run", passes=passes, title=ctx.info.title if ctx.info
+                                              else ctx.model_name), key=key, help=t("attr.heavy.help"))
+
+
+def _sanity_check() -> None:
+    with st.spinner(t("attr.rand.running")):
+        check = _randomization(ctx.model_name, image.digest, target, max_steps, ctx.model, image.tensor)
+    n_weighted = len(check.steps[-1].layers) if check.steps else 0
+    if n_weighted > len(check.steps):
+        st.caption(t("attr.rand.grouped", n=n_weighted, k=len(check.steps)))
+    step_labels = [t("attr.rand.step", layer=s.layers[-1]) for s in check.steps]
+    if len(set(step_labels)) < len(step_labels):  # never expected; keep the chart's categories distinct
+        step_labels = [f"{i + 1}. {lab}" for i, lab in enumerate(step_labels)]
+    st.plotly_chart(randomization_maps(check.original, check.steps, [t("attr.rand.trained"), *step_labels],
+                                       title=t("attr.rand.maps")), width="stretch")
+    r1, r2 = st.columns([3, 2])
+    with r1:
+        st.plotly_chart(spearman_chart([t("attr.rand.trained"), *step_labels],
+                                       [1.0, *[s.spearman for s in check.steps]], title=t("attr.rand.chart")),
+                        width="stretch")
+    with r2:
+        st.dataframe([{t("attr.rand.col.step"): ", ".join(s.layers), t("attr.rand.col.rho"): round(s.spearman, 3)}
+                      for s in check.steps], hide_index=True, width="stretch")
+        final = check.steps[-1].spearman if check.steps else float("nan")
+        st.markdown(t("attr.rand.verdict_ok" if final < RHO_OK else "attr.rand.verdict_bad", rho=final))
+
+
+if _wanted("attr_rand_run", 2 * (1 + PHOTO_RAND_STEPS)):
+    _sanity_check()
 
 # 4. Occlusion
 st.subheader(t("attr.occ.header"))
@@ -196,14 +210,15 @@ else:
     limit = MAX_OCCLUSION_PASSES
 rows, cols = len(occlusion_positions(h, patch, stride)), len(occlusion_positions(w, patch, stride))
 st.caption(t("attr.occ.cost", passes=rows * cols, rows=rows, cols=cols, limit=limit, chunk=occlusion_chunk(h, w)))
-try:
-    with st.spinner(t("attr.occ.running", passes=rows * cols)):
-        occ = _occlusion(ctx.model_name, image.digest, target, patch, stride, limit, ctx.model, image.tensor)
-    st.plotly_chart(attribution_overlay(pixels, occ.map, signed=True, title=t("attr.occ.map", label=label,
-                                                                                 base=occ.base), height=380),
-                    width="stretch")
-except AttributionError as e:
-    _show_error(e)
+if _wanted("attr_occ_run", rows * cols + 1):
+    try:
+        with st.spinner(t("attr.occ.running", passes=rows * cols)):
+            occ = _occlusion(ctx.model_name, image.digest, target, patch, stride, limit, ctx.model, image.tensor)
+        st.plotly_chart(attribution_overlay(pixels, occ.map, signed=True, title=t("attr.occ.map", label=label,
+                                                                                     base=occ.base), height=380),
+                        width="stretch")
+    except AttributionError as e:
+        _show_error(e)
 
 with st.expander(t("attr.trust.title")):
     st.markdown(t("attr.trust.body"))

@@ -100,6 +100,19 @@ def test_attribution_page(name: str, zoo_weights) -> None:  # noqa: ANN001
     assert spec["data"][0]["type"] == "image" and spec["data"][0]["source"].startswith("data:image/jpeg;base64,")
 
 
+def test_attribution_costly_parts_run_on_request(zoo_weights) -> None:  # noqa: ANN001
+    """ImageNet: the sanity check and occlusion wait for their toggles, then run and draw."""
+    name = "imagenet-squeezenet1_1"
+    at = run_page("pages/attribution.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300)
+    assert_page_ok(at)
+    assert {"attr_rand_run", "attr_occ_run"} <= {tg.key for tg in at.toggle}
+    n_charts = len(at.get("plotly_chart"))
+    at.toggle(key="attr_rand_run").set_value(True)
+    at.toggle(key="attr_occ_run").set_value(True).run(timeout=300)
+    assert_page_ok(at)
+    assert len(at.get("plotly_chart")) == n_charts + 3  # randomization maps, Spearman chart, occlusion map
+
+
 @pytest.mark.parametrize("name", ZOO)
 def test_tensors_page(name: str, zoo_weights) -> None:  # noqa: ANN001
     at = run_page("pages/tensors.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300)

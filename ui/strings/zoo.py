@@ -91,6 +91,11 @@ STRINGS.update({
                            "按最大激活排序的第 {a}–{b} 个通道（共 {c} 个）：{channels}。"),
     "paging.caption.abs": ("Channels ranked {a}–{b} of {c} by mean |value|: {channels}.",
                            "按平均绝对值排序的第 {a}–{b} 个通道（共 {c} 个）：{channels}。"),
+    "attr.heavy.run": ("Compute it (about {passes} passes of {title})", "计算（约需 {title} 运行 {passes} 次）"),
+    "attr.heavy.help": ("A large ImageNet network takes a noticeable time for every pass on a CPU, so this part "
+                        "runs only when asked. The result is kept for this image.",
+                        "大型 ImageNet 网络在 CPU 上每运行一次都要一些时间，所以这一部分只在需要时计算。"
+                        "结果会为这张图片保留。"),
     "common.not_for_layer": ("Not applicable to {layer}: {why}", "不适用于 {layer}：{why}"),
     "common.imagenet_not_applicable": (
         "This part uses the Fashion-MNIST models and their data ({why}); it does not apply to the ImageNet "
