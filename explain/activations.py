@@ -9,7 +9,17 @@ layer that feeds it): a = f(z). The functions shown:
 * ELU(z) = z for z > 0, α(e^{z} − 1) otherwise (α = 1)
 * PReLU(z) = max(0, z) + a·min(0, z), one learned slope a per channel
 * LeakyReLU(z) = max(0, z) + 0.01·min(0, z)
-* GELU(z) = z·Φ(z), Φ the standard normal CDF;  SiLU(z) = z·σ(z)
+* GELU(z) = z·Φ(z), Φ the standard normal CDF
+* SiLU(z) = z·σ(z) (also called swish; EfficientNet),   SiLU'(z) = σ(z)(1 + z(1 − σ(z)))
+* ReLU6(z) = min(max(0, z), 6) (MobileNet): ReLU capped at 6
+* Hardswish(z) = z·ReLU6(z + 3)/6 (MobileNetV3): 0 for z ≤ −3, z for z ≥ 3, z(z + 3)/6 between;
+  a cheap piecewise approximation of SiLU
+* Hardsigmoid(z) = ReLU6(z + 3)/6 (MobileNetV3's squeeze-and-excitation gates): 0 for z ≤ −3, 1 for z ≥ 3,
+  z/6 + 1/2 between; a cheap approximation of σ
+
+In torchvision's ImageNet models the activations are modules, often ``ReLU(inplace=True)``: the trace
+records a clone of each layer's input before the module overwrites it, so ``pre`` is the real
+pre-activation (e.g. the output of the batch-norm layer before it).
 
 Derivatives are taken with ``torch.autograd.grad`` of Σ f(zᵢ) (each output depends only on its own
 input, so this gives f'(zᵢ) element-wise). A unit is *saturated* when |f'(z)| < 0.01 (sigmoid/tanh far
@@ -29,11 +39,19 @@ from torch.nn import functional as F
 from explain.trace import LayerRecord, Trace
 
 #: Every function the page can draw, in the course's order, then the extra ones.
-FUNCTIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "elu", "prelu", "leaky_relu", "gelu", "silu")
+FUNCTIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "elu", "prelu", "leaky_relu", "gelu", "silu", "relu6",
+                              "hardswish", "hardsigmoid")
 #: The module class of each function (as recorded in a trace's ``kind``).
 KIND_TO_NAME: dict[str, str] = {
     "Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "ELU": "elu", "PReLU": "prelu",
-    "LeakyReLU": "leaky_relu", "GELU": "gelu", "SiLU": "silu",
+    "LeakyReLU": "leaky_relu", "GELU": "gelu", "SiLU": "silu", "ReLU6": "relu6", "Hardswish": "hardswish",
+    "Hardsigmoid": "hardsigmoid",
+}
+#: The module classes of KIND_TO_NAME, to find a model's own activations without running it.
+_MODULES: dict[type[nn.Module], str] = {
+    nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.ELU: "elu", nn.PReLU: "prelu",
+    nn.LeakyReLU: "leaky_relu", nn.GELU: "gelu", nn.SiLU: "silu", nn.ReLU6: "relu6", nn.Hardswish: "hardswish",
+    nn.Hardsigmoid: "hardsigmoid",
 }
 DEFAULT_PRELU_SLOPE = 0.25  # torch's initial value, used when no trained PReLU model is committed
 SATURATION = 0.01  # |f'(z)| below this counts as saturated
@@ -62,6 +80,12 @@ def function(name: str, slope: float | torch.Tensor = DEFAULT_PRELU_SLOPE) -> Ca
         return F.gelu
     if name == "silu":
         return F.silu
+    if name == "relu6":
+        return F.relu6
+    if name == "hardswish":
+        return F.hardswish
+    if name == "hardsigmoid":
+        return F.hardsigmoid
     raise ActivationError(f"unknown activation {name!r}; choose one of {', '.join(FUNCTIONS)}")
 
 
@@ -107,6 +131,12 @@ def prelu_slopes(model: nn.Module) -> dict[str, np.ndarray]:
     return out
 
 
+def model_functions(model: nn.Module) -> list[str]:
+    """The activation functions a model's modules use, in FUNCTIONS order (no forward pass)."""
+    found = {name for m in model.modules() for cls, name in _MODULES.items() if type(m) is cls}
+    return [f for f in FUNCTIONS if f in found]
+
+
 @dataclass(frozen=True)
 class ActivationLayer:
     """An activation call of a trace with the record that feeds it."""
@@ -114,25 +144,34 @@ class ActivationLayer:
     key: str  # e.g. "block1.act1"
     kind: str  # module class, e.g. "ReLU"
     function: str  # e.g. "relu"
-    source_key: str  # e.g. "block1.conv1": the layer whose output is the pre-activation
-    pre: torch.Tensor  # z, the activation's input [N, C, H, W] or [N, D]
+    source_key: str  # e.g. "block1.conv1": the layer whose output is the pre-activation; "" for a tensor op
+    pre: torch.Tensor  # z, the activation's input [N, C, H, W] or [N, D] (as recorded, before any in-place write)
     post: torch.Tensor  # a = f(z) as traced
     slope: torch.Tensor | None  # PReLU's learned slopes, else None
+    inplace: bool = False  # the module writes its output over its input (ReLU(inplace=True))
+
+
+SOURCE_SEARCH = 8  # how many earlier records to compare with an activation's input
 
 
 def activation_layers(trace: Trace) -> list[ActivationLayer]:
-    """Every activation call of the trace, paired with the record feeding it (same tensor as its input)."""
+    """Every activation call of the trace, paired with the record feeding it (same tensor as its input).
+
+    The pre-activation is the activation's own recorded input; the feeding layer is only named (an input
+    that no module produced, e.g. a residual sum ``out += identity``, has source_key "").
+    """
     out: list[ActivationLayer] = []
     recs = list(trace.layers)
     for i, rec in enumerate(recs):
         if rec.kind not in KIND_TO_NAME or rec.input is None:
             continue
-        source = _feeding(recs[:i], rec)
+        source = _feeding(recs[max(0, i - SOURCE_SEARCH):i], rec)
         out.append(ActivationLayer(
             key=rec.key, kind=rec.kind, function=KIND_TO_NAME[rec.kind],
-            source_key=source.key if source is not None else "input",
-            pre=source.output if source is not None else rec.input, post=rec.output,
+            source_key=source.key if source is not None else "",
+            pre=rec.input, post=rec.output,
             slope=rec.params.get("weight") if rec.kind == "PReLU" else None,
+            inplace=bool(rec.config.get("inplace", False)),
         ))
     return out
 
@@ -143,6 +182,25 @@ def _feeding(before: list[LayerRecord], rec: LayerRecord) -> LayerRecord | None:
         if prev.output.shape == rec.input.shape and torch.equal(prev.output, rec.input):
             return prev
     return None
+
+
+@dataclass(frozen=True)
+class KindCount:
+    """How many calls of one activation kind a trace holds."""
+
+    kind: str  # module class, e.g. "Hardswish"
+    function: str  # e.g. "hardswish"
+    calls: int
+    inplace: int  # of which in-place
+    first: str  # key of the first call
+
+
+def kinds_present(layers: Sequence[ActivationLayer]) -> list[KindCount]:
+    """The activation kinds of a trace, in order of first use."""
+    seen: dict[str, list[ActivationLayer]] = {}
+    for a in layers:
+        seen.setdefault(a.kind, []).append(a)
+    return [KindCount(k, v[0].function, len(v), sum(a.inplace for a in v), v[0].key) for k, v in seen.items()]
 
 
 @dataclass(frozen=True)

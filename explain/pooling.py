@@ -15,6 +15,18 @@ Backward, with g = dL/dy from the trace:
 so max pooling sends each gradient value only to the one input that won (the first one in row-major
 order on ties, as PyTorch does), average pooling spreads it evenly.
 
+General set-ups (the ImageNet models), per axis, for an input side n:
+
+    kernel k, stride s, padding p, dilation d:
+        o = ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1          (ceil_mode=False)
+        o = ⌈(n + 2p − d·(k − 1) − 1)/s⌉ + 1          (ceil_mode=True), minus 1 if the last window would
+                                                      start in the right padding ((o − 1)·s ≥ n + p)
+        window i reads the cells i·s − p + j·d (j < k) that lie inside the map; padded cells count as −∞
+        for max pooling, and for average pooling the divisor is the window's size clipped to the padded map
+        (count_include_pad=True) or the number of real cells (False);
+    adaptive pooling to o outputs:
+        window i covers ⌊i·n/o⌋ … ⌈(i + 1)·n/o⌉ − 1 (windows may differ in size and overlap by one cell).
+
 Small-shift invariance: for a shift δ of the input, the relative change ‖f(x_δ) − f(x)‖ / ‖f(x)‖ is
 measured for the map before the pooling layer and after it, and for the prediction.
 """
@@ -34,7 +46,8 @@ from explain.hooks import capture, model_lock
 from explain.trace import LayerRecord, Trace
 
 PoolKind = Literal["max", "avg"]
-POOL_KINDS = ("MaxPool2d", "AvgPool2d")
+MAX_SHIFTS = 15  # shift_study runs 1 + len(shifts) images: at most 16 forwards (bounded for ImageNet models)
+POOL_KINDS = ("MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d")
 
 
 class PoolError(ValueError):
@@ -56,12 +69,14 @@ def pool_layers(trace: Trace) -> list[LayerRecord]:
 
 
 def pool_kind(rec: LayerRecord) -> PoolKind:
-    return "max" if rec.kind == "MaxPool2d" else "avg"
+    return "max" if "Max" in rec.kind else "avg"
 
 
 def pool_params(rec: LayerRecord) -> tuple[int, int]:
     """(k, s) of a pooling record; PoolError for set-ups this page does not draw (padding, dilation, ceil)."""
     cfg = rec.config
+    if rec.kind.startswith("Adaptive"):
+        raise PoolError("config", "adaptive pooling has no fixed window", layer=rec.key)
     k = _int(cfg.get("kernel_size", 2))
     s = _int(cfg.get("stride") or k)
     if _int(cfg.get("padding", 0)) != 0 or _int(cfg.get("dilation", 1)) != 1 or cfg.get("ceil_mode"):
@@ -197,6 +212,254 @@ def autograd_pool_grad(x: torch.Tensor, grad_out: torch.Tensor, kind: PoolKind, 
     return leaf.grad.detach()
 
 
+# --- any set-up: padding, dilation, ceil_mode, adaptive windows --------------------------------------------
+
+
+def _pair(v: Any, default: int) -> tuple[int, int]:
+    if v is None:
+        return default, default
+    if isinstance(v, (tuple, list)):
+        return (int(v[0]), int(v[1 if len(v) > 1 else 0]))
+    return int(v), int(v)
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    """What one pooling layer does, per axis (rows, cols)."""
+
+    kind: PoolKind
+    adaptive: bool
+    k: tuple[int, int] = (1, 1)
+    s: tuple[int, int] = (1, 1)
+    p: tuple[int, int] = (0, 0)
+    d: tuple[int, int] = (1, 1)
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+    divisor_override: int | None = None
+
+    @property
+    def simple(self) -> bool:
+        """No padding, dilation, ceil_mode or adaptive windows, square: the set-up the 4×4 view draws."""
+        return (not self.adaptive and self.p == (0, 0) and self.d == (1, 1) and not self.ceil_mode
+                and self.k[0] == self.k[1] and self.s[0] == self.s[1])
+
+
+def pool_spec(rec: LayerRecord) -> PoolSpec:
+    """The PoolSpec of a pooling record (from the module's constants)."""
+    if rec.kind not in POOL_KINDS:
+        raise PoolError("not_pool", f"{rec.key} is not a pooling layer", layer=rec.key)
+    cfg = rec.config
+    kind = pool_kind(rec)
+    if rec.kind.startswith("Adaptive"):
+        return PoolSpec(kind=kind, adaptive=True)
+    k = _pair(cfg.get("kernel_size"), 2)
+    return PoolSpec(kind=kind, adaptive=False, k=k, s=_pair(cfg.get("stride") or k, 1),
+                    p=_pair(cfg.get("padding"), 0), d=_pair(cfg.get("dilation"), 1),
+                    ceil_mode=bool(cfg.get("ceil_mode", False)),
+                    count_include_pad=bool(cfg.get("count_include_pad", True)),
+                    divisor_override=cfg.get("divisor_override"))
+
+
+def output_size(n: int, k: int, s: int, p: int = 0, d: int = 1, ceil_mode: bool = False) -> int:
+    """o = ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1, or with ⌈…⌉ for ceil_mode (then minus 1 when the last window
+    would start in the right padding, (o − 1)·s ≥ n + p), as PyTorch computes it."""
+    span = n + 2 * p - d * (k - 1) - 1
+    if k < 1 or s < 1 or span < 0:
+        raise PoolError("too_small", "the window is larger than the map", n=n, k=k)
+    o = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (o - 1) * s >= n + p:
+        o -= 1
+    return o
+
+
+def adaptive_range(i: int, n: int, o: int) -> tuple[int, int]:
+    """Adaptive pooling of n cells to o: window i covers cells ⌊i·n/o⌋ … ⌈(i + 1)·n/o⌉ − 1 (returned as
+    the half-open range [start, stop))."""
+    return (i * n) // o, -((-(i + 1) * n) // o)
+
+
+@dataclass(frozen=True)
+class AxisWindows:
+    """The windows of one axis: the real cells each output index reads, and its average-pool divisor part."""
+
+    cells: tuple[np.ndarray, ...]  # per output index, the input indices read (inside the map)
+    sizes: tuple[int, ...]  # the window length used by count_include_pad (clipped to the padded map)
+    padded: tuple[int, ...]  # how many of the window's k positions fall in the padding or past the map
+
+
+def axis_windows(n: int, spec: PoolSpec, axis: int, o: int | None = None) -> AxisWindows:
+    """Windows along one axis (0 rows, 1 cols) for an input side n (adaptive: to ``o`` outputs)."""
+    cells, sizes, padded = [], [], []
+    if spec.adaptive:
+        if o is None or o < 1:
+            raise PoolError("config", "adaptive pooling needs the output size")
+        for i in range(o):
+            a, b = adaptive_range(i, n, o)
+            cells.append(np.arange(a, b))
+            sizes.append(b - a)
+            padded.append(0)
+    else:
+        k, s, p, d = spec.k[axis], spec.s[axis], spec.p[axis], spec.d[axis]
+        o = output_size(n, k, s, p, d, spec.ceil_mode)
+        for i in range(o):
+            start = i * s - p
+            idx = start + d * np.arange(k)
+            inside = idx[(idx >= 0) & (idx < n)]
+            cells.append(inside)
+            sizes.append(min(start + k, n + p) - start)  # avg_pool2d's pool_size before clipping to the map
+            padded.append(k - len(inside))
+    return AxisWindows(tuple(cells), tuple(sizes), tuple(padded))
+
+
+@dataclass(frozen=True)
+class ChannelPool:
+    """One channel pooled cell by cell with the layer's own windows (loops, no pooling library call)."""
+
+    spec: PoolSpec
+    out: np.ndarray  # [oh, ow]
+    argmax: np.ndarray  # [oh, ow] flat input index of each maximum (row-major first on ties); −1 for avg
+    divisor: np.ndarray  # [oh, ow] what each average divides by (1 for max)
+    rows: AxisWindows
+    cols: AxisWindows
+
+
+def _index_grid(windows: AxisWindows) -> tuple[np.ndarray, np.ndarray]:
+    """Windows of one axis as an index matrix [o, kmax] (padded with 0) and its validity mask."""
+    kmax = max(len(c) for c in windows.cells)
+    idx = np.zeros((len(windows.cells), kmax), dtype=np.int64)
+    ok = np.zeros((len(windows.cells), kmax), dtype=bool)
+    for i, c in enumerate(windows.cells):
+        idx[i, :len(c)] = c
+        ok[i, :len(c)] = True
+    return idx, ok
+
+
+def pool_channel(x: np.ndarray, spec: PoolSpec, out_shape: tuple[int, int] | None = None) -> ChannelPool:
+    """Pool one map [h, w] as the layer does, from the windows above (no pooling library call); ``out_shape``
+    is needed for adaptive pooling. Every window is gathered into [oh, kh, ow, kw]; cells outside a window
+    (padding, past the edge, shorter adaptive windows) are masked out."""
+    x = np.asarray(x, dtype=np.float64)
+    h, w = x.shape
+    oh, ow = out_shape if out_shape is not None else (None, None)
+    rows, cols = axis_windows(h, spec, 0, oh), axis_windows(w, spec, 1, ow)
+    ri, rok = _index_grid(rows)
+    ci, cok = _index_grid(cols)
+    win = x[ri[:, :, None, None], ci[None, None, :, :]].transpose(0, 2, 1, 3)  # [oh, ow, kh, kw]
+    ok = (rok[:, None, :, None] & cok[None, :, None, :])
+    oh, ow, kh, kw = win.shape
+    if spec.kind == "max":
+        flat = np.where(ok, win, -np.inf).reshape(oh, ow, kh * kw)
+        best = np.argmax(flat, axis=-1)  # first maximum in row-major order, as PyTorch picks
+        u, v = np.divmod(best, kw)
+        out = np.take_along_axis(flat, best[..., None], -1)[..., 0]
+        arg = ri[np.arange(oh)[:, None], u] * w + ci[np.arange(ow)[None, :], v]
+        div = np.ones((oh, ow))
+    else:
+        count = ok.sum(axis=(2, 3)).astype(np.float64)
+        if spec.divisor_override:
+            div = np.full((oh, ow), float(spec.divisor_override))
+        elif spec.adaptive or not spec.count_include_pad:
+            div = count
+        else:
+            div = np.outer(np.asarray(rows.sizes, dtype=np.float64), np.asarray(cols.sizes, dtype=np.float64))
+        out = np.where(ok, win, 0.0).sum(axis=(2, 3)) / div
+        arg = np.full((oh, ow), -1, dtype=np.int64)
+    return ChannelPool(spec, out, arg.astype(np.int64), div, rows, cols)
+
+
+def route_channel(x: np.ndarray, g: np.ndarray, spec: PoolSpec) -> np.ndarray:
+    """dL/dx of one map for dL/dy = g by the routing rule: max sends g[i, j] to its window's argmax, average
+    spreads g[i, j]/divisor over the real cells of its window (no autograd)."""
+    x = np.asarray(x, dtype=np.float64)
+    g = np.asarray(g, dtype=np.float64)
+    cp = pool_channel(x, spec, g.shape)
+    out = np.zeros(x.size)
+    if spec.kind == "max":
+        np.add.at(out, cp.argmax.ravel(), g.ravel())
+    else:
+        ri, rok = _index_grid(cp.rows)
+        ci, cok = _index_grid(cp.cols)
+        flat = ri[:, None, :, None] * x.shape[1] + ci[None, :, None, :]  # [oh, ow, kh, kw]
+        ok = rok[:, None, :, None] & cok[None, :, None, :]
+        share = np.broadcast_to((g / cp.divisor)[:, :, None, None], flat.shape)
+        np.add.at(out, flat[ok], share[ok])
+    return out.reshape(x.shape)
+
+
+def torch_pool(x: torch.Tensor, spec: PoolSpec, out_shape: tuple[int, int] | None = None) -> torch.Tensor:
+    """The same pooling by PyTorch's functional API (F.max_pool2d, F.avg_pool2d, F.adaptive_*_pool2d)."""
+    if spec.adaptive:
+        assert out_shape is not None
+        fn = F.adaptive_max_pool2d if spec.kind == "max" else F.adaptive_avg_pool2d
+        return fn(x, out_shape)
+    if spec.kind == "max":
+        return F.max_pool2d(x, spec.k, spec.s, spec.p, spec.d, ceil_mode=spec.ceil_mode)
+    return F.avg_pool2d(x, spec.k, spec.s, spec.p, ceil_mode=spec.ceil_mode,
+                        count_include_pad=spec.count_include_pad, divisor_override=spec.divisor_override)
+
+
+def autograd_channel_grad(x: torch.Tensor, grad_out: torch.Tensor, spec: PoolSpec) -> torch.Tensor:
+    """dL/dx from autograd: y = torch_pool(x_leaf), then y.backward(grad_out) (x, grad_out: [h, w] / [oh, ow])."""
+    with torch.inference_mode(False), torch.enable_grad():
+        leaf = x.detach().clone().double()[None, None].requires_grad_(True)
+        y = torch_pool(leaf, spec, tuple(grad_out.shape[-2:]))
+        y.backward(grad_out.detach().clone().double().reshape(y.shape))
+    assert leaf.grad is not None
+    return leaf.grad.detach()[0, 0]
+
+
+@dataclass(frozen=True)
+class WindowCell:
+    """The window behind one output cell (i, j) of one channel."""
+
+    channel: int
+    cell: tuple[int, int]
+    rows: tuple[int, int]  # first and last input row read (inside the map)
+    cols: tuple[int, int]
+    values: np.ndarray  # the real input cells read [r, c]
+    padded: int  # window positions that fall in the padding or past the map (not read)
+    argmax: tuple[int, int] | None  # (row, col) in the input of the max (max pooling), else None
+    divisor: float
+    value: float  # computed here
+    recorded: float  # the layer's recorded output at (channel, i, j)
+
+
+def window_cell(rec: LayerRecord, channel: int, i: int, j: int) -> WindowCell:
+    """Which input cells output (channel, i, j) of a pooling record reads, and its value recomputed."""
+    assert rec.input is not None
+    spec = pool_spec(rec)
+    x = rec.input[0, channel].double().numpy()
+    oh, ow = rec.output.shape[-2:]
+    cp = pool_channel(x, spec, (int(oh), int(ow)))
+    i, j = int(np.clip(i, 0, oh - 1)), int(np.clip(j, 0, ow - 1))
+    ri, cj = cp.rows.cells[i], cp.cols.cells[j]
+    padded = spec.k[0] * spec.k[1] - len(ri) * len(cj) if not spec.adaptive else 0
+    arg = None
+    if spec.kind == "max":
+        arg = divmod(int(cp.argmax[i, j]), x.shape[1])
+    return WindowCell(channel=channel, cell=(i, j), rows=(int(ri[0]), int(ri[-1])), cols=(int(cj[0]), int(cj[-1])),
+                      values=x[np.ix_(ri, cj)], padded=int(padded), argmax=arg, divisor=float(cp.divisor[i, j]),
+                      value=float(cp.out[i, j]), recorded=float(rec.output[0, channel, i, j]))
+
+
+def pick_counts(cp: ChannelPool, shape: tuple[int, int]) -> np.ndarray:
+    """How many max-pooling windows picked each input cell (0 for cells no window chose; overlapping
+    windows can pick one cell several times)."""
+    if cp.spec.kind != "max":
+        raise PoolError("not_max", "only max pooling picks cells")
+    return np.bincount(cp.argmax.ravel(), minlength=shape[0] * shape[1]).reshape(shape)
+
+
+def size_formula(n: int, o: int, spec: PoolSpec, axis: int = 0) -> str:
+    """The output-size rule with the numbers filled in."""
+    if spec.adaptive:
+        a, b = adaptive_range(0, n, o)
+        return f"o = {o}; i → ⌊i·{n}/{o}⌋ … ⌈(i+1)·{n}/{o}⌉ − 1 (i = 0: {a} … {b - 1})"
+    k, s, p, d = spec.k[axis], spec.s[axis], spec.p[axis], spec.d[axis]
+    lo, hi = ("⌈", "⌉") if spec.ceil_mode else ("⌊", "⌋")
+    return f"{lo}({n} + 2·{p} − {d}·({k} − 1) − 1)/{s}{hi} + 1 = {o}"
+
+
 def pool_backward(trace: Trace, key: str, channel: int) -> PoolBackward:
     """Route the traced dL/dy of pooling layer ``key`` back to its input, by hand and with autograd."""
     rec = trace[key]
@@ -204,15 +467,17 @@ def pool_backward(trace: Trace, key: str, channel: int) -> PoolBackward:
         raise PoolError("not_pool", f"{key} is not a pooling layer", layer=key)
     if rec.grad is None:
         raise PoolError("no_grad", "the trace has no gradient at this layer", layer=key)
-    k, s = pool_params(rec)
-    kind = pool_kind(rec)
+    spec = pool_spec(rec)
+    kind = spec.kind
     x = rec.input[0, channel]
     g = rec.grad[0, channel]
-    routed = route_gradient(x.numpy(), g.numpy(), kind, k, s)
-    auto = autograd_pool_grad(x[None, None], g[None, None], kind, k, s)[0, 0].numpy()
-    other = route_gradient(x.numpy(), g.numpy(), "avg" if kind == "max" else "max", k, s)
+    routed = route_channel(x.numpy(), g.numpy(), spec)
+    auto = autograd_channel_grad(x, g, spec).numpy()
+    other_spec = PoolSpec(**{**spec.__dict__, "kind": "avg" if kind == "max" else "max"})
+    other = route_channel(x.numpy(), g.numpy(), other_spec)
     return PoolBackward(
-        layer=key, channel=channel, kind=kind, k=k, s=s, grad_out=g.double().numpy(), routed=routed,
+        layer=key, channel=channel, kind=kind, k=0 if spec.adaptive else spec.k[0],
+        s=0 if spec.adaptive else spec.s[0], grad_out=g.double().numpy(), routed=routed,
         autograd=auto, other=other, max_abs_diff=float(np.abs(routed - auto).max()),
         nonzero_frac=float((routed != 0).mean()),
     )
@@ -263,7 +528,7 @@ def _pool_io(model: nn.Module, x: torch.Tensor, key: str) -> tuple[torch.Tensor,
 
 
 def shift_study(model: nn.Module, x: torch.Tensor, key: str, direction: tuple[int, int] = (0, 1),
-                shifts: Sequence[int] = (0, 1, 2, 3)) -> ShiftStudy:
+                shifts: Sequence[int] = (0, 1, 2, 3), fill: float | None = None) -> ShiftStudy:
     """Relative change of the pool input, the pool output and the prediction for each shift of the input.
 
     All shifted copies (and the unshifted image) go through the model as ONE batch of a plain forward
@@ -274,7 +539,9 @@ def shift_study(model: nn.Module, x: torch.Tensor, key: str, direction: tuple[in
     if model.training:
         raise PoolError("training", "the model must be in eval mode")
     x = x[:1]
-    batch = torch.cat([x] + [shift_image(x, direction[0] * n, direction[1] * n) for n in shifts])
+    if len(shifts) > MAX_SHIFTS:
+        raise PoolError("too_many", f"at most {MAX_SHIFTS} shifted copies", n=len(shifts))
+    batch = torch.cat([x] + [shift_image(x, direction[0] * n, direction[1] * n, fill) for n in shifts])
     pin, pout, logits = _pool_io(model, batch, key)
     probs = torch.softmax(logits.double(), 1)
     base_class = int(probs[0].argmax())

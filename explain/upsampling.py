@@ -208,9 +208,18 @@ class AdjointCheck:
     roundtrip_error: float  # mean |convT(conv(x)) − x|: not 0, the values are not restored
 
 
-def adjoint_check(x: torch.Tensor, k: int = 3, s: int = 2, p: int = 1, output_padding: int = 1,
+def fitting_output_padding(n: int, k: int = 3, s: int = 2, p: int = 1) -> int:
+    """The output_padding (0 … s − 1) that brings a stride-s conv's output back to exactly n (odd n: 0)."""
+    down = (n + 2 * p - k) // s + 1
+    return int(min(max(n - transposed_out_size(down, k, s, p, 0), 0), s - 1))
+
+
+def adjoint_check(x: torch.Tensor, k: int = 3, s: int = 2, p: int = 1, output_padding: int | None = None,
                   seed: int = 0) -> AdjointCheck:
-    """Strided conv (k, s, p) of a 2-D map ``x`` and the transposed conv with the same seeded weights."""
+    """Strided conv (k, s, p) of a 2-D map ``x`` and the transposed conv with the same seeded weights;
+    ``output_padding`` defaults to the one that restores x's size (``fitting_output_padding``)."""
+    if output_padding is None:
+        output_padding = fitting_output_padding(int(x.shape[-1]), k, s, p)
     gen = torch.Generator().manual_seed(seed)
     w = torch.randn(1, 1, k, k, generator=gen, dtype=torch.float64) / k
     x4 = x.detach().double()[None, None]
@@ -222,3 +231,46 @@ def adjoint_check(x: torch.Tensor, k: int = 3, s: int = 2, p: int = 1, output_pa
     rhs = float((x4 * back).sum()) if back.shape == x4.shape else float("nan")
     err = float((round_trip - x4).abs().mean()) if round_trip.shape == x4.shape else float("nan")
     return AdjointCheck(tuple(x4.shape), tuple(y.shape), tuple(back.shape), lhs, rhs, err)
+
+
+def default_layer(shapes: dict[str, tuple[int, ...]], preferred: str = "block2.pool", min_side: int = 6,
+                  exclude: frozenset[str] | set[str] = frozenset()) -> str:
+    """The layer the page opens with: ``preferred`` when the model has it (TinyVGG), else the last feature map
+    with at least ``min_side`` pixels a side and more than one channel (the last conv stage of an ImageNet
+    network, 7x7 or 13x13) that is not in ``exclude`` (e.g. adaptive pools that only copy), else the last key."""
+    if preferred in shapes:
+        return preferred
+    keys = list(shapes)
+    for k in reversed(keys):
+        s = shapes[k]
+        if k not in exclude and len(s) == 4 and s[1] > 1 and min(s[-2:]) >= min_side:
+            return k
+    return keys[-1]
+
+
+@dataclass(frozen=True)
+class Crop:
+    """A size×size piece of a larger map, placed around its largest value."""
+
+    values: torch.Tensor  # [size, size]
+    top: int
+    left: int
+    cropped: bool  # False: the map was small enough and is returned whole
+
+
+def crop_around_max(m: torch.Tensor, size: int = 28, align: int = 1, limit: tuple[int, int] | None = None) -> Crop:
+    """The size×size window of a 2-D map centred on its maximum; its corner on a multiple of ``align`` and
+    inside ``limit`` (rows, cols; default the map) so that it can be matched with a pooled map. Maps no
+    larger than ``size`` come back whole."""
+    h, w = m.shape[-2:]
+    if h <= size and w <= size:
+        return Crop(m, 0, 0, False)
+    lh, lw = limit if limit is not None else (h, w)
+    r, c = divmod(int(m.argmax()), w)
+
+    def corner(center: int, n: int) -> int:
+        v = max(0, min(center - size // 2, n - size))
+        return v // align * align
+
+    top, left = corner(r, lh), corner(c, lw)
+    return Crop(m[top:top + size, left:left + size], top, left, True)

@@ -21,7 +21,9 @@ from ui.figures.activations import (
     val_curves_figure,
     warp_figure,
 )
+from ui.figures.maps import tiled_maps
 from ui.i18n import class_name, t
+from ui.paging import channel_pager
 from ui.sidebar import page_context
 
 ctx = page_context()
@@ -30,6 +32,11 @@ st.markdown(t("act.intro"))
 
 FN_LABELS = {name: t(f"act.fn.{name}") for name in act.FUNCTIONS}
 RANGE_MODES = ["layer", "map", "global"]
+BASE_PICK = ["sigmoid", "tanh", "relu", "elu", "prelu"]  # the course's functions
+MODERN_PICK = ["relu", "relu6", "hardswish", "hardsigmoid", "silu", "sigmoid"]  # those of the ImageNet models
+WIDE = {"relu6"}  # functions whose shape shows only beyond |x| = 6
+MAX_DEAD_LISTED = 24
+MAP_SIDE = 32  # pre/post maps: block means beyond 32 px (ImageNet 112 → 28), two figures stay light
 
 
 def _valid(key: str, options: list) -> None:
@@ -52,9 +59,15 @@ def section_curves() -> None:
     st.header(t("act.curves"))
     prelu = _prelu_source()
     left, right = st.columns([1, 3])
+    own = act.model_functions(ctx.model)
     with left:
-        names = st.multiselect(t("act.pick"), list(act.FUNCTIONS), default=["sigmoid", "tanh", "relu", "elu", "prelu"],
-                               format_func=FN_LABELS.get, key="act_pick")
+        if ctx.is_imagenet:  # the model's own functions first, with the modern ReLU-like family
+            default = [f for f in act.FUNCTIONS if f in set(MODERN_PICK) | set(own)]
+            pick_key = "act_pick_imagenet"
+        else:
+            default, pick_key = BASE_PICK, "act_pick"
+        names = st.multiselect(t("act.pick"), list(act.FUNCTIONS), default=default, format_func=FN_LABELS.get,
+                               key=pick_key)
         show_f = st.checkbox(t("act.show_f"), value=True, key="act_show_f")
         show_df = st.checkbox(t("act.show_df"), value=True, key="act_show_df")
         default_slope = act.DEFAULT_PRELU_SLOPE
@@ -63,11 +76,17 @@ def section_curves() -> None:
             default_slope = float(np.round(np.median(first), 2))
         slope = st.slider(t("act.prelu_slope"), -0.5, 1.0, default_slope, 0.01, key="act_slope")
     with right:
-        fig = curves_figure(act.curves(names, slope=slope), FN_LABELS, show_value=show_f, show_derivative=show_df)
+        wide = bool(WIDE & set(names))
+        fig = curves_figure(act.curves(names, lo=-8.0 if wide else -5.0, hi=8.0 if wide else 5.0, slope=slope),
+                            FN_LABELS, show_value=show_f, show_derivative=show_df,
+                            y_range=(-1.6, 6.6) if wide else (-1.6, 3.2))
         st.plotly_chart(fig, width="stretch")
         st.caption(t("act.curves_caption"))
+    if own:
+        st.caption(t("act.own_functions", model=ctx.model_name, fns=", ".join(FN_LABELS[f] for f in own)))
     with st.expander(t("common.why")):
         st.markdown(t("act.curves_why"))
+        st.markdown(t("act.curves_why_modern"))
     if prelu is None:
         st.info(t("act.prelu_missing"))
     else:
@@ -77,14 +96,31 @@ def section_curves() -> None:
         st.caption(t("act.prelu_learned_caption"))
 
 
+def _source(a: act.ActivationLayer) -> str:
+    return a.source_key or t("act.source_op")
+
+
+def section_kinds(layers: list[act.ActivationLayer]) -> None:
+    """Which activation kinds the model uses, how often, and which are in place."""
+    st.subheader(t("act.kinds"))
+    st.dataframe([{t("act.kinds.col.kind"): k.kind, t("act.kinds.col.formula"): t(f"act.formula.{k.function}"),
+                   t("act.kinds.col.calls"): k.calls, t("act.kinds.col.inplace"): k.inplace,
+                   t("act.kinds.col.first"): k.first} for k in act.kinds_present(layers)],
+                 hide_index=True, width="stretch")
+    if any(a.inplace for a in layers):
+        st.caption(t("act.inplace_note"))
+
+
 def section_real(layers: list[act.ActivationLayer]) -> act.ActivationLayer:
     st.header(t("act.real"))
+    if ctx.is_imagenet:
+        section_kinds(layers)
     keys = [a.key for a in layers]
     by_key = {a.key: a for a in layers}
     _valid("act_layer", keys)
     c1, c2 = st.columns(2)
     key = c1.selectbox(t("act.layer"), keys, key="act_layer", format_func=lambda k: t(
-        "act.layer_option", name=k, kind=by_key[k].kind, source=by_key[k].source_key))
+        "act.layer_option", name=k, kind=by_key[k].kind, source=_source(by_key[k])))
     layer = by_key[key]
     fn = c2.selectbox(t("act.apply"), list(act.FUNCTIONS), index=act.FUNCTIONS.index(layer.function),
                       format_func=FN_LABELS.get, key=f"act_apply_{ctx.model_name}_{layer.key}",
@@ -92,7 +128,9 @@ def section_real(layers: list[act.ActivationLayer]) -> act.ActivationLayer:
     own = fn == layer.function
     slope = layer.slope if (own and layer.slope is not None) else st.session_state.get("act_slope", 0.25)
     res = act.apply(fn, layer.pre, slope)
-    st.caption(t("act.shape_line", source=layer.source_key, name=layer.key, shape=list(layer.pre.shape)))
+    st.caption(t("act.shape_line", source=_source(layer), name=layer.key, shape=list(layer.pre.shape)))
+    if layer.inplace:
+        st.caption(t("act.inplace_layer", name=layer.key))
     if own:
         diff = float((res.post - layer.post).abs().max())
         (st.caption if diff <= 1e-5 else st.warning)(
@@ -101,8 +139,12 @@ def section_real(layers: list[act.ActivationLayer]) -> act.ActivationLayer:
     m1.metric(t("act.frac_negative"), f"{res.frac_negative_in:.1%}")
     m2.metric(t("act.frac_zero"), f"{res.frac_zero:.1%}", help=t("act.frac_zero_help"))
     m3.metric(t("act.frac_saturated"), f"{res.frac_saturated:.1%}", help=t("act.frac_saturated_help"))
-    if res.dead_channels:
-        st.caption(t("act.dead_channels", channels=", ".join(map(str, res.dead_channels))))
+    if res.dead_channels and layer.pre.dim() == 4:
+        n_ch = int(layer.pre.shape[1])
+        shown = ", ".join(map(str, res.dead_channels[:MAX_DEAD_LISTED]))
+        more = " …" if len(res.dead_channels) > MAX_DEAD_LISTED else ""
+        st.caption(t("act.dead_count", n=len(res.dead_channels), c=n_ch, channels=shown + more))
+    chans = section_maps(layer, res) if layer.pre.dim() == 4 else None
     left, right = st.columns(2)
     with left:
         log_y = st.checkbox(t("act.log_y"), value=False, key="act_log_y")
@@ -112,20 +154,39 @@ def section_real(layers: list[act.ActivationLayer]) -> act.ActivationLayer:
         st.caption(t("act.hist_caption"))
     with right:
         st.subheader(t("act.channels"))
-        if layer.pre.dim() == 4:
+        if chans is not None:
             ch = res.channels
             st.dataframe([{t("act.col.channel"): i, t("act.col.mean_in"): round(float(ch.mean_in[i]), 4),
                            t("act.col.mean_out"): round(float(ch.mean_out[i]), 4),
                            t("act.col.max_out"): round(float(ch.max_out[i]), 4),
                            t("act.col.zero"): f"{ch.frac_zero[i]:.1%}",
-                           t("act.col.saturated"): f"{ch.frac_saturated[i]:.1%}"} for i in range(len(ch.mean_in))],
+                           t("act.col.saturated"): f"{ch.frac_saturated[i]:.1%}"} for i in chans],
                          hide_index=True, width="stretch", height=360)
         else:
             st.info(t("act.units_not_channels", n=layer.pre.shape[-1]))
     return layer
 
 
+def section_maps(layer: act.ActivationLayer, res: act.ApplyResult) -> list[int]:
+    """Pre- and post-activation maps of the strongest channels (a page of them for wide layers)."""
+    st.subheader(t("act.maps"))
+    page = channel_pager(res.post[0], key=f"act_page_{ctx.model_name}_{layer.key}", by="mean")
+    chans = list(page.channels)
+    left, right = st.columns(2)
+    left.plotly_chart(tiled_maps(res.pre[0, chans], channels=chans, signed=True, max_side=MAP_SIDE,
+                                 title=t("act.maps_pre", shape=list(layer.pre.shape))), width="stretch")
+    right.plotly_chart(tiled_maps(res.post[0, chans], channels=chans, max_side=MAP_SIDE,
+                                  title=t("act.maps_post", fn=FN_LABELS[res.function])), width="stretch")
+    st.caption(t("act.maps_caption"))
+    return chans
+
+
 def section_variants(image, layer_key: str) -> None:  # noqa: ANN001 - PreparedImage
+    if ctx.is_imagenet:  # re-running several Fashion-MNIST variants says nothing about an ImageNet model
+        st.header(t("act.variants"))
+        st.info(t("common.imagenet_not_applicable", why=t("act.variants_fmnist_only"),
+                  title=ctx.info.title if ctx.info is not None else ctx.model_name))
+        return
     arch = ctx.info.arch if ctx.info is not None else "tinyvgg"
     infos = models.available(arch)
     if not infos:  # e.g. a session MLP while no MLP is committed: nothing to compare with

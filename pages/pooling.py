@@ -7,9 +7,11 @@ import torch
 from torch import nn
 
 from explain import pooling as pool
+from explain.channels import ChannelPage
 from explain.trace import LayerRecord, Trace
 from ui.figures import pooling as figs
 from ui.i18n import class_name, t
+from ui.paging import channel_pager
 from ui.sidebar import PageContext, page_context
 
 RANGE_MODES = ("map", "layer", "global")
@@ -18,23 +20,43 @@ DIRECTIONS: dict[str, tuple[int, int]] = {"right": (0, 1), "down": (1, 0), "diag
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def shift_study(model_name: str, digest: str, key: str, direction: tuple[int, int], max_shift: int,
-                _model: nn.Module, _x: torch.Tensor) -> pool.ShiftStudy:
-    """One batched forward of the shifted copies, cached per (model, image, layer, direction, max shift)."""
-    return pool.shift_study(_model, _x, key, direction, tuple(range(max_shift + 1)))
+                fill: float | None, _model: nn.Module, _x: torch.Tensor) -> pool.ShiftStudy:
+    """One batched forward of the shifted copies (at most 5 images), cached per (model, image, layer,
+    direction, max shift)."""
+    return pool.shift_study(_model, _x, key, direction, tuple(range(max_shift + 1)), fill)
 
 
-def maps_section(rec: LayerRecord, k: int, s: int) -> None:
-    st.subheader(t("pool.maps.title"))
+def sizes_text(rec: LayerRecord, spec: pool.PoolSpec) -> str:
+    """The layer's sizes and the output-size rule with its numbers (any set-up)."""
     assert rec.input is not None
     _, c, h_in, w_in = rec.input.shape
     _, _, h_out, w_out = rec.output.shape
-    st.markdown(t("pool.maps.sizes", layer=rec.key, kind=rec.kind, k=k, s=s, c=c, h_in=h_in, w_in=w_in, h_out=h_out,
-                  w_out=w_out, n_in=rec.input.numel(), n_out=rec.output.numel(),
-                  ratio=rec.input.numel() / rec.output.numel()))
+    common = {"layer": rec.key, "kind": rec.kind, "c": c, "h_in": h_in, "w_in": w_in, "h_out": h_out, "w_out": w_out,
+              "n_in": rec.input.numel(), "n_out": rec.output.numel(), "ratio": rec.input.numel() / rec.output.numel()}
+    if spec.simple:
+        return t("pool.maps.sizes", k=spec.k[0], s=spec.s[0], **common)
+    if spec.adaptive:
+        return t("pool.maps.sizes_adaptive", rule=pool.size_formula(int(h_in), int(h_out), spec), **common)
+    text = t("pool.maps.sizes_general", k=spec.k[0], s=spec.s[0], p=spec.p[0], d=spec.d[0],
+             rule=pool.size_formula(int(h_in), int(h_out), spec), **common)
+    if spec.ceil_mode:
+        floor = pool.output_size(int(h_in), spec.k[0], spec.s[0], spec.p[0], spec.d[0], False)
+        text += " " + t("pool.maps.ceil", floor=floor, ceil=int(h_out),
+                        same=t("pool.maps.ceil_same") if floor == int(h_out) else "")
+    return text
+
+
+def maps_section(rec: LayerRecord, spec: pool.PoolSpec) -> ChannelPage:
+    """Input and output maps of the top-N channels (all of a small layer); returns the channel page shown."""
+    st.subheader(t("pool.maps.title"))
+    assert rec.input is not None
+    st.markdown(sizes_text(rec, spec))
+    page = channel_pager(rec.input[0], key=f"pool_page_{rec.key}", by="max")
+    chans = list(page.channels)
     c1, c2 = st.columns([3, 1])
     mode = c1.radio(t("common.color_range"), RANGE_MODES, index=1, horizontal=True, key="pool_range",
                     format_func=lambda m: t("pool.maps.range_layer") if m == "layer" else t(f"common.range.{m}"))
-    x, y = rec.input[0], rec.output[0]
+    x, y = rec.input[0, chans], rec.output[0, chans]
     signed = bool((x < 0).any())
     # "layer": one range for input AND output (the input's), so equal values look equal on both sides
     fixed = float(x.abs().max()) or 1.0
@@ -44,22 +66,71 @@ def maps_section(rec: LayerRecord, k: int, s: int) -> None:
     range_mode = "map" if mode == "map" else "global"
     left, right = st.columns([2, 1])
     left.plotly_chart(figs.pool_maps(x, t("pool.maps.in_title", shape=list(rec.input.shape)),
-                                     range_mode=range_mode, fixed=fixed, signed=signed), width="stretch")
+                                     range_mode=range_mode, fixed=fixed, signed=signed, channels=chans),
+                      width="stretch")
     right.plotly_chart(figs.pool_maps(y, t("pool.maps.out_title", shape=list(rec.output.shape)),
-                                      range_mode=range_mode, fixed=fixed, signed=signed),
+                                      range_mode=range_mode, fixed=fixed, signed=signed, channels=chans),
                        width="stretch")
-    st.caption(t("pool.maps.caption"))
+    st.caption(t("pool.maps.caption_global" if rec.output.shape[-2:] == (1, 1) else "pool.maps.caption"))
+    if max(rec.input.shape[-2:]) > figs.POOL_MAP_SIDE:
+        st.caption(t("pool.maps.downsampled", side=figs.POOL_MAP_SIDE))
+    return page
 
 
-def numeric_section(rec: LayerRecord, k: int, s: int) -> int:
-    """The 4x4 numeric view; returns the chosen channel (reused by the backward view)."""
+def window_section(rec: LayerRecord, spec: pool.PoolSpec, page: ChannelPage) -> int:
+    """The real window behind one output cell of one channel, recomputed; returns the chosen channel."""
+    st.subheader(t("pool.win.title"))
+    st.markdown(t("pool.win.intro"))
+    assert rec.input is not None
+    chans = list(page.channels)
+    key = f"pool_win_ch_{rec.key}"
+    if key in st.session_state and st.session_state[key] not in chans:
+        del st.session_state[key]
+    oh, ow = (int(v) for v in rec.output.shape[-2:])
+    c1, c2, c3 = st.columns(3)
+    ch = c1.selectbox(t("pool.num.channel"), chans, key=key, help=t("pool.win.channel_help"))
+    out_map = rec.output[0, ch]
+    i0, j0 = divmod(int(out_map.argmax()), ow)
+    i = c2.number_input(t("pool.win.row"), 0, oh - 1, i0, key=f"pool_win_i_{rec.key}_{ch}")
+    j = c3.number_input(t("pool.win.col"), 0, ow - 1, j0, key=f"pool_win_j_{rec.key}_{ch}")
+    cell = pool.window_cell(rec, ch, int(i), int(j))
+    st.plotly_chart(figs.window_figure(cell, title=t("pool.win.fig", c=ch, i=cell.cell[0], j=cell.cell[1],
+                                                     r0=cell.rows[0], r1=cell.rows[1], c0=cell.cols[0],
+                                                     c1=cell.cols[1])), width="stretch")
+    n_cells = int(cell.values.size)
+    if spec.kind == "max":
+        assert cell.argmax is not None
+        st.markdown(t("pool.win.max", n=n_cells, value=cell.value, r=cell.argmax[0], c=cell.argmax[1],
+                      recorded=cell.recorded, err=abs(cell.value - cell.recorded)))
+    else:
+        st.markdown(t("pool.win.avg", n=n_cells, total=float(cell.values.sum()), div=cell.divisor, value=cell.value,
+                      recorded=cell.recorded, err=abs(cell.value - cell.recorded)))
+    if cell.padded:
+        st.caption(t("pool.win.padded", n=cell.padded))
+    if spec.adaptive:
+        h_in = int(rec.input.shape[-2])
+        ranges = [pool.adaptive_range(r, h_in, oh) for r in range(min(oh, 8))]
+        st.caption(t("pool.win.adaptive_rows", n=h_in, o=oh, rows="; ".join(
+            f"{r}: {a}…{b - 1}" for r, (a, b) in enumerate(ranges)) + (" …" if oh > 8 else "")))
+        if all(b - a == 1 for a, b in ranges) and h_in == oh:
+            st.info(t("pool.win.identity", layer=rec.key, n=h_in))
+    if spec.kind == "max":
+        cp = pool.pool_channel(rec.input[0, ch].double().numpy(), spec, (oh, ow))
+        counts = pool.pick_counts(cp, tuple(rec.input.shape[-2:]))
+        st.plotly_chart(figs.pick_figure(counts, title=t("pool.win.picks_fig", c=ch)), width="stretch")
+        st.caption(t("pool.win.picks", picked=float((counts > 0).mean()), most=int(counts.max())))
+    else:
+        st.caption(t("common.not_for_layer", layer=rec.key, why=t("pool.win.no_argmax")))
+    return int(ch)
+
+
+def numeric_section(rec: LayerRecord, k: int, s: int, ch: int) -> int:
+    """The 4x4 numeric view of channel ``ch`` (plain k×k windows only)."""
     st.subheader(t("pool.num.title"))
     st.markdown(t("pool.num.intro"))
     assert rec.input is not None
-    order = pool.channels_by_activity(rec)
     h, w = rec.input.shape[-2:]
-    c1, c2, c3, c4, c5 = st.columns(5)
-    ch = c1.selectbox(t("pool.num.channel"), order, key=f"pool_ch_{rec.key}", help=t("pool.num.channel_help"))
+    c2, c3, c4, c5 = st.columns(4)
     fmap = rec.input[0, ch].numpy()
     top0, left0 = pool.window_at_max(fmap, 4, s)
     top = c2.slider(t("pool.num.top"), 0, max(0, h - 4), top0, key=f"pool_top_{rec.key}_{ch}")
@@ -87,9 +158,12 @@ def numeric_section(rec: LayerRecord, k: int, s: int) -> int:
     return ch
 
 
-def backward_section(tr: Trace, rec: LayerRecord, k: int, ch: int) -> None:
+def backward_section(tr: Trace, rec: LayerRecord, spec: pool.PoolSpec, ch: int) -> None:
     st.subheader(t("pool.back.title"))
-    st.markdown(t("pool.back.intro", share=1 / (k * k)))
+    if spec.adaptive:
+        st.markdown(t("pool.back.intro_adaptive"))
+    else:
+        st.markdown(t("pool.back.intro", share=1 / (spec.k[0] * spec.k[1])))
     try:
         pb = pool.pool_backward(tr, rec.key, ch)
     except pool.PoolError:
@@ -98,14 +172,18 @@ def backward_section(tr: Trace, rec: LayerRecord, k: int, ch: int) -> None:
     other = "avg" if pb.kind == "max" else "max"
     assert rec.input is not None
     gh, gw = pb.grad_out.shape
+    if max(rec.input.shape[-2:]) > figs.MAX_TILE_SIDE:
+        st.caption(t("pool.maps.downsampled", side=figs.MAX_TILE_SIDE))
     st.plotly_chart(figs.backward_maps(pb, rec.input[0, ch], titles=(
         t("pool.back.in_title", c=ch), t("pool.back.gy_title", h=gh, w=gw),
         t("pool.back.gx_title", kind=t(f"pool.back.kind.{pb.kind}")),
         t("pool.back.other_title", kind=t(f"pool.back.kind.{other}")))), width="stretch")
-    st.markdown(t("pool.back.check", fn="max_pool2d" if pb.kind == "max" else "avg_pool2d", err=pb.max_abs_diff,
-                  frac=pb.nonzero_frac))
+    fn = ("adaptive_" if spec.adaptive else "") + ("max_pool2d" if pb.kind == "max" else "avg_pool2d")
+    st.markdown(t("pool.back.check", fn=fn, err=pb.max_abs_diff, frac=pb.nonzero_frac))
     if pb.kind == "max":
         st.caption(t("pool.back.ties"))
+    else:
+        st.caption(t("common.not_for_layer", layer=rec.key, why=t("pool.back.no_argmax")))
 
 
 def shift_section(ctx: PageContext, tr: Trace, rec: LayerRecord) -> None:
@@ -116,8 +194,12 @@ def shift_section(ctx: PageContext, tr: Trace, rec: LayerRecord) -> None:
                          format_func=lambda d: t(f"pool.shift.dir.{d}"))
     max_shift = c2.slider(t("pool.shift.max"), 1, 3, 3, key="pool_max_shift")
     assert ctx.image is not None
-    study = shift_study(ctx.model_name, ctx.image.digest, rec.key, DIRECTIONS[direction], max_shift, ctx.model,
-                        ctx.image.tensor)
+    if ctx.is_imagenet:
+        st.caption(t("pool.shift.imagenet", n=max_shift + 2))
+    # ImageNet input is normalized: 0 is the data set's mean colour; Fashion-MNIST: the black background
+    fill = 0.0 if ctx.is_imagenet else None
+    study = shift_study(ctx.model_name, ctx.image.digest, rec.key, DIRECTIONS[direction], max_shift, fill,
+                        ctx.model, ctx.image.tensor)
     label = class_name(study.original_class)
     st.plotly_chart(figs.shift_figure(
         study, names=(t("pool.shift.pre"), t("pool.shift.post"), t("pool.shift.prob", label=label)),
@@ -146,16 +228,21 @@ def main(ctx: PageContext) -> None:
         st.info(t("common.not_applicable", why=t("pool.no_pool")))
         return
     keys = [r.key for r in layers]
-    key = st.selectbox(t("common.layer"), keys, key="pool_layer", help=t("pool.layer_help"))
+    kinds = {r.key: r.kind for r in layers}
+    if st.session_state.get("pool_layer") not in keys:
+        st.session_state.pop("pool_layer", None)
+    key = st.selectbox(t("common.layer"), keys, key="pool_layer", help=t("pool.layer_help"),
+                       format_func=lambda k: f"{k} · {kinds[k]}")
     rec = tr[key if key in keys else keys[0]]
-    try:
-        k, s = pool.pool_params(rec)
-    except pool.PoolError:
-        st.info(t("common.not_applicable", why=t("pool.unsupported")))
-        return
-    maps_section(rec, k, s)
-    ch = numeric_section(rec, k, s)
-    backward_section(tr, rec, k, ch)
+    spec = pool.pool_spec(rec)
+    page = maps_section(rec, spec)
+    ch = window_section(rec, spec, page)
+    if spec.simple:
+        numeric_section(rec, spec.k[0], spec.s[0], ch)
+    else:
+        st.subheader(t("pool.num.title"))
+        st.caption(t("common.not_for_layer", layer=rec.key, why=t("pool.num.not_simple")))
+    backward_section(tr, rec, spec, ch)
     shift_section(ctx, tr, rec)
 
 

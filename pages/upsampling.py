@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explain.channels import channel_scores
 from explain.tensors import tensor_choices, window_out
 from explain.upsampling import (
     adjoint_check,
+    bilinear,
     bilinear_kernel,
     check_params,
+    crop_around_max,
+    default_layer,
+    fitting_output_padding,
     module_output_size,
     overlap_counts,
     pool_roundtrip,
@@ -17,10 +22,14 @@ from explain.upsampling import (
     transposed_out_size,
     upsample_all,
 )
-from ui.figures.maps import heatmap, overlay
+from ui.figures.maps import downsample, heatmap, overlay
 from ui.figures.upsampling import counts_figure, maps_row
 from ui.i18n import t
+from ui.paging import channel_pager
 from ui.sidebar import page_context
+
+CROP = 28  # larger maps (ImageNet: 56, 112) are upsampled as a 28x28 piece around their maximum
+OVERLAY_SIDE = 112  # the overlay on a 224x224 photo is drawn as 2x2 block means
 
 ctx = page_context()
 st.title(t("up.title"))
@@ -53,19 +62,36 @@ keys = [k for k in choices if k != "input"]
 if not keys:
     st.info(t("common.not_applicable", why=t("up.no_maps")))
     keys = ["input"]
-default = "block2.pool" if "block2.pool" in keys else keys[-1]
+default = default_layer({k: tuple(choices[k].shape) for k in keys},
+                        exclude={r.key for r in tr.layers if r.kind.startswith("Adaptive")})
+if st.session_state.get("up_layer") not in keys:
+    st.session_state.pop("up_layer", None)
 s1, s2, s3 = st.columns(3)
 layer = s1.selectbox(t("common.layer"), keys, index=keys.index(default), key="up_layer",
                      format_func=lambda k: f"{k} · {list(choices[k].shape)}")
 fmap = choices[layer]
-channel = s2.number_input(t("common.channel"), min_value=0, max_value=int(fmap.shape[1]) - 1, value=0, step=1,
-                          key="up_channel")
-channel = min(int(channel), int(fmap.shape[1]) - 1)
+n_channels = int(fmap.shape[1])
+if n_channels > 32:  # hundreds of channels: a page of the strongest, then one of them
+    with s2:
+        page = channel_pager(fmap[0], key=f"up_page_{layer}", by="mean")
+    pick_key = "up_channel_pick"
+    if st.session_state.get(pick_key) not in page.channels:
+        st.session_state.pop(pick_key, None)
+    channel = int(s2.selectbox(t("common.channel"), list(page.channels), key=pick_key))
+else:
+    channel = s2.number_input(t("common.channel"), min_value=0, max_value=n_channels - 1, value=0, step=1,
+                              key="up_channel")
+    channel = min(int(channel), n_channels - 1)
 scale = int(s3.radio(t("up.scale"), [2, 4], horizontal=True, key="up_scale"))
-source = fmap[0, channel]
+full = fmap[0, channel]
+crop = crop_around_max(full, CROP)
+source = crop.values
 n = int(source.shape[-1])
 
 st.markdown(t("up.real.intro", layer=layer, c=channel, n=n, m=n * scale))
+if crop.cropped:
+    st.caption(t("up.crop", side=int(full.shape[-1]), n=n, r0=crop.top, r1=crop.top + n - 1, c0=crop.left,
+                 c1=crop.left + n - 1))
 k1, k2, k3, k4 = st.columns(4)
 kernel_kind = k1.radio(t("up.kernel"), ["bilinear", "ones"], format_func=lambda v: t(f"up.kernel.{v}"),
                        key="up_kernel_kind")
@@ -103,10 +129,17 @@ with st.expander(t("up.kernel.show")):
     st.markdown(t("up.kernel.why"))
 
 side = int(tr.input.shape[-1])
-if side % n == 0:
+n_full = int(full.shape[-1])
+if side % n_full == 0:
     st.subheader(t("up.back.header"))
-    restored = upsample_all(source, side // n, kernel, scale, p, op).bilinear
-    st.plotly_chart(overlay(tr.input[0, 0], restored, title=t("up.back.fig", n=n, side=side), height=360),
+    restored = bilinear(full.detach().float(), side // n_full)
+    if ctx.is_imagenet:  # the photo in gray, both at 112x112 (block means) for the browser
+        gray = ctx.image.pixels.astype("float32").mean(axis=-1) if ctx.image is not None else tr.input[0].mean(0)
+        background = downsample(gray[None], OVERLAY_SIDE)[0]
+        restored = downsample(restored.numpy()[None], OVERLAY_SIDE)[0]
+    else:
+        background = tr.input[0, 0]
+    st.plotly_chart(overlay(background, restored, title=t("up.back.fig", n=n_full, side=side), height=360),
                     width="stretch")
     st.caption(t("up.back.caption"))
 
@@ -119,11 +152,24 @@ else:
     pool = st.selectbox(t("up.inverse.pool"), [r.key for r in pools], key="up_pool")
     rec = tr[pool]
     assert rec.input is not None
-    c = min(channel, int(rec.output.shape[1]) - 1)
-    rt = pool_roundtrip(rec.input[0, c], rec.output[0, c])
+    if ctx.is_imagenet:  # the pool's own strongest channel (the channel above belongs to another layer)
+        c = int(channel_scores(rec.input[0], "max").argmax())
+    else:
+        c = min(channel, int(rec.output.shape[1]) - 1)
     h_in, h_out = int(rec.input.shape[-1]), int(rec.output.shape[-1])
     factor = h_in // max(h_out, 1)
     st.markdown(t("up.inverse.intro", pool=pool, c=c, a=h_in, b=h_out, s=factor))
+    before = crop_around_max(rec.input[0, c], CROP, align=factor, limit=(h_out * factor, h_out * factor))
+    after = rec.output[0, c]
+    if before.cropped:
+        b0, a0 = before.top // factor, before.left // factor
+        after = after[b0:b0 + CROP // factor, a0:a0 + CROP // factor]
+        st.caption(t("up.inverse.crop", n=CROP, r0=before.top, c0=before.left, side=h_in))
+    rt = pool_roundtrip(before.values, after)
+    cfg = rec.config
+    k_pool, s_pool, p_pool = cfg.get("kernel_size", factor), cfg.get("stride", factor), cfg.get("padding", 0)
+    if (k_pool, p_pool) != (s_pool, 0):
+        st.caption(t("up.inverse.overlap", pool=pool, k=k_pool, s=s_pool, p=p_pool))
     st.plotly_chart(maps_row([(t("up.panel.before"), rt.original), (t("up.panel.pooled"), rt.pooled),
                               (t("up.panel.restored", s=factor), rt.restored)],
                              title=t("up.inverse.fig", pool=pool, c=c)), width="stretch")
@@ -134,9 +180,10 @@ else:
     with e2:
         st.markdown(t("up.inverse.stats", mae=rt.mean_abs_error, max=rt.max_abs_error, exact=rt.exact_fraction))
         down = window_out(h_in, 3, 2, 1)
-        back = transposed_out_size(down, 3, 2, 1, 1)
-        adj = adjoint_check(rec.input[0, c])
-        st.markdown(t("up.inverse.strided", n=h_in, down=down, back=back,
+        op = fitting_output_padding(h_in)
+        back = transposed_out_size(down, 3, 2, 1, op)
+        adj = adjoint_check(rec.input[0, c], output_padding=op)
+        st.markdown(t("up.inverse.strided", n=h_in, down=down, back=back, op=op,
                       real_down=adj.y_shape[-1], real_back=adj.back_shape[-1]))
         st.caption(t("up.inverse.adjoint", lhs=adj.lhs, rhs=adj.rhs, err=adj.roundtrip_error))
     with st.expander(t("common.why")):

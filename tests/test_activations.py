@@ -20,6 +20,7 @@ from ui.figures import activations as figs
 TORCH_FN = {
     "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "elu": nn.ELU(),
     "prelu": nn.PReLU(init=0.25), "leaky_relu": nn.LeakyReLU(0.01), "gelu": nn.GELU(), "silu": nn.SiLU(),
+    "relu6": nn.ReLU6(), "hardswish": nn.Hardswish(), "hardsigmoid": nn.Hardsigmoid(),
 }
 
 
@@ -32,8 +33,9 @@ def relu_trace():
 
 @pytest.mark.parametrize("name", act.FUNCTIONS)
 def test_curve_matches_torch_and_finite_differences(name: str) -> None:
-    # grid avoids the kink at 0, where finite differences of ReLU-like functions are one-sided
-    xs = np.r_[np.linspace(-6, -0.05, 60), np.linspace(0.05, 6, 60)].astype(np.float32)
+    # grid avoids the kinks at 0, ±3 and 6, where finite differences of ReLU-like functions are one-sided
+    xs = np.r_[np.linspace(-6.9, -0.05, 60), np.linspace(0.05, 6.9, 60)].astype(np.float32)
+    xs = xs[np.min(np.abs(xs[:, None] - np.array([-3.0, 3.0, 6.0])[None]), axis=1) > 1e-3]
     c = act.curve(name, xs)
     ref = TORCH_FN[name]
     with torch.no_grad():
@@ -47,6 +49,9 @@ def test_curve_matches_torch_and_finite_differences(name: str) -> None:
         "leaky_relu": lambda v: np.where(v > 0, v, 0.01 * v),
         "gelu": lambda v: v * 0.5 * (1 + np.vectorize(math.erf)(v / math.sqrt(2))),
         "silu": lambda v: v / (1 + np.exp(-v)),
+        "relu6": lambda v: np.clip(v, 0, 6),
+        "hardswish": lambda v: v * np.clip(v + 3, 0, 6) / 6,  # x·ReLU6(x + 3)/6
+        "hardsigmoid": lambda v: np.clip(v + 3, 0, 6) / 6,  # ReLU6(x + 3)/6
     }[name]
     fd = (f(xd + h) - f(xd - h)) / (2 * h)
     np.testing.assert_allclose(c.dy, fd, atol=2e-4)
@@ -59,6 +64,59 @@ def test_known_derivatives() -> None:
     np.testing.assert_allclose(c.dy, [1.0, 1 - math.tanh(3) ** 2], atol=1e-7)
     c = act.curve("relu", np.array([-1.0, 0.0, 2.0], dtype=np.float32))
     np.testing.assert_array_equal(c.dy, [0.0, 0.0, 1.0])
+
+
+def test_modern_functions_by_hand() -> None:
+    x = np.array([-4.0, -3.0, -1.5, 0.0, 1.0, 3.0, 5.0, 7.0], dtype=np.float32)
+    np.testing.assert_allclose(act.curve("relu6", x).y, [0, 0, 0, 0, 1, 3, 5, 6])
+    np.testing.assert_allclose(act.curve("hardsigmoid", x).y, [0, 0, 0.25, 0.5, 4 / 6, 1, 1, 1], atol=1e-7)
+    np.testing.assert_allclose(act.curve("hardswish", x).y, [0, 0, -0.375, 0, 4 / 6, 3, 5, 7], atol=1e-6)
+    silu = act.curve("silu", x)
+    sig = 1 / (1 + np.exp(-x.astype(np.float64)))
+    np.testing.assert_allclose(silu.dy, sig * (1 + x * (1 - sig)), atol=1e-6)  # σ(x)(1 + x(1 − σ(x)))
+    np.testing.assert_allclose(act.curve("hardswish", np.array([1.0], np.float32)).dy, [(2 * 1 + 3) / 6], atol=1e-6)
+
+
+def test_model_functions_and_kinds() -> None:
+    from torchvision.models import mobilenet_v3_small
+
+    m = mobilenet_v3_small()
+    assert act.model_functions(m) == ["relu", "hardswish", "hardsigmoid"]
+    assert act.model_functions(models.build("tinyvgg", "relu", seed=0)) == ["relu"]
+
+
+def test_inplace_relu_pre_activation_is_real() -> None:
+    """torchvision resnet18: ReLU(inplace=True) after bn1; the recorded input of relu is bn1's output."""
+    from torchvision.models import resnet18
+
+    torch.manual_seed(0)
+    m = resnet18().eval()
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+    tr = trace(m, x)
+    torch.testing.assert_close(tr["relu"].input, tr["bn1"].output, rtol=0, atol=0)
+    assert (tr["relu"].input < 0).any()  # not overwritten by the in-place ReLU
+    with torch.no_grad():  # independent forward up to bn1
+        z = m.bn1(m.conv1(x))
+    torch.testing.assert_close(tr["bn1"].output, z)
+    layers = act.activation_layers(tr)
+    first = layers[0]
+    assert (first.key, first.source_key, first.inplace) == ("relu", "bn1", True)
+    torch.testing.assert_close(first.pre, z)
+    torch.testing.assert_close(first.post, F.relu(z))
+    r = act.apply("relu", first.pre)
+    torch.testing.assert_close(r.post, first.post)
+    assert r.frac_zero == pytest.approx(float((z <= 0).float().mean()))
+    # the second ReLU of a basic block reads the residual sum: no module produced it
+    second = next(a for a in layers if a.key == "layer1.0.relu#2")
+    assert second.source_key == ""
+    with torch.no_grad():
+        b = m.layer1[0]
+        inp = m.maxpool(F.relu(z))
+        s = b.bn2(b.conv2(F.relu(b.bn1(b.conv1(inp))))) + inp
+    torch.testing.assert_close(second.pre, s, rtol=1e-5, atol=1e-5)
+    kinds = act.kinds_present(layers)
+    assert [(k.kind, k.calls, k.inplace) for k in kinds] == [("ReLU", 17, 17)]
+    assert not has_hooks(m)
 
 
 def test_prelu_per_channel_matches_module() -> None:

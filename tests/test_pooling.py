@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -157,3 +158,108 @@ def test_figures_build_without_streamlit() -> None:
                                                        pool.ShiftRow(1, 0.4, 0.3, 0.8, 0, 0.8)))
     sf = figs.shift_figure(study)
     assert [list(d.y) for d in sf.data] == [[0.0, 0.4], [0.0, 0.3], [0.9, 0.8]]
+
+
+# --- any set-up: padding, dilation, ceil_mode, adaptive windows (the ImageNet models) ----------------------
+
+
+@pytest.mark.parametrize(("n", "k", "s", "p", "d", "ceil"), [
+    (112, 3, 2, 1, 1, False),  # ResNet stem
+    (111, 3, 2, 0, 1, True),  # SqueezeNet (exact: ceil changes nothing)
+    (112, 3, 2, 0, 1, True),  # ceil matters: a last partial window
+    (8, 2, 3, 1, 1, True),  # ceil, last window would start in the right padding: o − 1
+    (10, 3, 2, 1, 2, False),  # dilation
+    (9, 4, 3, 2, 1, True),
+])
+def test_output_size_and_windows_equal_max_pool2d(n: int, k: int, s: int, p: int, d: int, ceil: bool) -> None:
+    rng = np.random.default_rng(n + k + s)
+    x = np.maximum(rng.normal(size=(n, n)), 0.0)  # ties at 0
+    ref, idx = F.max_pool2d(torch.from_numpy(x)[None, None], k, s, p, d, ceil_mode=ceil, return_indices=True)
+    assert pool.output_size(n, k, s, p, d, ceil) == ref.shape[-1]
+    spec = pool.PoolSpec("max", False, (k, k), (s, s), (p, p), (d, d), ceil)
+    cp = pool.pool_channel(x, spec)
+    np.testing.assert_array_equal(cp.out, ref[0, 0].numpy())
+    np.testing.assert_array_equal(cp.argmax, idx[0, 0].numpy())  # same winner, PyTorch's tie rule
+    g = rng.normal(size=ref.shape[-2:])
+    leaf = torch.from_numpy(x)[None, None].requires_grad_(True)
+    (auto,) = torch.autograd.grad(F.max_pool2d(leaf, k, s, p, d, ceil_mode=ceil), leaf, torch.from_numpy(g)[None, None])
+    np.testing.assert_allclose(pool.route_channel(x, g, spec), auto[0, 0].numpy(), atol=1e-12)
+
+
+def test_ceil_mode_formula_by_hand() -> None:
+    assert pool.output_size(112, 3, 2) == 55 and pool.output_size(112, 3, 2, ceil_mode=True) == 56
+    assert pool.output_size(8, 2, 3, 1, ceil_mode=True) == 3  # ⌈7/3⌉ + 1 = 4, but (4 − 1)·3 ≥ 8 + 1
+    with pytest.raises(pool.PoolError):
+        pool.output_size(2, 3, 1)
+
+
+@pytest.mark.parametrize(("n", "o"), [(7, 1), (13, 1), (6, 6), (10, 3), (7, 4), (5, 7), (56, 7)])
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_adaptive_windows_equal_adaptive_pool2d(n: int, o: int, kind: str) -> None:
+    rng = np.random.default_rng(n * o)
+    x = rng.normal(size=(n, n))
+    spec = pool.PoolSpec(kind, True)
+    fn = F.adaptive_max_pool2d if kind == "max" else F.adaptive_avg_pool2d
+    ref = fn(torch.from_numpy(x)[None, None], (o, o))[0, 0].numpy()
+    cp = pool.pool_channel(x, spec, (o, o))
+    np.testing.assert_allclose(cp.out, ref, atol=1e-12)
+    for i in range(o):  # window i covers ⌊i·n/o⌋ … ⌈(i+1)·n/o⌉ − 1
+        a, b = pool.adaptive_range(i, n, o)
+        assert (a, b) == (math.floor(i * n / o), math.ceil((i + 1) * n / o))
+        win = x[a:b, cp.cols.cells[0]]
+        assert abs(ref[i, 0] - (win.max() if kind == "max" else win.mean())) < 1e-12
+    g = rng.normal(size=(o, o))
+    leaf = torch.from_numpy(x)[None, None].requires_grad_(True)
+    (auto,) = torch.autograd.grad(fn(leaf, (o, o)), leaf, torch.from_numpy(g)[None, None])
+    np.testing.assert_allclose(pool.route_channel(x, g, spec), auto[0, 0].numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("cip", [True, False])
+def test_avg_pool_with_padding_divisor(cip: bool) -> None:
+    x = np.arange(25.0).reshape(5, 5)
+    spec = pool.PoolSpec("avg", False, (3, 3), (2, 2), (1, 1), count_include_pad=cip, ceil_mode=True)
+    ref = F.avg_pool2d(torch.from_numpy(x)[None, None], 3, 2, 1, ceil_mode=True, count_include_pad=cip)[0, 0]
+    cp = pool.pool_channel(x, spec)
+    np.testing.assert_allclose(cp.out, ref.numpy(), atol=1e-12)
+    assert cp.divisor[0, 0] == (9 if cip else 4)  # corner window: 4 real cells of 9
+    g = np.ones(ref.shape)
+    leaf = torch.from_numpy(x)[None, None].requires_grad_(True)
+    out = F.avg_pool2d(leaf, 3, 2, 1, ceil_mode=True, count_include_pad=cip)
+    (auto,) = torch.autograd.grad(out, leaf, torch.from_numpy(g)[None, None])
+    np.testing.assert_allclose(pool.route_channel(x, g, spec), auto[0, 0].numpy(), atol=1e-12)
+
+
+def test_window_cell_and_backward_on_resnet18_stem() -> None:
+    from torchvision.models import resnet18
+
+    torch.manual_seed(0)
+    m = resnet18().eval()
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    tr = trace(m, x)
+    rec = tr["maxpool"]
+    spec = pool.pool_spec(rec)
+    assert (spec.kind, spec.k, spec.s, spec.p, spec.simple) == ("max", (3, 3), (2, 2), (1, 1), False)
+    with pytest.raises(pool.PoolError):
+        pool.pool_params(rec)  # the plain 4×4 view does not draw it
+    cell = pool.window_cell(rec, 5, 0, 0)  # top-left: the window hangs over the padding
+    assert cell.rows == (0, 1) and cell.cols == (0, 1) and cell.padded == 5
+    ref = F.max_pool2d(rec.input, 3, 2, 1)
+    assert cell.value == pytest.approx(float(ref[0, 5, 0, 0])) and cell.value == pytest.approx(cell.recorded)
+    assert cell.value == pytest.approx(float(rec.input[0, 5, :2, :2].max()))
+    pb = pool.pool_backward(tr, "maxpool", 5)
+    assert pb.max_abs_diff < 1e-12
+    np.testing.assert_allclose(pb.routed, tr["relu"].grad[0, 5].double().numpy(), atol=1e-6)  # = dL/d(relu out)
+    avg = pool.pool_backward(tr, "avgpool", 3)
+    assert avg.kind == "avg" and avg.k == 0  # adaptive
+    np.testing.assert_allclose(avg.routed, np.full(avg.routed.shape, avg.grad_out[0, 0] / avg.routed.size))
+    cp = pool.pool_channel(rec.input[0, 5].double().numpy(), spec, tuple(rec.output.shape[-2:]))
+    counts = pool.pick_counts(cp, tuple(rec.input.shape[-2:]))
+    assert counts.sum() == rec.output[0, 5].numel() and counts.max() <= 4
+    assert not has_hooks(m)
+
+
+def test_shift_study_is_bounded() -> None:
+    model = models.load(MODEL_NAMES[0])
+    x = models.test_batch()[0][:1]
+    with pytest.raises(pool.PoolError):
+        pool.shift_study(model, x, "block1.pool", (0, 1), tuple(range(pool.MAX_SHIFTS + 1)))

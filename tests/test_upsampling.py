@@ -164,3 +164,36 @@ def test_figures_without_streamlit() -> None:
     counts = overlap_counts(5, 3, 2)
     fig = counts_figure(counts)
     assert np.array_equal(np.asarray(fig.data[0].z), counts.numpy())
+
+
+def test_default_layer_and_crop() -> None:
+    from explain.upsampling import crop_around_max, default_layer
+
+    assert default_layer({"block1.pool": (1, 16, 14, 14), "block2.pool": (1, 32, 7, 7)}) == "block2.pool"
+    shapes = {"layer4.1.relu#2": (1, 512, 7, 7), "avgpool": (1, 512, 1, 1), "fc": (1, 1000)}
+    assert default_layer(shapes) == "layer4.1.relu#2"
+    shapes = {"features.11": (1, 256, 13, 13), "features.12": (1, 256, 6, 6), "avgpool": (1, 256, 6, 6)}
+    assert default_layer(shapes, exclude={"avgpool"}) == "features.12"
+    m = torch.zeros(112, 112)
+    m[100, 3] = 5.0
+    c = crop_around_max(m, 28, align=2)
+    assert c.cropped and c.values.shape == (28, 28) and (c.top, c.left) == (84, 0)
+    assert c.values.max() == 5.0 and c.top % 2 == 0
+    torch.testing.assert_close(c.values, m[84:112, 0:28])
+    small = crop_around_max(torch.ones(7, 7), 28)
+    assert not small.cropped and small.values.shape == (7, 7)
+
+
+@pytest.mark.parametrize("n", [28, 27, 111, 112, 55])
+def test_adjoint_check_restores_odd_and_even_sizes(n: int) -> None:
+    from explain.upsampling import fitting_output_padding
+
+    op = fitting_output_padding(n)
+    conv = nn.Conv2d(1, 1, 3, stride=2, padding=1, bias=False)
+    back = nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=op, bias=False)
+    with torch.no_grad():
+        assert back(conv(torch.zeros(1, 1, n, n))).shape[-1] == n  # the real modules agree
+    x = torch.randn(n, n, generator=torch.Generator().manual_seed(n))
+    adj = adjoint_check(x)
+    assert adj.back_shape == adj.x_shape
+    assert adj.lhs == pytest.approx(adj.rhs, rel=1e-9, abs=1e-9)

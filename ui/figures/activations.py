@@ -18,7 +18,7 @@ CLASS_COLORS = ("#1f77b4", "#d62728")
 
 def curves_figure(curves: Sequence[Curve], labels: Mapping[str, str], *, show_value: bool = True,
                   show_derivative: bool = True, derivative_suffix: str = "′", title: str = "",
-                  height: int = 420) -> go.Figure:
+                  height: int = 420, y_range: tuple[float, float] = (-1.6, 3.2)) -> go.Figure:
     """f(x) as solid lines and f'(x) as dotted lines of the same colour."""
     fig = go.Figure()
     for i, c in enumerate(curves):
@@ -35,7 +35,7 @@ def curves_figure(curves: Sequence[Curve], labels: Mapping[str, str], *, show_va
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
     fig.add_vline(x=0, line={"color": "#999", "width": 1})
     fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 36 if title else 8, "b": 8},
-                      xaxis={"title": "x"}, yaxis={"range": [-1.6, 3.2]}, legend={"orientation": "h"})
+                      xaxis={"title": "x"}, yaxis={"range": list(y_range)}, legend={"orientation": "h"})
     return fig
 
 

@@ -8,17 +8,55 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explain.pooling import PoolBackward, PoolTable, ShiftStudy
-from ui.figures.maps import DIVERGING, SEQUENTIAL, RangeMode, as_numpy, color_range, is_signed, tiled_maps
+from explain.pooling import PoolBackward, PoolTable, ShiftStudy, WindowCell
+from ui.figures.maps import (
+    DIVERGING,
+    MAX_TILE_SIDE,
+    SEQUENTIAL,
+    RangeMode,
+    as_numpy,
+    color_range,
+    downsample,
+    heatmap,
+    is_signed,
+    tiled_maps,
+)
+
+__all__ = ["MAX_TILE_SIDE", "POOL_MAP_SIDE", "backward_maps", "numeric_view", "pick_figure", "pool_maps",
+           "shift_figure", "window_figure"]
+TEXT_CELLS = 12  # windows up to 12x12 print every value
+POOL_MAP_SIDE = 40  # the tiled input/output maps: block means beyond 40 px (112 → 38, 56 → 28)
 
 MAX_COLOR = "#e6550d"
 WINDOW_COLORS = ("#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4")
 
 
 def pool_maps(maps: np.ndarray, title: str, *, range_mode: RangeMode = "layer", fixed: float = 1.0,
-              signed: bool | None = None) -> go.Figure:
-    """All channels [C, H, W] of a pooling layer's input or output as ONE tiled heatmap."""
-    return tiled_maps(maps, prefix="ch", title=title, range_mode=range_mode, fixed=fixed, signed=signed)
+              signed: bool | None = None, channels: Sequence[int] | None = None) -> go.Figure:
+    """Channels [C, H, W] of a pooling layer's input or output as ONE tiled heatmap (downsampled beyond
+    MAX_TILE_SIDE); ``channels`` are the real channel numbers of the maps shown."""
+    return tiled_maps(maps, prefix="ch", title=title, range_mode=range_mode, fixed=fixed, signed=signed,
+                      channels=channels, max_side=POOL_MAP_SIDE)
+
+
+def window_figure(cell: WindowCell, *, title: str = "") -> go.Figure:
+    """The real input cells one output reads (values printed for small windows), its max ringed."""
+    vals = cell.values
+    h, w = vals.shape
+    fig = heatmap(vals, title=title, text=max(h, w) <= TEXT_CELLS, height=min(420, 140 + 40 * max(h, 4)))
+    fig.data[0].x = list(range(cell.cols[0], cell.cols[0] + w))
+    fig.data[0].y = list(range(cell.rows[0], cell.rows[0] + h))
+    if cell.argmax is not None:
+        r, c = cell.argmax
+        fig.add_shape(type="rect", x0=c - 0.42, x1=c + 0.42, y0=r - 0.42, y1=r + 0.42,
+                      line={"color": MAX_COLOR, "width": 4})
+    return fig
+
+
+def pick_figure(counts: np.ndarray, *, title: str = "") -> go.Figure:
+    """How often max pooling picked each input cell (block means beyond MAX_TILE_SIDE)."""
+    return tiled_maps(np.asarray(counts, dtype=np.float32)[None], prefix="picks", title=title, signed=False,
+                      height=360)
 
 
 def _text(values: np.ndarray) -> np.ndarray:
@@ -66,14 +104,16 @@ def backward_maps(pb: PoolBackward, input_map: np.ndarray, *, titles: Sequence[s
                   ) -> go.Figure:
     """Input map, dL/dy (smaller), dL/dx routed by this layer, and dL/dx as the other pooling would route it."""
     fig = make_subplots(rows=1, cols=4, subplot_titles=list(titles), horizontal_spacing=0.04)
-    x = as_numpy(input_map)
+    x = downsample(as_numpy(input_map)[None])[0]
+    grad_out, routed, other = (downsample(np.asarray(a, dtype=np.float32)[None])[0]
+                               for a in (pb.grad_out, pb.routed, pb.other))
     sx = is_signed(x)
     lo, hi = color_range(x, sx)
     fig.add_trace(go.Heatmap(z=x, zmin=lo, zmax=hi, colorscale=DIVERGING if sx else SEQUENTIAL, showscale=False,
                              hovertemplate="x(%{y}, %{x}) = %{z:.4f}<extra></extra>"), row=1, col=1)
-    g_all = np.concatenate([pb.grad_out.ravel(), pb.routed.ravel(), pb.other.ravel()])
+    g_all = np.concatenate([grad_out.ravel(), routed.ravel(), other.ravel()])
     m = float(np.abs(g_all).max()) or 1.0
-    for col, (vals, name) in enumerate(((pb.grad_out, "dL/dy"), (pb.routed, "dL/dx"), (pb.other, "dL/dx")),
+    for col, (vals, name) in enumerate(((grad_out, "dL/dy"), (routed, "dL/dx"), (other, "dL/dx")),
                                        start=2):
         fig.add_trace(go.Heatmap(z=vals, zmin=-m, zmax=m, colorscale=DIVERGING, showscale=col == 4,
                                  colorbar={"thickness": 12},

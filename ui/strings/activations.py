@@ -49,7 +49,67 @@ STRINGS: dict[str, tuple[str, str]] = {
     "act.fn.leaky_relu": ("LeakyReLU", "LeakyReLU"),
     "act.fn.gelu": ("GELU", "GELU"),
     "act.fn.silu": ("SiLU", "SiLU"),
+    "act.fn.relu6": ("ReLU6", "ReLU6"),
+    "act.fn.hardswish": ("Hardswish", "Hardswish"),
+    "act.fn.hardsigmoid": ("Hardsigmoid", "Hardsigmoid"),
     "act.fn.none": ("none (linear only)", "无（只有线性部分）"),
+    "act.curves_why_modern": (
+        "The ImageNet models use these:\n"
+        "* **ReLU6**(x) = min(max(0, x), 6): ReLU capped at 6 (MobileNetV2), robust in low precision.\n"
+        "* **SiLU**(x) = x·σ(x) (also called swish; EfficientNet): smooth, slightly negative for x < 0, "
+        "SiLU′(x) = σ(x)(1 + x(1 − σ(x))).\n"
+        "* **Hardswish**(x) = x·ReLU6(x + 3)/6 (MobileNetV3): 0 for x ≤ −3, x for x ≥ 3 and x(x + 3)/6 in "
+        "between: a cheap, piecewise version of SiLU without an exponential.\n"
+        "* **Hardsigmoid**(x) = ReLU6(x + 3)/6: 0 for x ≤ −3, 1 for x ≥ 3, x/6 + 1/2 in between: a cheap σ, "
+        "used by MobileNetV3's squeeze-and-excitation blocks to turn a channel summary into a weight in [0, 1]; "
+        "EfficientNet uses the real **sigmoid** there.",
+        "ImageNet 模型使用这些函数：\n"
+        "* **ReLU6**(x) = min(max(0, x), 6)：上限为 6 的 ReLU（MobileNetV2），在低精度计算中更稳健。\n"
+        "* **SiLU**(x) = x·σ(x)（也叫 swish；EfficientNet）：平滑，x < 0 时略为负，"
+        "SiLU′(x) = σ(x)(1 + x(1 − σ(x)))。\n"
+        "* **Hardswish**(x) = x·ReLU6(x + 3)/6（MobileNetV3）：x ≤ −3 时为 0，x ≥ 3 时为 x，中间为 x(x + 3)/6："
+        "不用指数运算的分段版 SiLU，计算便宜。\n"
+        "* **Hardsigmoid**(x) = ReLU6(x + 3)/6：x ≤ −3 时为 0，x ≥ 3 时为 1，中间为 x/6 + 1/2：便宜的 σ，"
+        "MobileNetV3 的挤压-激励（SE）模块用它把通道的概括变成 [0, 1] 之间的权重；EfficientNet 在那里用真正的 "
+        "**sigmoid**。"),
+    "act.own_functions": ("{model} uses: {fns}.", "{model} 使用的激活函数：{fns}。"),
+    "act.formula.sigmoid": ("σ(z) = 1/(1 + e^−z)", "σ(z) = 1/(1 + e^−z)"),
+    "act.formula.tanh": ("tanh(z)", "tanh(z)"),
+    "act.formula.relu": ("max(0, z)", "max(0, z)"),
+    "act.formula.elu": ("z if z > 0, else e^z − 1", "z > 0 时为 z，否则为 e^z − 1"),
+    "act.formula.prelu": ("max(0, z) + a·min(0, z), a learned", "max(0, z) + a·min(0, z)，a 是学出来的"),
+    "act.formula.leaky_relu": ("max(0, z) + 0.01·min(0, z)", "max(0, z) + 0.01·min(0, z)"),
+    "act.formula.gelu": ("z·Φ(z)", "z·Φ(z)"),
+    "act.formula.silu": ("z·σ(z)", "z·σ(z)"),
+    "act.formula.relu6": ("min(max(0, z), 6)", "min(max(0, z), 6)"),
+    "act.formula.hardswish": ("z·ReLU6(z + 3)/6", "z·ReLU6(z + 3)/6"),
+    "act.formula.hardsigmoid": ("ReLU6(z + 3)/6", "ReLU6(z + 3)/6"),
+    "act.kinds": ("The activation layers of this model", "本模型的激活层"),
+    "act.kinds.col.kind": ("kind", "种类"),
+    "act.kinds.col.formula": ("f(z)", "f(z)"),
+    "act.kinds.col.calls": ("calls", "调用次数"),
+    "act.kinds.col.inplace": ("in place", "原地（inplace）"),
+    "act.kinds.col.first": ("first call", "第一次调用"),
+    "act.inplace_note": (
+        "In-place activations (ReLU(inplace=True)) write f(z) over z to save memory. The trace keeps a copy of "
+        "z taken before the write, so the pre-activations below are the real ones.",
+        "原地激活（ReLU(inplace=True)）把 f(z) 直接写在 z 上以节省内存。追踪在写入之前保存了 z 的副本，"
+        "所以下面的激活前数值是真实的。"),
+    "act.inplace_layer": ("{name} works in place; z is the copy recorded before it overwrote its input.",
+                          "{name} 是原地操作；z 是它覆盖输入之前记录的副本。"),
+    "act.source_op": ("a tensor operation (e.g. a residual sum)", "张量运算（例如残差相加）"),
+    "act.dead_count": ("{n} of {c} channels are 0 everywhere on this image: {channels}",
+                       "{c} 个通道中有 {n} 个在本图片上处处为 0：{channels}"),
+    "act.maps": ("Before and after the activation, channel by channel", "激活前后，逐个通道"),
+    "act.maps_pre": ("z (before) · {shape}", "z（之前）· {shape}"),
+    "act.maps_post": ("{fn}(z) (after)", "{fn}(z)（之后）"),
+    "act.maps_caption": (
+        "Left: the pre-activations z (blue negative, red positive); right: f(z) for the same channels. Large "
+        "maps are drawn as block averages.",
+        "左：激活前数值 z（蓝色为负，红色为正）；右：同样这些通道的 f(z)。较大的特征图以块平均的方式绘制。"),
+    "act.variants_fmnist_only": (
+        "it compares TinyVGG models trained on Fashion-MNIST that differ only in their activation function",
+        "它比较的是在 Fashion-MNIST 上训练、只有激活函数不同的 TinyVGG 模型"),
     "act.prelu_slope": ("PReLU slope a for the curve", "曲线中 PReLU 的斜率 a"),
     "act.prelu_learned": ("Learned PReLU slopes of {model}, one per channel",
                           "{model} 学到的 PReLU 斜率（每个通道一个）"),
@@ -84,8 +144,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "act.frac_saturated_help": ("Where the slope is almost 0 (sigmoid/tanh far from 0, or ReLU's negative side) "
                                 "almost no gradient flows back.",
                                 "斜率几乎为 0 的地方（sigmoid/tanh 远离 0 处，或 ReLU 的负半轴）几乎没有梯度回传。"),
-    "act.dead_channels": ("Channels that are 0 everywhere on this image: {channels}",
-                          "在本图片上处处为 0 的通道：{channels}"),
     "act.hist_title": ("Histogram of z (before) and f(z) (after)", "z（之前）与 f(z)（之后）的直方图"),
     "act.before": ("before: z", "之前：z"),
     "act.after": ("after: {fn}(z)", "之后：{fn}(z)"),
@@ -106,11 +164,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                                "这一层是全连接层：它的 {n} 个数值是神经元而不是特征图的通道，所以没有逐通道表格。"),
     "act.no_activation": ("the model has no activation layer.", "模型没有激活层。"),
     # variants
-    "act.variants": ("The trained variants side by side on your image", "各训练变体在你的图片上并排比较"),
+    "act.variants": ("The trained Fashion-MNIST variants side by side on your image",
+                     "各 Fashion-MNIST 训练变体在你的图片上并排比较"),
     "act.variants_intro": (
-        "These models share architecture, data, seed and training; only the activation function differs. "
-        "Maps: the first {n} channels of {layer} after the activation.",
-        "这些模型的结构、数据、随机种子和训练方式都相同，只有激活函数不同。特征图：{layer} 激活之后的前 {n} 个通道。"),
+        "These Fashion-MNIST TinyVGG models share architecture, data, seed and training; only the activation "
+        "function differs. Maps: the first {n} channels of {layer} after the activation.",
+        "这些 Fashion-MNIST TinyVGG 模型的结构、数据、随机种子和训练方式都相同，只有激活函数不同。"
+        "特征图：{layer} 激活之后的前 {n} 个通道。"),
     "act.variant_pred": ("{label} · {prob:.1%}", "{label} · {prob:.1%}"),
     "act.variant_acc": ("test accuracy {acc:.1%}", "测试准确率 {acc:.1%}"),
     "act.variant_shape": ("{layer} · {shape}", "{layer} · {shape}"),

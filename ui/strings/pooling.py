@@ -10,8 +10,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "（max pooling）或**平均值**（average pooling）。它没有需要学习的权重。特征图变小，后面的层计算量降低，"
         "同时保留重要的特征信息。"),
     "pool.no_pool": ("this model has no pooling layers.", "这个模型没有池化层。"),
-    "pool.unsupported": ("this pooling layer uses padding, dilation or ceil mode, which this page does not draw.",
-                         "这个池化层使用了填充、空洞或向上取整模式，本页不演示。"),
     "pool.layer_help": ("The pooling layers of the current model, in the order the image passes through them.",
                         "当前模型的池化层，按图片经过的顺序排列。"),
     # maps
@@ -22,6 +20,81 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{n_in:,} numbers become {n_out:,} ({ratio:.0f}× fewer).",
         "**{layer}**（{kind}，窗口 {k}×{k}，步长 {s}）：{c} 张特征图每张都从 **{h_in}×{w_in} 变为 {h_out}×{w_out}**，"
         "⌊({h_in} − {k})/{s}⌋ + 1 = {h_out}：{n_in:,} 个数变成 {n_out:,} 个（少了 {ratio:.0f} 倍）。"),
+    "pool.maps.sizes_general": (
+        "**{layer}** ({kind}, window {k}×{k}, stride {s}, padding {p}, dilation {d}): each of the {c} maps goes "
+        "from **{h_in}×{w_in} to {h_out}×{w_out}**. Per side, o = ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1 (⌈…⌉ with "
+        "ceil_mode): {rule}. Padded cells count as −∞, so they never win a max. {n_in:,} numbers become "
+        "{n_out:,} ({ratio:.0f}× fewer).",
+        "**{layer}**（{kind}，窗口 {k}×{k}，步长 {s}，填充 {p}，空洞 {d}）：{c} 张特征图每张都从 **{h_in}×{w_in} "
+        "变为 {h_out}×{w_out}**。每个方向 o = ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1（ceil_mode 时用 ⌈…⌉）：{rule}。"
+        "填充的格子按 −∞ 计，永远不会成为最大值。{n_in:,} 个数变成 {n_out:,} 个（少了 {ratio:.0f} 倍）。"),
+    "pool.maps.ceil": (
+        "ceil_mode=True rounds up ({ceil} instead of ⌊…⌋ = {floor}), so a last, partial window at the edge still "
+        "produces an output, unless it would start in the right padding ((o − 1)·s ≥ n + p: then o − 1).{same}",
+        "ceil_mode=True 向上取整（得到 {ceil}，而 ⌊…⌋ = {floor}），所以边缘最后一个不完整的窗口也会产生输出，"
+        "除非它的起点落在右侧填充里（(o − 1)·s ≥ n + p 时 o 减 1）。{same}"),
+    "pool.maps.ceil_same": (" For this input size the division is exact, so both give the same size.",
+                            "对这个输入尺寸，除法恰好整除，所以两者结果相同。"),
+    "pool.maps.sizes_adaptive": (
+        "**{layer}** ({kind}): **adaptive** pooling chooses its windows so that the output always has the size "
+        "asked for, whatever the input size: each of the {c} maps goes from **{h_in}×{w_in} to {h_out}×{w_out}**. "
+        "Window i covers cells ⌊i·n/o⌋ … ⌈(i + 1)·n/o⌉ − 1 (neighbouring windows may differ in size and "
+        "share a cell): {rule}. {n_in:,} numbers become {n_out:,} ({ratio:.0f}× fewer).",
+        "**{layer}**（{kind}）：**自适应**池化会自己选择窗口，使输出总是指定的尺寸，与输入尺寸无关：{c} 张特征图"
+        "每张都从 **{h_in}×{w_in} 变为 {h_out}×{w_out}**。第 i 个窗口覆盖第 ⌊i·n/o⌋ … ⌈(i + 1)·n/o⌉ − 1 个格子"
+        "（相邻窗口大小可能不同，也可能共享一个格子）：{rule}。"
+        "{n_in:,} 个数变成 {n_out:,} 个（少了 {ratio:.0f} 倍）。"),
+    "pool.maps.downsampled": (
+        "Maps larger than {side}×{side} are drawn as block averages to keep the page light; the numbers below "
+        "use the full maps.",
+        "大于 {side}×{side} 的特征图以块平均的方式绘制，以减轻页面负担；下面的数值使用完整的特征图。"),
+    # windows
+    "pool.win.title": ("One output cell and the input window it reads", "一个输出格子及其读取的输入窗口"),
+    "pool.win.intro": (
+        "Choose a channel (strongest first) and an output cell (by default the channel's largest output): the "
+        "heat map shows exactly the input cells its window reads, with their row and column numbers.",
+        "选择一个通道（最强的在前）和一个输出格子（默认是该通道最大的输出）：热力图正好显示它的窗口读取的输入格子，"
+        "并标出行号和列号。"),
+    "pool.win.channel_help": ("The channels of the page shown above, strongest first.",
+                              "上面所显示那一页的通道，最强的在前。"),
+    "pool.win.row": ("output row i", "输出行 i"),
+    "pool.win.col": ("output column j", "输出列 j"),
+    "pool.win.fig": ("ch {c}, output ({i}, {j}) reads rows {r0}–{r1}, cols {c0}–{c1}",
+                     "通道 {c}，输出 ({i}, {j}) 读取第 {r0}–{r1} 行、第 {c0}–{c1} 列"),
+    "pool.win.max": (
+        "The window holds {n} real cells; the largest is **{value:.4g}** at input (row {r}, col {c}) (ringed). "
+        "The layer recorded **{recorded:.4g}** there (difference {err:.1e}).",
+        "窗口里有 {n} 个真实格子；最大的是 **{value:.4g}**，位于输入的（第 {r} 行，第 {c} 列）（圈出）。"
+        "该层在这里记录的输出是 **{recorded:.4g}**（差异 {err:.1e}）。"),
+    "pool.win.avg": (
+        "The window holds {n} real cells; their sum {total:.4g} divided by {div:g} is **{value:.4g}**. The layer "
+        "recorded **{recorded:.4g}** there (difference {err:.1e}).",
+        "窗口里有 {n} 个真实格子；它们的和 {total:.4g} 除以 {div:g} 得 **{value:.4g}**。该层在这里记录的输出是 "
+        "**{recorded:.4g}**（差异 {err:.1e}）。"),
+    "pool.win.padded": ("{n} window position(s) fall in the padding or past the edge and are not read.",
+                        "有 {n} 个窗口位置落在填充区或超出边缘，不会被读取。"),
+    "pool.win.adaptive_rows": ("Rows read by each output row i (n = {n}, o = {o}): {rows}",
+                               "每个输出行 i 读取的输入行（n = {n}，o = {o}）：{rows}"),
+    "pool.win.identity": (
+        "For a 224×224 image {layer} already receives {n}×{n} maps, so every window is a single cell and this "
+        "layer passes its input through unchanged; it only matters for other input sizes.",
+        "对于 224×224 的图片，{layer} 收到的已经是 {n}×{n} 的特征图，所以每个窗口只有一个格子，这一层原样输出；"
+        "只有输入尺寸不同时它才起作用。"),
+    "pool.win.picks_fig": ("ch {c}: how many windows picked each input cell", "通道 {c}：每个输入格子被多少个窗口选中"),
+    "pool.win.picks": (
+        "{picked:.0%} of the input cells are the maximum of some window (and receive gradient); overlapping "
+        "windows pick one cell up to {most} time(s).",
+        "{picked:.0%} 的输入格子是某个窗口的最大值（因此会得到梯度）；窗口重叠时一个格子最多被选中 {most} 次。"),
+    "pool.win.no_argmax": (
+        "average pooling has no winning cell: every cell of a window counts equally, so there are no max "
+        "positions to show.",
+        "平均池化没有“胜出”的格子：窗口里每个格子权重相同，所以没有最大值位置可显示。"),
+    "pool.maps.caption_global": (
+        "Global pooling: every map becomes a single number (its average or maximum), one per channel, whatever "
+        "the map's size. Networks use it before the classifier, and squeeze-and-excitation blocks use it to "
+        "summarise each channel before re-weighting it.",
+        "全局池化：无论特征图多大，每张图都变成一个数（平均值或最大值），每个通道一个。网络在分类器之前使用它；"
+        "挤压-激励（SE）模块也用它先概括每个通道，再给通道重新加权。"),
     "pool.maps.range_layer": ("same for input and output", "输入与输出相同"),
     "pool.maps.in_title": ("input {shape}", "输入 {shape}"),
     "pool.maps.out_title": ("output {shape}", "输出 {shape}"),
@@ -42,7 +115,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "就变成了更小的 2*2 的矩阵”。这里是这一层输入中真实的一块 4×4。"
         "每个彩色虚线方框是一个池化窗口；橙色圈标出 max pooling 保留的最大值。"),
     "pool.num.channel": ("Channel", "通道"),
-    "pool.num.channel_help": ("Channels are sorted with the most active first.", "通道按激活强度从大到小排列。"),
+    "pool.num.not_simple": (
+        "the 4×4 exploration draws plain k×k windows without padding, ceil_mode or adaptive windows; the window "
+        "view above shows this layer's own windows.",
+        "4×4 探索只演示没有填充、ceil_mode 或自适应窗口的普通 k×k 窗口；上面的窗口视图展示的是本层自己的窗口。"),
     "pool.num.top": ("window row", "窗口起始行"),
     "pool.num.left": ("window column", "窗口起始列"),
     "pool.num.k": ("pool size k", "池化窗口 k"),
@@ -79,6 +155,17 @@ STRINGS: dict[str, tuple[str, str]] = {
         "其余输入得到 0。平均池化则把每个值**平均分配**，k² 个输入各"
         "得 1/k² = {share:g}。这里的梯度是预测类别得分的梯度，"
         "来自共享的追踪结果。"),
+    "pool.back.intro_adaptive": (
+        "In training, the gradient dL/dy arrives at the pooling output and must be passed to the input. Adaptive "
+        "pooling routes it like ordinary pooling, but with its own windows: max sends each value to the window's "
+        "maximum, average spreads it evenly over the window's cells (1/size each). The gradient shown is that of "
+        "the predicted class's score, from the shared trace.",
+        "训练时，梯度 dL/dy 到达池化层的输出，需要传回输入。自适应池化的传法与普通池化相同，只是用它自己的窗口："
+        "最大池化把每个值传给窗口的最大值，平均池化把它平均分给窗口里的格子（每个 1/窗口大小）。这里的梯度是预测类别"
+        "得分的梯度，来自共享的追踪结果。"),
+    "pool.back.no_argmax": (
+        "argmax routing does not apply to average pooling: it spreads each gradient value evenly over its window.",
+        "argmax 路由不适用于平均池化：它把每个梯度值平均分配给窗口中的格子。"),
     "pool.back.no_grad": ("the trace has no gradient at this layer.", "追踪结果在这一层没有梯度。"),
     "pool.back.in_title": ("input x · ch {c}", "输入 x · 通道 {c}"),
     "pool.back.gy_title": ("dL/dy {h}×{w}", "dL/dy {h}×{w}"),
@@ -105,6 +192,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "of the class predicted for the original image.",
         "把输入图片移动几个像素，测量各部分相对于原图变化了多少：本池化层**之前**的特征图、**之后**的特征图的相对变化"
         " ‖Δ‖ / ‖·‖，以及原图预测类别的概率。"),
+    "pool.shift.imagenet": (
+        "For an ImageNet model this runs {n} images through the network in one batch (the photo and its shifted "
+        "copies); the uncovered border gets the data set's mean colour.",
+        "对 ImageNet 模型，这会把 {n} 张图片（原图及其平移后的副本）作为一个批次送入网络；露出的边缘用数据集的平均"
+        "颜色填充。"),
     "pool.shift.direction": ("Direction", "方向"),
     "pool.shift.dir.right": ("right", "向右"),
     "pool.shift.dir.down": ("down", "向下"),

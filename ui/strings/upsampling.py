@@ -99,9 +99,26 @@ STRINGS: dict[str, tuple[str, str]] = {
     "up.back.caption": ("Upsampled to the image's own size, the map can be laid over the picture: the bright regions "
                         "are where this channel responded.",
                         "放大到与图片相同的尺寸后，特征图就能叠加在图片上：亮的区域就是该通道有响应的位置。"),
+    "up.crop": (
+        "The map is {side}x{side}: to keep the figures light, the three methods work on the {n}x{n} piece "
+        "around its largest value (rows {r0}–{r1}, columns {c0}–{c1}).",
+        "这张特征图是 {side}x{side}：为了让图形保持轻量，三种方法只处理其最大值周围的 {n}x{n} 小块"
+        "（第 {r0}–{r1} 行，第 {c0}–{c1} 列）。"),
+    "up.inverse.crop": (
+        "Shown: the {n}x{n} piece of the {side}x{side} input starting at row {r0}, column {c0}, and the pooled "
+        "cells that cover it.",
+        "显示的是 {side}x{side} 输入中从第 {r0} 行、第 {c0} 列开始的 {n}x{n} 小块，以及覆盖它的池化结果。"),
+    "up.inverse.overlap": (
+        "{pool} uses {k}x{k} windows with stride {s} and padding {p}: its windows overlap, so nearest "
+        "upsampling ×{s} copies each pooled value onto the {s}x{s} cells its window starts at, not onto the "
+        "whole window. Each of those cells is inside the window, so the error is still never negative.",
+        "{pool} 使用 {k}x{k} 的窗口、步长 {s}、填充 {p}：窗口之间有重叠，所以 ×{s} 的最近邻上采样把每个池化值复制到"
+        "它的窗口起点处的 {s}x{s} 个格子上，而不是整个窗口。这些格子都在窗口之内，所以误差仍然不会为负。"),
     "up.inverse.header": ("Upsampling as the inverse of pooling and strided convolution",
                           "上采样与池化、带步长卷积的互逆关系"),
-    "up.no_pool": ("the model has no pooling layer.", "该模型没有池化层。"),
+    "up.no_pool": ("the model has no max-pooling layer: it shrinks its maps with strided convolutions (its "
+                   "adaptive average pools only make 1x1 channel summaries).",
+                   "该模型没有最大池化层：它用带步长的卷积缩小特征图（它的自适应平均池化只生成 1x1 的通道概括）。"),
     "up.inverse.pool": ("Pooling layer", "池化层"),
     "up.inverse.intro": (
         "Real shapes: the input of **{pool}** (channel {c}) is {a}x{a}; pooling with stride {s} gives {b}x{b}; "
@@ -123,12 +140,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "。"),
     "up.inverse.strided": (
         "Strided convolution works the same way: Conv2d(k=3, stride 2, padding 1) takes {n} to ⌊({n} + 2 − 3)/2⌋ + 1 "
-        "= **{down}** (real: {real_down}); ConvTranspose2d(k=3, stride 2, padding 1, output_padding 1) takes it back: "
-        "({down} − 1)·2 − 2 + 2 + 1 + 1 = **{back}** (real: {real_back}).",
+        "= **{down}** (real: {real_down}); ConvTranspose2d(k=3, stride 2, padding 1, output_padding {op}) takes it "
+        "back: ({down} − 1)·2 − 2 + 2 + {op} + 1 = **{back}** (real: {real_back}).",
         "带步长的卷积也是如此：Conv2d(k=3，步长 2，填充 1) 把 {n} 变成 ⌊({n} + 2 − 3)/2⌋ + 1 = **{down}**（实际："
         "{real_down}）；"
-        "ConvTranspose2d(k=3，步长 2，填充 1，output_padding 1) 再把它变回 ({down} − 1)·2 − 2 + 2 + 1 + 1 = **{back}**"
-        "（实际：{real_back}）。"),
+        "ConvTranspose2d(k=3，步长 2，填充 1，output_padding {op}) 再把它变回 ({down} − 1)·2 − 2 + 2 + {op} + 1 = "
+        "**{back}**（实际：{real_back}）。"),
     "up.inverse.adjoint": (
         "With the same weights, ⟨conv(x), y⟩ = {lhs:.6f} and ⟨x, convT(y)⟩ = {rhs:.6f}: the transposed convolution "
         "is the transpose (adjoint) of the convolution, not its inverse; convT(conv(x)) differs from x by "
