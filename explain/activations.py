@@ -61,31 +61,19 @@ class ActivationError(ValueError):
     """A request that does not fit the model (e.g. no activation layer)."""
 
 
+_PLAIN: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "elu": F.elu, "leaky_relu": F.leaky_relu,
+    "gelu": F.gelu, "silu": F.silu, "relu6": F.relu6, "hardswish": F.hardswish, "hardsigmoid": F.hardsigmoid,
+}
+
+
 def function(name: str, slope: float | torch.Tensor = DEFAULT_PRELU_SLOPE) -> Callable[[torch.Tensor], torch.Tensor]:
     """The torch function ``name``; ``slope`` is PReLU's a (a number, or one per channel = dim 1)."""
-    if name == "sigmoid":
-        return torch.sigmoid
-    if name == "tanh":
-        return torch.tanh
-    if name == "relu":
-        return F.relu
-    if name == "elu":
-        return F.elu
     if name == "prelu":
         w = torch.as_tensor(slope, dtype=torch.float32).reshape(-1)
         return lambda z: F.prelu(z, w if z.dim() > 1 or w.numel() == 1 else w[:1])
-    if name == "leaky_relu":
-        return F.leaky_relu
-    if name == "gelu":
-        return F.gelu
-    if name == "silu":
-        return F.silu
-    if name == "relu6":
-        return F.relu6
-    if name == "hardswish":
-        return F.hardswish
-    if name == "hardsigmoid":
-        return F.hardsigmoid
+    if name in _PLAIN:
+        return _PLAIN[name]
     raise ActivationError(f"unknown activation {name!r}; choose one of {', '.join(FUNCTIONS)}")
 
 

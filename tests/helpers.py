@@ -71,3 +71,14 @@ def catalog_leaks(at) -> list[str]:  # noqa: ANN001
     keys = set(CATALOG["en"])
     texts = [getattr(e, "value", "") for e in (*at.markdown, *at.caption, *at.title, *at.header, *at.subheader)]
     return [s for s in texts if isinstance(s, str) and s.strip() in keys or re.fullmatch(r"[a-z_]+\.[a-z_.]+", str(s))]
+
+
+def without_inplace(model):  # noqa: ANN001, ANN201 - nn.Module in, nn.Module out
+    """A copy whose inplace activations are not inplace (references such as captum need each output intact)."""
+    import copy
+
+    own = copy.deepcopy(model)
+    for m in own.modules():
+        if getattr(m, "inplace", False):
+            m.inplace = False
+    return own

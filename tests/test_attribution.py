@@ -29,6 +29,7 @@ from explain.attribution import (
 from explain.hooks import has_hooks
 from explain.imaging import prepare
 from explain.trace import trace
+from tests.helpers import without_inplace
 from ui.figures.attribution import attribution_overlay, channel_weights_bar, randomization_maps, spearman_chart
 
 
@@ -212,12 +213,6 @@ def tv_resnet() -> tuple[nn.Module, torch.Tensor]:
     return net, x
 
 
-def _no_inplace(model: nn.Module) -> nn.Module:
-    own = copy.deepcopy(model)
-    for m in own.modules():
-        if getattr(m, "inplace", False):
-            m.inplace = False
-    return own
 
 
 def test_rgb_saliency_and_grad_cam_match_captum(tv_resnet: tuple[nn.Module, torch.Tensor]) -> None:
@@ -227,7 +222,7 @@ def test_rgb_saliency_and_grad_cam_match_captum(tv_resnet: tuple[nn.Module, torc
 
     net, x = tv_resnet
     tr = trace(net, x, target=281, loss="logit")
-    own = _no_inplace(net)
+    own = without_inplace(net)
     ref = Saliency(own).attribute(x.clone(), target=281, abs=True)[0].amax(0)
     torch.testing.assert_close(saliency(tr), ref, rtol=1e-4, atol=1e-7)
     layers = grad_cam_conv_layers(tr)

@@ -18,7 +18,7 @@ from explain.imagenet_input import prepare_rgb
 from explain.indexing import panels_to_show
 from explain.shift import param_comparison
 from models import zoo
-from tests.helpers import assert_page_ok, run_page
+from tests.helpers import assert_page_ok, run_page, without_inplace
 from ui.figures.maps import downsample
 
 ZOO = [s.name for s in zoo.ZOO]
@@ -51,13 +51,6 @@ def _chart(at, title_start: str) -> dict:  # noqa: ANN001 - AppTest
     raise AssertionError(f"no chart titled {title_start!r}")
 
 
-def _not_inplace(model: nn.Module) -> nn.Module:
-    """A copy whose inplace activations are not inplace (captum needs each layer's own output intact)."""
-    own = copy.deepcopy(model)
-    for m in own.modules():
-        if getattr(m, "inplace", False):
-            m.inplace = False
-    return own
 
 
 def _last_spatial_conv(model: nn.Module, x: torch.Tensor) -> str:
@@ -84,7 +77,7 @@ def test_attribution_page(name: str, zoo_weights) -> None:  # noqa: ANN001
     model, x = _model_and_input(name)
     with torch.no_grad():
         target = int(model(x).argmax())
-    own = _not_inplace(model)
+    own = without_inplace(model)
     # saliency max_c |∂S_t/∂x_c|, block-averaged to 112x112 as drawn
     sal = Saliency(own).attribute(x.clone(), target=target, abs=True)[0].amax(0)
     drawn = _array(_chart(at, "Saliency")["data"][1]["z"])
