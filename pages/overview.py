@@ -16,7 +16,9 @@ from ui.weights import own_weights_uploader
 
 ctx = page_context()
 st.title(t("overview.title"))
-st.markdown(t("app.tagline") + " " + t("overview.intro"))
+st.markdown(t("app.tagline") + " " + (t("overview.intro_imagenet", title=ctx.info.title if ctx.info else
+                                                                   ctx.model_name)
+                                      if ctx.is_imagenet else t("overview.intro")))
 image_picker()
 own_weights_uploader()
 
@@ -25,7 +27,7 @@ image = ctx.image
 if image is None:
     st.stop()
 
-st.subheader(t("overview.steps"))
+st.subheader(t("overview.steps_imagenet", crop=ctx.spec.crop) if ctx.spec is not None else t("overview.steps"))
 st.caption(t("overview.file_info", name=image.name, format=image.format, mode=image.mode,
              w=image.size[0], h=image.size[1]))
 for note in image.notes:

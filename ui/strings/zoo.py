@@ -48,6 +48,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "的统计量对每个颜色通道 c 做标准化：x_c = (v_c − μ_c)/σ_c，μ = {mean}，σ = {std}。最后一张图把每个通道"
         "拉伸到满亮度以便观看；网络拿到的是这些数值。",
     ),
+    "overview.intro_imagenet": (
+        "Upload a photo, take one with the camera, or pick a sample. The network below is {title}, a real "
+        "ImageNet classifier from torchvision: it takes a 224x224 colour picture and chooses among 1000 kinds of "
+        "objects and animals. Every page then shows, layer by layer, what it does with *your* image.",
+        "上传一张照片、用摄像头拍一张，或选择一个示例。下面的网络是 {title}，来自 torchvision 的真实 ImageNet "
+        "分类器：它接收 224x224 的彩色图片，从 1000 种物体和动物中做出选择。之后每一页都会逐层展示它如何处理"
+        "*你的*图片。",
+    ),
+    "overview.steps_imagenet": ("Preprocessing: from your file to the {crop}x{crop} colour input",
+                                "预处理：从你的文件到 {crop}x{crop} 的彩色输入"),
     "overview.zoo_card": (
         "**{title}** from torchvision, pretrained on ImageNet-1K (1.28 million photos, 1000 classes): top-1 "
         "accuracy {top1:.1%}, top-5 {top5:.1%} on the 50,000 validation images; {params:,} parameters, "
