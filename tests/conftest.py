@@ -3,7 +3,9 @@ private torch hub cache without network (ImageNet weights are written there by t
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -16,6 +18,7 @@ if str(ROOT) not in sys.path:
 
 # Never touch the developer's hub cache or the network: a fresh TORCH_HOME per test run, downloads off.
 HUB_HOME = Path(tempfile.mkdtemp(prefix="cnnlens-torch-home-"))
+atexit.register(shutil.rmtree, HUB_HOME, ignore_errors=True)  # ~0.8 GB of test weights: never left behind
 os.environ["TORCH_HOME"] = str(HUB_HOME)
 os.environ["CNN_LENS_OFFLINE"] = "1"
 
