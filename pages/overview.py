@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from explain.imaging import MEAN, STD
-from explain.summary import layer_table
 from ui import state
 from ui.figures.overview import top_k_bar
 from ui.i18n import class_name, t
@@ -67,7 +66,7 @@ with left:
             epochs=card["epochs"], opt=card["optimizer"], test=card["data"]["test_size"], acc=ctx.info.test_accuracy))
 with right:
     st.subheader(t("overview.architecture"))
-    rows = layer_table(tr)
+    rows = state.get_layer_table(ctx.model_name, image.digest, tr)
     st.dataframe(
         [{t("overview.col.layer"): r.key, t("overview.col.kind"): r.kind,
           t("overview.col.shape"): str(list(r.out_shape)), t("overview.col.params"): r.n_params,

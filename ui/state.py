@@ -24,6 +24,7 @@ from torch import nn
 import models
 from explain.imagenet_input import InputSpec, prepare_rgb
 from explain.imaging import PreparedImage, prepare
+from explain.summary import LayerRow, layer_table
 from explain.trace import LossKind, Trace, trace
 from models import zoo
 
@@ -180,6 +181,12 @@ def current_model_name() -> str:
     names = [m.name for m in model_infos()]
     name = st.session_state.get(MODEL_KEY, models.DEFAULT_MODEL)
     return name if name in names else (names[0] if names else models.DEFAULT_MODEL)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def get_layer_table(model_name: str, digest: str, _tr: Trace) -> list[LayerRow]:
+    """The per-layer statistics of a default trace (a pass over every recorded tensor): once per image."""
+    return layer_table(_tr)
 
 
 def trace_for(model_name: str, image: PreparedImage, target: int | None = None,

@@ -288,9 +288,13 @@ def signal_figure(signal: np.ndarray, outputs: Mapping[str, np.ndarray], *, sign
         fig.add_trace(go.Scatter(x=x, y=np.asarray(y, dtype=float), mode="lines+markers", name=name,
                                  line={"color": palette[i % len(palette)], "shape": "hvh"}, marker={"size": 4}),
                       row=2, col=1)
-    for e in edges:
-        fig.add_vline(x=e, line={"color": "#d62728", "dash": "dot", "width": 1}, opacity=0.5)
     fig.add_hline(y=0, line={"color": "#999", "width": 1}, row=2, col=1)
+    # one layout update for all edge lines (add_vline per edge re-validates the layout every time: a photo row
+    # of 224 pixels can have dozens of edges)
+    fig.update_layout(shapes=[*fig.layout.shapes, *({"type": "line", "xref": "x", "yref": "paper", "x0": e, "x1": e,
+                                                      "y0": 0, "y1": 1, "opacity": 0.5,
+                                                      "line": {"color": "#d62728", "dash": "dot", "width": 1}}
+                                                     for e in edges)])
     fig.update_layout(height=420, margin={"l": 4, "r": 4, "t": 40, "b": 4},
                       legend={"orientation": "h", "y": -0.08})
     return fig
