@@ -10,12 +10,14 @@ from plotly.subplots import make_subplots
 
 from explain.activations import Curve, Histogram
 from explain.warp import ScaledSigmoid, Warp
+from ui.figures.cache import cached_figure
 from ui.figures.maps import RangeMode, tiled_heatmap
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 CLASS_COLORS = ("#1f77b4", "#d62728")
 
 
+@cached_figure
 def curves_figure(curves: Sequence[Curve], labels: Mapping[str, str], *, show_value: bool = True,
                   show_derivative: bool = True, derivative_suffix: str = "′", title: str = "",
                   height: int = 420, y_range: tuple[float, float] = (-1.6, 3.2)) -> go.Figure:
@@ -53,6 +55,7 @@ def histogram_figure(before: Histogram, after: Histogram, *, before_label: str, 
     return fig
 
 
+@cached_figure
 def slopes_figure(slopes: Mapping[str, np.ndarray], *, initial: float = 0.25, title: str = "",
                   initial_label: str = "init", height: int = 300) -> go.Figure:
     """One bar per channel of every PReLU layer; a dashed line marks the initial slope."""
@@ -68,6 +71,7 @@ def slopes_figure(slopes: Mapping[str, np.ndarray], *, initial: float = 0.25, ti
     return fig
 
 
+@cached_figure
 def compact_maps(maps: np.ndarray, labels: Sequence[str], *, title: str = "", range_mode: RangeMode = "layer",
                  fixed: float = 1.0, cols: int | None = None, height: int | None = None) -> go.Figure:
     """A light tiled heatmap (values only in the hover) for side-by-side comparisons."""
@@ -104,6 +108,7 @@ def _lines_xy(lines: np.ndarray) -> tuple[list, list, list | None]:
     return xs, ys, zs
 
 
+@cached_figure
 def warp_figure(w: Warp, *, titles: Sequence[str], class_labels: Sequence[str], height: int = 420) -> go.Figure:
     """Input plane | after W·x + b | after the activation; 3-D panels when the layer lifts to 3-D."""
     three = w.points_linear.shape[1] >= 3

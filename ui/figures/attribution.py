@@ -11,12 +11,14 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from ui.figures.cache import cached_figure
 from ui.figures.maps import DIVERGING, as_numpy, color_range, downsample, overlay, tiled_heatmap
 
 OVERLAY_SIDE = 112  # attribution maps over a photo are block-averaged to at most this many cells a side
 MAPS_SIDE = 56  # side of each map in the randomization strip
 
 
+@cached_figure
 def attribution_overlay(pixels: np.ndarray, heat, *, title: str = "", signed: bool = False,  # noqa: ANN001
                         opacity: float = 0.6, height: int = 300) -> go.Figure:
     """An attribution map over the input (signed maps diverging around 0, non-negative ones sequential):
@@ -69,6 +71,7 @@ def channel_weights_bar(alpha, *, title: str = "", x_title: str = "channel k",  
     return fig
 
 
+@cached_figure
 def randomization_maps(original, steps: Sequence, labels: Sequence[str], *, title: str = "") -> go.Figure:  # noqa: ANN001
     """The trained model's saliency and the map after every randomization step, as ONE tiled heatmap,
     each map scaled to its own maximum (only the pattern is compared, as the rank correlation does).

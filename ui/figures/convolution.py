@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 
 from explain.convolution import ConvStep, LayerField, SlidingWindow
 from ui.figures.attribution import image_source
+from ui.figures.cache import cached_figure
 from ui.figures.maps import (
     DIVERGING,
     SEQUENTIAL,
@@ -35,6 +36,7 @@ def shape_title(key: str, shape: Sequence[int]) -> str:
     return f"{key} · {list(shape)}"
 
 
+@cached_figure
 def feature_maps(maps: np.ndarray, title: str, *, range_mode: RangeMode = "layer", fixed: float = 1.0,
                  signed: bool | None = None, prefix: str = "ch", channels: Sequence[int] | None = None,
                  max_side: int = 56) -> go.Figure:
@@ -44,6 +46,7 @@ def feature_maps(maps: np.ndarray, title: str, *, range_mode: RangeMode = "layer
                       channels=channels, max_side=max_side)
 
 
+@cached_figure
 def kernel_weights(weights: np.ndarray, title: str, *, out_label: str = "out", in_label: str = "in",
                    out_channels: Sequence[int] | None = None, in_channels: Sequence[int] | None = None,
                    depthwise: bool = False) -> go.Figure:
@@ -276,6 +279,7 @@ def kernel_table(kernel: np.ndarray, *, title: str = "", height: int = 200) -> g
     return fig
 
 
+@cached_figure
 def signal_figure(signal: np.ndarray, outputs: Mapping[str, np.ndarray], *, signal_name: str = "signal",
                   titles: Sequence[str] = ("", ""), edges: Sequence[int] = ()) -> go.Figure:
     """The 1-D signal on top, each filtered output below (shared x axis); detected edges as dotted lines."""
@@ -300,6 +304,7 @@ def signal_figure(signal: np.ndarray, outputs: Mapping[str, np.ndarray], *, sign
     return fig
 
 
+@cached_figure
 def receptive_field_figure(fields: Sequence[LayerField], image: np.ndarray, *, title: str = "") -> go.Figure:
     """The input picture (gray map, or an RGB crop sent as one PNG) with, centred on it, the square each
     conv/pool layer's centre cell sees (at most ``MAX_SQUARES``, spread over the network's depth)."""

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from explain.gradients import GradientFlow
+from ui.figures.cache import cached_figure
 from ui.figures.maps import SEQUENTIAL, as_numpy
 
 OUTPUT_COLOR = "#1f77b4"
@@ -59,6 +60,7 @@ def _color(label: str, i: int, activations: Sequence[str] | None) -> str:
     return FALLBACK_COLORS[i % len(FALLBACK_COLORS)]
 
 
+@cached_figure
 def flow_comparison(flows: Sequence[GradientFlow], *, activations: Sequence[str] | None = None, title: str = "",
                     output_title: str = "‖∂L/∂output‖ per layer", weight_title: str = "‖∂L/∂weights‖ per layer",
                     y_title: str = "norm (log scale)", dashed: bool = False, height: int = 420) -> go.Figure:

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from explain.pooling import PoolBackward, PoolTable, ShiftStudy, WindowCell
+from ui.figures.cache import cached_figure
 from ui.figures.maps import (
     DIVERGING,
     MAX_TILE_SIDE,
@@ -31,6 +32,7 @@ MAX_COLOR = "#e6550d"
 WINDOW_COLORS = ("#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4")
 
 
+@cached_figure
 def pool_maps(maps: np.ndarray, title: str, *, range_mode: RangeMode = "layer", fixed: float = 1.0,
               signed: bool | None = None, channels: Sequence[int] | None = None) -> go.Figure:
     """Channels [C, H, W] of a pooling layer's input or output as ONE tiled heatmap (downsampled beyond
@@ -63,6 +65,7 @@ def _text(values: np.ndarray) -> np.ndarray:
     return np.vectorize(lambda v: f"{v:.3g}")(values).astype(object)
 
 
+@cached_figure
 def numeric_view(table: PoolTable, *, titles: Sequence[str] = ("", "", "")) -> go.Figure:
     """The window of the real map (pooling windows outlined, max cells ringed) and both pooled outputs."""
     win = table.window
@@ -100,6 +103,7 @@ def numeric_view(table: PoolTable, *, titles: Sequence[str] = ("", "", "")) -> g
     return fig
 
 
+@cached_figure
 def backward_maps(pb: PoolBackward, input_map: np.ndarray, *, titles: Sequence[str] = ("", "", "", "")
                   ) -> go.Figure:
     """Input map, dL/dy (smaller), dL/dx routed by this layer, and dL/dx as the other pooling would route it."""

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ui.figures.cache import cached_figure
 from ui.figures.maps import DIVERGING, SEQUENTIAL, RangeMode, as_numpy, color_range, is_signed, normalize_each, tile
 
 HIGHLIGHT = "#ff7f0e"
@@ -39,6 +40,7 @@ def _as_panels(values: np.ndarray) -> tuple[np.ndarray, list[tuple[int, ...]]]:
     return panels, list(np.ndindex(*lead)) if lead else [()]
 
 
+@cached_figure
 def selection_figure(values, mask, *, name: str = "x", title: str = "",  # noqa: ANN001
                      panel_names: Sequence[str] | None = None,
                      row_names: Sequence[str] | None = None, height: int | None = None,

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 from explain.shift import ShiftAccuracy, ShiftResult
 from explain.training import EpochStats, Overfit
+from ui.figures.cache import cached_figure
 from ui.figures.maps import DIVERGING, RangeMode, color_range, normalize_each, tile, tiled_heatmap
 
 TRAIN_COLOR = "#1f77b4"
@@ -79,6 +80,7 @@ def _light_tiles(maps: np.ndarray, labels: Sequence[str], *, title: str, signed:
     return fig
 
 
+@cached_figure
 def templates_figure(templates: np.ndarray, *, title: str = "", range_mode: RangeMode = "map",
                      label: str = "unit ") -> go.Figure:
     """An MLP's first-layer rows as 28x28 templates, one tiled diverging heatmap."""

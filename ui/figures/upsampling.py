@@ -8,9 +8,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.figures.cache import cached_figure
 from ui.figures.maps import DIVERGING, SEQUENTIAL, as_numpy, color_range, is_signed
 
 
+@cached_figure
 def maps_row(maps: Sequence[tuple[str, object]], *, title: str = "", zrange: tuple[float, float] | None = None,
              signed: bool | None = None, height: int = 300, text: bool = False) -> go.Figure:
     """Maps of possibly different sizes in one row, one shared colour range, each titled with its shape."""

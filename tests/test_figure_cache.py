@@ -1,0 +1,52 @@
+"""The figure cache: the same arguments by value give the same figure; any change of value a new one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from ui.figures.cache import cached_figure, digest
+
+calls: list[int] = []
+
+
+@cached_figure
+def _fig(values: np.ndarray, *, title: str = "", extra: object = None) -> go.Figure:
+    calls.append(1)
+    return go.Figure(go.Heatmap(z=values), layout={"title": title})
+
+
+@dataclass(frozen=True)
+class _Box:
+    t: torch.Tensor
+    name: str
+
+
+def test_same_values_reuse_the_figure_and_any_change_builds_a_new_one() -> None:
+    calls.clear()
+    a = np.arange(12.0).reshape(3, 4)
+    f1 = _fig(a, title="x")
+    assert _fig(a.copy(), title="x") is f1 and len(calls) == 1  # equal values, another array object
+    b = a.copy()
+    b[2, 3] += 1e-6
+    assert _fig(b, title="x") is not f1
+    assert _fig(a, title="y") is not f1
+    assert _fig(a.astype(np.float32), title="x") is not f1  # dtype is part of the key
+    assert _fig(a.reshape(4, 3), title="x") is not f1  # so is the shape
+    assert len(calls) == 5
+
+
+def test_digest_covers_tensors_dataclasses_and_refuses_other_objects() -> None:
+    k1 = digest(_fig, (_Box(torch.ones(3), "a"),), {})
+    assert k1 == digest(_fig, (_Box(torch.ones(3), "a"),), {})
+    assert k1 != digest(_fig, (_Box(torch.ones(3) * 2, "a"),), {})
+    assert k1 != digest(_fig, (_Box(torch.ones(3), "b"),), {})
+    assert digest(_fig, (object(),), {}) is None
+    calls.clear()
+    o = object()
+    _fig(np.zeros(2), extra=o)
+    _fig(np.zeros(2), extra=o)
+    assert len(calls) == 2  # not digestible: built every time, never a wrong hit

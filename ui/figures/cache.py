@@ -1,0 +1,105 @@
+"""A process-wide cache of built plotly figures, keyed on the builder and a digest of its arguments.
+
+Building a figure (plotly validates every property) is most of a warm rerun's time; the same arguments
+give the same figure, so a page that is rerun (a widget elsewhere changed) reuses it. Arguments are
+digested by value: arrays and tensors by dtype, shape and bytes (BLAKE2b), dataclasses field by field,
+containers element by element; anything else that is not a plain value makes the call uncached.
+
+The cached figures are shared: callers must not change a figure they got (pages only pass it to
+``st.plotly_chart``, which copies it with ``to_dict()``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import numpy as np
+
+MAX_FIGURES = 128
+F = TypeVar("F", bound=Callable[..., Any])
+
+_figures: OrderedDict[bytes, Any] = OrderedDict()
+_lock = threading.Lock()
+
+
+class _Unhashable(Exception):
+    pass
+
+
+def _feed(h: Any, value: Any) -> None:  # noqa: ANN401 - any argument of a figure builder
+    if value is None or isinstance(value, (bool, int, float, str, bytes, complex)):
+        h.update(f"{type(value).__name__}:{value!r};".encode())
+    elif hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
+        _feed(h, value.detach().cpu().numpy())
+    elif isinstance(value, np.ndarray):
+        if value.dtype == object:
+            h.update(b"obj[")
+            for v in value.ravel().tolist():
+                _feed(h, v)
+            h.update(f"]{value.shape};".encode())
+        else:
+            h.update(f"nd:{value.dtype.str}:{value.shape};".encode())
+            h.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, np.generic):
+        _feed(h, value.item())
+    elif isinstance(value, (list, tuple)):
+        h.update(f"{type(value).__name__}[{len(value)}".encode())
+        for v in value:
+            _feed(h, v)
+        h.update(b"]")
+    elif isinstance(value, Mapping):
+        h.update(f"map[{len(value)}".encode())
+        for k in sorted(value, key=repr):
+            _feed(h, k)
+            _feed(h, value[k])
+        h.update(b"]")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        h.update(f"dc:{type(value).__qualname__}[".encode())
+        for f in dataclasses.fields(value):
+            h.update(f.name.encode())
+            _feed(h, getattr(value, f.name))
+        h.update(b"]")
+    else:
+        raise _Unhashable(type(value).__name__)
+
+
+def digest(builder: Callable[..., Any], args: tuple, kwargs: dict) -> bytes | None:
+    """The cache key of a call, or None when an argument cannot be digested by value."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{builder.__module__}.{builder.__qualname__};".encode())
+    try:
+        _feed(h, args)
+        _feed(h, kwargs)
+    except _Unhashable:
+        return None
+    return h.digest()
+
+
+def cached_figure(builder: F) -> F:
+    """Decorate a figure builder: the same arguments return the same (shared, read-only) figure."""
+
+    @functools.wraps(builder)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+        key = digest(builder, args, kwargs)
+        if key is None:
+            return builder(*args, **kwargs)
+        with _lock:
+            fig = _figures.get(key)
+            if fig is not None:
+                _figures.move_to_end(key)
+                return fig
+        fig = builder(*args, **kwargs)
+        with _lock:
+            _figures[key] = fig
+            while len(_figures) > MAX_FIGURES:
+                _figures.popitem(last=False)
+        return fig
+
+    wrapper.uncached = builder  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
