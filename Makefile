@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 APT_PACKAGES := dataset-fashion-mnist chromium fonts-noto-cjk
 
-.PHONY: run test bench bench-deps models lint system-deps clean
+.PHONY: run test bench bench-deps models weights lint system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ models: $(VENV)/.installed system-deps
 	for a in relu sigmoid tanh elu prelu; do $(BIN)/python -m models.train --activation $$a || exit 1; done
 	$(BIN)/python -m models.train --arch mlp --activation relu
 	$(BIN)/python -m models.samples
+
+# Download the six ImageNet models' weights into torch's hub cache (for machines that will be offline later).
+weights: $(VENV)/.installed
+	$(BIN)/python -m models.zoo
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

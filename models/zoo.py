@@ -269,3 +269,37 @@ def write_weights(s: ZooSpec, seed: int = 0, folder: Path | None = None) -> Path
     dest.parent.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), dest)
     return dest
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m models.zoo [NAME …]``: put the pretrained weights in the hub cache (all six by default),
+    e.g. to prepare a classroom machine that will be offline. Exit 2 with one ``error:`` line per failure."""
+    import argparse
+    import sys
+
+    p = argparse.ArgumentParser(prog="python -m models.zoo", description=main.__doc__)
+    p.add_argument("names", nargs="*", metavar="NAME", help="e.g. imagenet-resnet18 or resnet18 (default: all)")
+    args = p.parse_args(argv)
+    failed = False
+    for name in args.names or [s.name for s in ZOO]:
+        try:
+            s = spec(name)
+            if is_cached(s):
+                print(f"{s.title}: {cached_path(s)} (already in the cache)")
+                continue
+            if os.environ.get("CNN_LENS_OFFLINE"):
+                raise WeightsMissing(s, "downloads are switched off (CNN_LENS_OFFLINE)")
+
+            def show(done: int, total: int, title: str = s.title) -> None:
+                print(f"\r{title}: {done / 2**20:.1f} of {total / 2**20:.1f} MB", end="", flush=True)
+
+            path = download(s, show)
+            print(f"\r{s.title}: {path}")
+        except (KeyError, WeightsMissing) as e:
+            print(f"error: {str(e).strip(chr(39))}", file=sys.stderr)
+            failed = True
+    return 2 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

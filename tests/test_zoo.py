@@ -312,3 +312,14 @@ def test_cli_reports_the_real_size_of_a_too_big_file(tmp_path: Path) -> None:
     err = io.StringIO()
     assert main([str(big)], io.StringIO(), err) == 2
     assert "21.0 MB" in err.getvalue()
+
+
+def test_weights_command_reports_cached_and_missing(zoo_weights: dict[str, Path], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
+    assert zoo.main(["imagenet-resnet18", "squeezenet1_1"]) == 0
+    assert capsys.readouterr().out.count("already in the cache") == 2
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    assert zoo.main(["imagenet-alexnet", "nonsense"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all(line.startswith("error: ") for line in err)
+    assert "alexnet-owt-7be5be79.pth" in err[0] and str(tmp_path) in err[0] and "nonsense" in err[1]
