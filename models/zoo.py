@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
             path = download(s, show)
             print(f"\r{s.title}: {path}")
         except (KeyError, WeightsMissing) as e:
-            print(f"error: {str(e).strip(chr(39))}", file=sys.stderr)
+            print(f"error: {e.args[0] if isinstance(e, KeyError) else e}", file=sys.stderr)
             failed = True
     return 2 if failed else 0
 
