@@ -119,6 +119,7 @@ def categories(s: ZooSpec) -> tuple[str, ...]:
     return tuple(_weights(s).meta["categories"])
 
 
+@cache
 def meta(s: ZooSpec) -> dict[str, Any]:
     """Card-like facts from the weights' meta: accuracy, parameters, GFLOPS, file size, recipe."""
     m = _weights(s).meta
@@ -210,7 +211,10 @@ def download(s: ZooSpec, progress: Callable[[int, int], None] | None = None,
 
     The file is written to a temporary name in the same folder, its SHA-256 prefix checked, then
     renamed, so an interrupted download never leaves a broken file under the real name.
+    ``CNN_LENS_OFFLINE`` set in the environment switches every download off.
     """
+    if os.environ.get("CNN_LENS_OFFLINE"):
+        raise WeightsMissing(s, "downloads are switched off (CNN_LENS_OFFLINE)")
     dest = cached_path(s)
     dest.parent.mkdir(parents=True, exist_ok=True)
     url = weights_url(s)
@@ -251,7 +255,7 @@ def load(s: ZooSpec, progress: Callable[[int, int], None] | None = None, allow_d
     """``s`` with its pretrained weights: from the cache, else downloaded (when allowed), else WeightsMissing."""
     path = cached_path(s)
     if not path.is_file():
-        if not allow_download or os.environ.get("CNN_LENS_OFFLINE"):
+        if not allow_download:
             raise WeightsMissing(s, "downloads are switched off")
         path = download(s, progress)
     return load_file(s, path)
@@ -287,9 +291,6 @@ def main(argv: list[str] | None = None) -> int:
             if is_cached(s):
                 print(f"{s.title}: {cached_path(s)} (already in the cache)")
                 continue
-            if os.environ.get("CNN_LENS_OFFLINE"):
-                raise WeightsMissing(s, "downloads are switched off (CNN_LENS_OFFLINE)")
-
             def show(done: int, total: int, title: str = s.title) -> None:
                 print(f"\r{title}: {done / 2**20:.1f} of {total / 2**20:.1f} MB", end="", flush=True)
 

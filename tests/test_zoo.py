@@ -149,6 +149,9 @@ def test_download_shows_progress_checks_the_hash_and_loads(tmp_path: Path, monke
     src.rename(served / good)
     (served / bad).write_bytes((served / good).read_bytes())
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "home"))
+    with pytest.raises(zoo.WeightsMissing, match="CNN_LENS_OFFLINE"):  # conftest switches downloads off
+        zoo.download(s)
+    monkeypatch.delenv("CNN_LENS_OFFLINE")  # this test's server is local
     server = _Server(served)
     try:
         monkeypatch.setattr(zoo, "weights_url", lambda _s: server.url(bad))

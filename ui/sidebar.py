@@ -8,6 +8,7 @@ state of widgets made in app.py. The chosen values are copied into plain session
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 import pandas  # noqa: F401  - imported before plotly: concurrent first imports on a cold server crash
 import streamlit as st
@@ -87,24 +88,26 @@ def _option_label(info: models.ModelInfo | None, name: str) -> str:
     return t("sidebar.model_option", name=name, acc=info.test_accuracy)
 
 
-def _missing_weights(e: zoo.WeightsMissing) -> None:
-    """The offline message: what is missing, where to put it by hand, and a way back."""
-    st.error(t("zoo.missing", title=e.spec.title, reason=e.reason))
-    st.markdown(t("zoo.missing_help", file=e.file, folder=e.folder, url=e.url))
+def _refuse(error: str, help_text: str | None = None) -> NoReturn:
+    """A model that cannot be used: the message, what to do, a way back to the default model; the page stops."""
+    st.error(error)
+    if help_text:
+        st.markdown(help_text)
     st.button(t("zoo.use_default", name=models.DEFAULT_MODEL), on_click=_use_default_model, type="primary")
     st.stop()
+    raise AssertionError("st.stop() returned")  # pragma: no cover - st.stop raises
 
 
 def _load(name: str) -> nn.Module:
     """The chosen model; an ImageNet model's weights are fetched first, with a progress bar."""
     if zoo.is_zoo(name):
         bar = None
+        file = zoo.weights_file(zoo.spec(name))
 
         def progress(done: int, total: int) -> None:
             nonlocal bar
             frac = min(1.0, done / total) if total else 0.0
-            text = t("zoo.downloading", file=zoo.weights_file(zoo.spec(name)), done=done / 2**20,
-                     total=total / 2**20)
+            text = t("zoo.downloading", file=file, done=done / 2**20, total=total / 2**20)
             if bar is None:
                 bar = st.progress(frac, text=text)
             else:
@@ -113,22 +116,19 @@ def _load(name: str) -> nn.Module:
         try:
             with st.spinner(t("zoo.checking")):
                 state.ensure_weights(name, progress)
-        except zoo.WeightsMissing as e:
-            _missing_weights(e)
+        except zoo.WeightsMissing as e:  # offline: what is missing and where to put it by hand
+            _refuse(t("zoo.missing", title=e.spec.title, reason=e.reason),
+                    t("zoo.missing_help", file=e.file, folder=e.folder, url=e.url))
         if bar is not None:
             bar.empty()
     try:
         with st.spinner(t("zoo.loading")):
             return state.get_model(name)
     except zoo.WeightsError as e:
-        st.error(t("zoo.bad_file", title=name, error=t(f"zoo.weights_error.{e.code}", detail=e.detail)))
-        st.markdown(t("zoo.bad_file_help", folder=str(zoo.checkpoints_dir())))
-        st.button(t("zoo.use_default", name=models.DEFAULT_MODEL), on_click=_use_default_model, type="primary")
-        st.stop()
+        _refuse(t("zoo.bad_file", title=name, error=t(f"zoo.weights_error.{e.code}", detail=e.detail)),
+                t("zoo.bad_file_help", folder=str(zoo.checkpoints_dir())))
     except (KeyError, FileNotFoundError, RuntimeError) as e:
-        st.error(t("error.model", error=str(e)))
-        st.button(t("zoo.use_default", name=models.DEFAULT_MODEL), on_click=_use_default_model, type="primary")
-        st.stop()
+        _refuse(t("error.model", error=str(e)))
 
 
 def page_context() -> PageContext:

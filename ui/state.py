@@ -68,19 +68,11 @@ def ensure_weights(name: str, progress: Callable[[int, int], None] | None = None
         if failed is not None and time.monotonic() - failed[0] < RETRY_AFTER_S:
             raise failed[1]
         try:
-            if _offline():
-                raise zoo.WeightsMissing(s, "downloads are switched off (CNN_LENS_OFFLINE)")
             zoo.download(s, progress)
         except zoo.WeightsMissing as e:
             _download_failed[name] = (time.monotonic(), e)
             raise
         _download_failed.pop(name, None)
-
-
-def _offline() -> bool:
-    import os
-
-    return bool(os.environ.get("CNN_LENS_OFFLINE"))
 
 
 def get_model(name: str) -> nn.Module:
@@ -161,10 +153,14 @@ class CurrentImage:
     digest: str
 
 
+def _prepared(digest: str, data: bytes, name: str, spec: InputSpec | None) -> PreparedImage:
+    return get_prepared(digest, data, name, "fmnist" if spec is None else spec.key, spec)
+
+
 def set_image(data: bytes, name: str, spec: InputSpec | None = None) -> PreparedImage:
     """Decode ``data`` (raises ImageError); only on success make it the session's image."""
     digest = hashlib.sha256(data).hexdigest()
-    prepared = get_prepared(digest, data, name, "fmnist" if spec is None else spec.key, spec)
+    prepared = _prepared(digest, data, name, spec)
     st.session_state[IMAGE_KEY] = {"bytes": data, "name": name, "digest": digest}
     return prepared
 
@@ -174,7 +170,7 @@ def current_image(spec: InputSpec | None = None) -> PreparedImage | None:
     cur = st.session_state.get(IMAGE_KEY)
     if not cur:
         return None
-    return get_prepared(cur["digest"], cur["bytes"], cur["name"], "fmnist" if spec is None else spec.key, spec)
+    return _prepared(cur["digest"], cur["bytes"], cur["name"], spec)
 
 
 def current_model_name() -> str:
