@@ -30,7 +30,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from explain.hooks import model_lock
-from explain.summary import layer_row
+from explain.summary import output_grad_norm, weight_grad_norm
 from explain.trace import LayerRecord, Trace, trace
 
 BatchReduction = Literal["mean_norm", "mean_grad"]
@@ -90,20 +90,11 @@ class BatchGradientFlow:
         return self.mean_norm if reduction == "mean_norm" else self.mean_grad
 
 
-def not_stored(rec: LayerRecord) -> bool:
-    """True when some parameter of the layer has no gradient in the trace (tensors above the trace's size limit)."""
-    return any(g is None for g in rec.param_grads.values())
-
-
 def flow_from_trace(tr: Trace, label: str = "") -> GradientFlow:
-    """Per-layer norms of a single-image trace (``explain.summary`` computes them)."""
-    layers = []
-    for rec in tr.layers:
-        row = layer_row(rec)
-        # a weight gradient the trace did not store (VGG/AlexNet FC, > 5M numbers) leaves the norm unknown: no point,
-        # rather than the norm of the bias alone
-        w_norm = None if not_stored(rec) else row.weight_grad_norm
-        layers.append(LayerGrad(rec.key, rec.kind, (1, *row.out_shape[1:]), row.grad_norm, w_norm))
+    """Per-layer norms of a single-image trace (``explain.summary`` computes them; a weight gradient the trace
+    did not store leaves the norm unknown: no point, rather than the norm of the bias alone)."""
+    layers = [LayerGrad(rec.key, rec.kind, (1, *rec.output.shape[1:]), output_grad_norm(rec), weight_grad_norm(rec))
+              for rec in tr.layers]
     return GradientFlow(label, tuple(layers), tr.loss, n_images=tr.input.shape[0])
 
 

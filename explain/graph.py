@@ -17,7 +17,6 @@ chain of leaf-module calls in the order the trace recorded them (``source == "tr
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -27,6 +26,7 @@ from torch import fx, nn
 from torch.fx.passes.shape_prop import ShapeProp
 
 from explain.hooks import model_lock
+from explain.summary import weight_grad_norm
 from explain.trace import LayerRecord, LossKind, Trace
 
 NodeOp = Literal["input", "module", "function", "loss"]
@@ -76,15 +76,6 @@ def _norm(t: torch.Tensor | None) -> float | None:
     return None if t is None else float(t.detach().double().norm())
 
 
-def param_grad_norm(rec: LayerRecord) -> float | None:
-    """‖∂L/∂W‖₂ over all parameters of the record's module (None if it has none, or if the trace did not store one
-    of them: VGG/AlexNet's FC weights have > 5M numbers)."""
-    gs = [g for g in rec.param_grads.values() if g is not None]
-    if not gs or len(gs) < len(rec.param_grads):
-        return None
-    return math.sqrt(sum(float(g.detach().double().pow(2).sum()) for g in gs))
-
-
 def _loss_node(tr: Trace, src: str) -> GraphNode:
     return GraphNode("loss", "loss", "L", tr.loss_kind, (), 1.0, None, 0, (src,))
 
@@ -99,7 +90,7 @@ def _from_records(tr: Trace) -> ModelGraph:
     for rec in tr.layers:
         nid = rec.key.replace(".", "_").replace("#", "_")
         nodes.append(GraphNode(nid, "module", rec.key, rec.kind, tuple(rec.output.shape), _norm(rec.grad),
-                               param_grad_norm(rec), rec.n_params, (prev,), rec.key))
+                               weight_grad_norm(rec), rec.n_params, (prev,), rec.key))
         prev = nid
     nodes.append(_loss_node(tr, prev))
     return ModelGraph(tuple(nodes), "trace", tr.loss_kind, tr.loss)
@@ -157,7 +148,7 @@ def model_graph(model: nn.Module, tr: Trace) -> ModelGraph:
             nodes.append(GraphNode(
                 node.name, "module", key, type(mod).__name__, _shape(node),
                 _norm(rec.grad) if rec is not None else None,
-                param_grad_norm(rec) if rec is not None else None,
+                weight_grad_norm(rec) if rec is not None else None,
                 sum(p.numel() for p in mod.parameters(recurse=False)), inputs, key if rec is not None else None))
         elif node.op in ("call_function", "call_method"):
             fname = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", str(node.target))

@@ -48,15 +48,31 @@ def _norm(ts: list[torch.Tensor | None]) -> float | None:
     return float(torch.sqrt(sum((g.double() ** 2).sum() for g in present)))
 
 
+def not_stored(rec: LayerRecord) -> bool:
+    """True when some parameter of the layer has no gradient in the trace (tensors above the trace's size limit)."""
+    return any(g is None for g in rec.param_grads.values())
+
+
+def output_grad_norm(rec: LayerRecord) -> float | None:
+    """‖dL/d(output)‖₂, or None when the output got no gradient."""
+    return _norm([rec.grad])
+
+
+def weight_grad_norm(rec: LayerRecord) -> float | None:
+    """‖dL/dθ‖₂ over all of the layer's parameters; None without parameters, and also when a gradient was not
+    kept (large tensors of ImageNet models, e.g. VGG/AlexNet's FC weights): never a partial norm."""
+    if not rec.params or not_stored(rec):
+        return None
+    return _norm(list(rec.param_grads.values()))
+
+
 def layer_row(rec: LayerRecord) -> LayerRow:
     return LayerRow(
         key=rec.key, name=rec.name, kind=rec.kind,
         in_shape=None if rec.input is None else tuple(rec.input.shape),
         out_shape=tuple(rec.output.shape), n_params=rec.n_params, act=act_stats(rec.output),
-        grad_norm=_norm([rec.grad]),
-        # None also when a gradient was not kept (large tensors of ImageNet models): never a partial norm
-        weight_grad_norm=_norm(list(rec.param_grads.values()))
-        if rec.params and all(g is not None for g in rec.param_grads.values()) else None,
+        grad_norm=output_grad_norm(rec),
+        weight_grad_norm=weight_grad_norm(rec),
     )
 
 

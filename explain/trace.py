@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -66,11 +67,16 @@ class Trace:
     loss: float
     layers: tuple[LayerRecord, ...]
 
+    @cached_property
+    def _by_key(self) -> Mapping[str, LayerRecord]:
+        """key → record, built once (an ImageNet trace has hundreds of records and pages look keys up often)."""
+        return MappingProxyType({rec.key: rec for rec in self.layers})
+
     def __getitem__(self, key: str) -> LayerRecord:
-        for rec in self.layers:
-            if rec.key == key:
-                return rec
-        raise KeyError(key)
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise KeyError(key) from None
 
     def keys(self) -> list[str]:
         return [r.key for r in self.layers]
