@@ -151,6 +151,18 @@ def photo_samples() -> list[Path]:
     return sorted((SAMPLES_DIR / "photos").glob("*.jpg"))
 
 
+def train_images() -> tuple[torch.Tensor, torch.Tensor, str]:
+    """Fashion-MNIST's training split (uint8 images, labels, "fashion-mnist") when installed, else the 256
+    committed test images (normalized, labels, "samples")."""
+    from models import data
+
+    if data.available():
+        s = data.load("train")
+        return s.images, s.labels, "fashion-mnist"
+    x, y = test_batch()
+    return x, y, "samples"
+
+
 def test_batch() -> tuple[torch.Tensor, torch.Tensor]:
     """The committed batch of the first 256 Fashion-MNIST test images: (normalized [256,1,28,28], labels [256])."""
     import numpy as np

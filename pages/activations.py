@@ -39,10 +39,6 @@ MAX_DEAD_LISTED = 24
 MAP_SIDE = 32  # pre/post maps: block means beyond 32 px (ImageNet 112 → 28), two figures stay light
 
 
-def _valid(key: str, options: list) -> None:
-    """Forget a remembered widget value that is not among the current options (e.g. after a model change)."""
-    if key in st.session_state and st.session_state[key] not in options:
-        del st.session_state[key]
 
 
 def _prelu_source() -> tuple[str, dict[str, np.ndarray]] | None:
@@ -117,7 +113,7 @@ def section_real(layers: list[act.ActivationLayer]) -> act.ActivationLayer:
         section_kinds(layers)
     keys = [a.key for a in layers]
     by_key = {a.key: a for a in layers}
-    _valid("act_layer", keys)
+    state.forget_invalid("act_layer", keys)
     c1, c2 = st.columns(2)
     key = c1.selectbox(t("act.layer"), keys, key="act_layer", format_func=lambda k: t(
         "act.layer_option", name=k, kind=by_key[k].kind, source=_source(by_key[k])))
@@ -185,7 +181,7 @@ def section_variants(image, layer_key: str) -> None:  # noqa: ANN001 - PreparedI
     if ctx.is_imagenet:  # re-running several Fashion-MNIST variants says nothing about an ImageNet model
         st.header(t("act.variants"))
         st.info(t("common.imagenet_not_applicable", why=t("act.variants_fmnist_only"),
-                  title=ctx.info.title if ctx.info is not None else ctx.model_name))
+                  title=ctx.title))
         return
     arch = ctx.info.arch if ctx.info is not None else "tinyvgg"
     infos = models.available(arch)

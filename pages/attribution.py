@@ -24,6 +24,7 @@ from explain.attribution import (
     saliency,
     smoothgrad,
 )
+from ui import state
 from ui.figures.attribution import attribution_overlay, channel_weights_bar, randomization_maps, spearman_chart
 from ui.i18n import class_name, t
 from ui.sidebar import page_context
@@ -58,10 +59,6 @@ def _occlusion(model_name: str, digest: str, target: int, patch: int, stride: in
     return occlusion(_model, _x, target, patch=patch, stride=stride, max_passes=limit)
 
 
-def _valid_choice(key: str, options: list) -> None:
-    """Forget a remembered widget value that is not among this run's options (e.g. after a model change)."""
-    if key in st.session_state and st.session_state[key] not in options:
-        del st.session_state[key]
 
 
 def _pick_target(tr_base) -> int | None:  # noqa: ANN001 - the base Trace
@@ -78,7 +75,7 @@ def _pick_target(tr_base) -> int | None:  # noqa: ANN001 - the base Trace
         labels = {c: t("attr.target_top", label=class_name(c), k=c, prob=float(probs[c])) for c in top}
         labels[OTHER] = t("attr.target_other")
     labels[PREDICTED] = t("attr.target_pred", label=class_name(pred))
-    _valid_choice("attr_target", options)
+    state.forget_invalid("attr_target", options)
     choice = st.selectbox(t("attr.target"), options, key="attr_target", format_func=labels.get)
     if choice == OTHER:
         n = tr_base.logits.shape[1]
@@ -136,7 +133,7 @@ else:
         conv = [r.key for r in tr.of_kind("Conv2d")]
         after_last_conv = cam_layers.index(conv[-1]) + 1 if conv and conv[-1] in cam_layers else len(cam_layers) - 1
         default = min(after_last_conv, len(cam_layers) - 1)
-    _valid_choice("attr_cam_layer", cam_layers)
+    state.forget_invalid("attr_cam_layer", cam_layers)
     key = st.selectbox(t("attr.cam.layer_conv" if ctx.is_imagenet else "attr.cam.layer"), cam_layers, index=default,
                        key="attr_cam_layer", format_func=lambda k: f"{k} · {list(tr[k].output.shape[1:])}")
     cam = grad_cam(tr, key)
@@ -159,8 +156,8 @@ max_steps = PHOTO_RAND_STEPS if ctx.is_imagenet else None
 
 def _wanted(key: str, passes: int) -> bool:
     """ImageNet models: a costly section runs only when asked (each pass is a large network's forward)."""
-    return not ctx.is_imagenet or st.toggle(t("attr.heavy.run", passes=passes, title=ctx.info.title if ctx.info
-                                              else ctx.model_name), key=key, help=t("attr.heavy.help"))
+    return not ctx.is_imagenet or st.toggle(t("attr.heavy.run", passes=passes, title=ctx.title), key=key,
+                                            help=t("attr.heavy.help"))
 
 
 def _sanity_check() -> None:

@@ -11,6 +11,7 @@ from torch import nn
 
 from explain import backprop as bp
 from explain.graph import ModelGraph, model_graph
+from explain.summary import not_stored, output_grad_norm, weight_grad_norm
 from explain.trace import LossKind, Trace
 from ui.figures.backprop import (
     chain_dot,
@@ -21,7 +22,7 @@ from ui.figures.backprop import (
     surface_figure,
     vector_text,
 )
-from ui.i18n import class_name, t
+from ui.i18n import class_names, t
 from ui.sidebar import page_context
 
 ctx = page_context()
@@ -197,16 +198,15 @@ def backward_order(tr: Trace) -> None:
     """Every recorded layer call from the loss back to the input, with the gradient it receives."""
     rows = []
     for step, rec in enumerate(reversed(tr.layers), start=1):
-        grads = [g for g in rec.param_grads.values() if g is not None]
         if not rec.params:
             w = "–"
-        elif len(grads) < len(rec.param_grads):
+        elif not_stored(rec):
             w = t("bp.order.not_stored")
         else:
-            w = _norm_text(sum(float(g.double().pow(2).sum()) for g in grads) ** 0.5)
+            w = _norm_text(weight_grad_norm(rec))
         rows.append({t("bp.order.col.step"): step, t("bp.order.col.layer"): rec.key, t("bp.order.col.kind"): rec.kind,
                      t("bp.order.col.shape"): str(list(rec.output.shape)),
-                     t("bp.order.col.grad"): _norm_text(None if rec.grad is None else float(rec.grad.double().norm())),
+                     t("bp.order.col.grad"): _norm_text(output_grad_norm(rec)),
                      t("bp.order.col.wgrad"): w})
     st.dataframe(rows, hide_index=True, width="stretch", height=320)
 
@@ -240,7 +240,7 @@ def local_section(tr: Trace, digest: str, target: int | None, loss: LossKind) ->
 def model_tab() -> None:
     ctx.require_image()
     base = ctx.trace()
-    names: dict[int | None, str] = {c: class_name(c) for c in range(base.logits.shape[1])}  # made in this run
+    names: dict[int | None, str] = dict(enumerate(class_names()))  # made in this run
     names[None] = t("bp.model.target_predicted", label=names[base.prediction])
     c1, c2 = st.columns(2)
     options: list[int | None] = [None, *range(base.logits.shape[1])]
@@ -251,8 +251,7 @@ def model_tab() -> None:
     assert ctx.image is not None
     digest = ctx.image.digest
     if ctx.is_imagenet:
-        assert ctx.info is not None
-        st.info(t("bp.model.imagenet_scope", title=ctx.info.title))
+        st.info(t("bp.model.imagenet_scope", title=ctx.title))
 
     st.subheader(t("bp.model.graph"))
     st.markdown(t("bp.model.intro", model=ctx.model_name))

@@ -17,7 +17,7 @@ from ui.figures.classifier import (
     terms_figure,
 )
 from ui.figures.maps import heatmap, tiled_maps
-from ui.i18n import class_name, t
+from ui.i18n import class_names, t
 from ui.sidebar import page_context
 
 ctx = page_context()
@@ -36,7 +36,7 @@ except cls.NotApplicable:
         st.stop()
     linear = None
 n_classes = int(tr.logits.shape[1])
-names = [class_name(k) for k in range(n_classes)]  # built now, in this run's language
+names = list(class_names())  # built now, in this run's language
 MANY = n_classes > 20  # ImageNet: show the top-N classes, not 1000 bars
 TOP_N = 10
 RANGE_MODES = ["layer", "map", "global"]

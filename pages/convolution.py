@@ -11,6 +11,7 @@ from explain import kernels as kern
 from explain.channels import channel_scores
 from explain.imaging import PreparedImage
 from explain.trace import LayerRecord, Trace
+from ui import state
 from ui.figures import convolution as figs
 from ui.i18n import t
 from ui.paging import channel_pager
@@ -384,8 +385,7 @@ def main(ctx: PageContext) -> None:
     rec: LayerRecord | None = None
     if layers:
         keys = [r.key for r in layers]
-        if st.session_state.get("conv_layer") not in keys:  # another model's layer: start at the first
-            st.session_state.pop("conv_layer", None)
+        state.forget_invalid("conv_layer", keys)  # another model's layer: start at the first
         key = st.selectbox(t("common.layer"), keys, key="conv_layer", help=t("conv.layer_help"),
                            format_func=lambda k: _layer_option(tr, k))
         rec = tr[key if key in keys else keys[0]]

@@ -15,16 +15,16 @@ from explain.gradients import (
     conv_keys,
     first_layer_ratio,
     flow_from_trace,
-    not_stored,
     top_inputs,
 )
 from explain.imaging import PreparedImage
+from explain.summary import not_stored
 from explain.trace import LossKind, Trace, trace
 from models.arch import ACTIVATIONS
 from ui import state
 from ui.figures.gradients import flow_chart, flow_comparison, kernel_norm_matrix
 from ui.figures.maps import tiled_maps
-from ui.i18n import class_name, t
+from ui.i18n import class_name, class_names, t
 from ui.paging import channel_pager
 from ui.sidebar import PageContext, page_context
 
@@ -110,7 +110,7 @@ def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.Mode
     """Controls, this model's chart and the comparison across activations for the current image."""
     base = ctx.trace()
     n_classes = base.logits.shape[1]
-    names = {c: class_name(c) for c in range(n_classes)}  # labels made now, in this run's language
+    names = dict(enumerate(class_names()))  # labels made now, in this run's language
     names[PREDICTED] = t("grad.target_pred", label=names[base.prediction])
     c1, c2, c3 = st.columns(3)
     target_opt = c1.selectbox(t("grad.target"), [PREDICTED, *range(n_classes)], key="grad_target",
@@ -138,8 +138,7 @@ def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.Mode
     if ctx.is_imagenet or reused:
         st.caption(t("grad.single.order", n=len(flow.layers), reused=", ".join(reused[:4]) or "–"))
     if ctx.is_imagenet:
-        assert ctx.info is not None
-        st.info(t("common.imagenet_not_applicable", why=t("grad.compare.fmnist_only"), title=ctx.info.title))
+        st.info(t("common.imagenet_not_applicable", why=t("grad.compare.fmnist_only"), title=ctx.title))
         return tr, chosen
 
     if loss == "cross_entropy":
@@ -223,8 +222,7 @@ n_test = int(_test_batch()[0].shape[0])
 tab_image, tab_batch, tab_maps = st.tabs([t("grad.tab.image"), t("grad.tab.batch", n=n_test), t("grad.tab.maps")])
 if ctx.is_imagenet:  # the batch comparison is of the Fashion-MNIST variants on their test set
     with tab_batch:
-        assert ctx.info is not None
-        st.info(t("common.imagenet_not_applicable", why=t("grad.batch.fmnist_only", n=n_test), title=ctx.info.title))
+        st.info(t("common.imagenet_not_applicable", why=t("grad.batch.fmnist_only", n=n_test), title=ctx.title))
 if ctx.image is None:  # the batch part needs no image: show it, then the image prompt
     if not ctx.is_imagenet:
         with tab_batch:

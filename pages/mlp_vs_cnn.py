@@ -62,7 +62,7 @@ mlps = models.available(arch="mlp")
 mlp_name = mlps[0].name if mlps else None
 
 if ctx.is_imagenet:  # what applies to this model: the parameter count a plain network would need on its input
-    title = ctx.info.title if ctx.info is not None else ctx.model_name
+    title = ctx.title
     st.subheader(t("mlp.zoo.header", title=title))
     shape = tuple(ctx.image.tensor.shape[1:]) if ctx.image is not None else (3, ctx.spec.crop, ctx.spec.crop)
     pc = shift.param_comparison(ctx.model, shape, _hidden_units(state.get_model(mlp_name) if mlp_name else None))

@@ -15,8 +15,7 @@ from ui.weights import own_weights_uploader
 
 ctx = page_context()
 st.title(t("overview.title"))
-st.markdown(t("app.tagline") + " " + (t("overview.intro_imagenet", title=ctx.info.title if ctx.info else
-                                                                   ctx.model_name)
+st.markdown(t("app.tagline") + " " + (t("overview.intro_imagenet", title=ctx.title)
                                       if ctx.is_imagenet else t("overview.intro")))
 image_picker()
 own_weights_uploader()
@@ -50,7 +49,7 @@ with left:
     k = 5 if ctx.is_imagenet else 3
     top = tr.top(k)
     st.plotly_chart(top_k_bar([class_name(c) for c, _ in top], [p for _, p in top],
-                              title=t("overview.topk", k=k, model=ctx.info.title if ctx.info else ctx.model_name)),
+                              title=t("overview.topk", k=k, model=ctx.title)),
                     width="stretch")
     st.caption(t("overview.zoo_out_of_domain" if ctx.is_imagenet else "overview.out_of_domain"))
     if ctx.info is not None and ctx.is_imagenet and "top1" in ctx.info.card.get("accuracy", {}):

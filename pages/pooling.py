@@ -9,6 +9,7 @@ from torch import nn
 from explain import pooling as pool
 from explain.channels import ChannelPage
 from explain.trace import LayerRecord, Trace
+from ui import state
 from ui.figures import pooling as figs
 from ui.i18n import class_name, t
 from ui.paging import channel_pager
@@ -84,8 +85,7 @@ def window_section(rec: LayerRecord, spec: pool.PoolSpec, page: ChannelPage) -> 
     assert rec.input is not None
     chans = list(page.channels)
     key = f"pool_win_ch_{rec.key}"
-    if key in st.session_state and st.session_state[key] not in chans:
-        del st.session_state[key]
+    state.forget_invalid(key, chans)
     oh, ow = (int(v) for v in rec.output.shape[-2:])
     c1, c2, c3 = st.columns(3)
     ch = c1.selectbox(t("pool.num.channel"), chans, key=key, help=t("pool.win.channel_help"))

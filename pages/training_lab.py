@@ -52,12 +52,8 @@ def _zoo_modes_section(image) -> None:  # noqa: ANN001 - PreparedImage
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def _train_split() -> tuple[torch.Tensor, torch.Tensor, str]:
-    """The training images (uint8) and labels, shared by every session; the committed samples if missing."""
-    if fmnist.available():
-        s = fmnist.load("train")
-        return s.images, s.labels, "fashion-mnist"
-    x, y = models.test_batch()
-    return x, y, "samples"
+    """The training images and labels, shared by every session; the committed samples if missing."""
+    return models.train_images()
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
@@ -179,7 +175,7 @@ ctx = page_context()
 st.title(t("train.title"))
 st.markdown(t("train.intro"))
 if ctx.is_imagenet:
-    st.info(t("train.zoo_note", title=ctx.info.title if ctx.info is not None else ctx.model_name))
+    st.info(t("train.zoo_note", title=ctx.title))
 
 images, labels, source = _train_split()
 if source == "samples":

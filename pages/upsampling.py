@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explain.channels import channel_scores
+from explain.channels import SMALL, channel_scores
 from explain.tensors import tensor_choices, window_out
 from explain.upsampling import (
     adjoint_check,
@@ -22,6 +22,7 @@ from explain.upsampling import (
     transposed_out_size,
     upsample_all,
 )
+from ui import state
 from ui.figures.maps import downsample, heatmap, overlay
 from ui.figures.upsampling import counts_figure, maps_row
 from ui.i18n import t
@@ -64,19 +65,17 @@ if not keys:
     keys = ["input"]
 default = default_layer({k: tuple(choices[k].shape) for k in keys},
                         exclude={r.key for r in tr.layers if r.kind.startswith("Adaptive")})
-if st.session_state.get("up_layer") not in keys:
-    st.session_state.pop("up_layer", None)
+state.forget_invalid("up_layer", keys)
 s1, s2, s3 = st.columns(3)
 layer = s1.selectbox(t("common.layer"), keys, index=keys.index(default), key="up_layer",
                      format_func=lambda k: f"{k} · {list(choices[k].shape)}")
 fmap = choices[layer]
 n_channels = int(fmap.shape[1])
-if n_channels > 32:  # hundreds of channels: a page of the strongest, then one of them
+if n_channels > SMALL:  # hundreds of channels: a page of the strongest, then one of them
     with s2:
         page = channel_pager(fmap[0], key=f"up_page_{layer}", by="mean")
     pick_key = "up_channel_pick"
-    if st.session_state.get(pick_key) not in page.channels:
-        st.session_state.pop(pick_key, None)
+    state.forget_invalid(pick_key, list(page.channels))
     channel = int(s2.selectbox(t("common.channel"), list(page.channels), key=pick_key))
 else:
     channel = s2.number_input(t("common.channel"), min_value=0, max_value=n_channels - 1, value=0, step=1,

@@ -12,18 +12,13 @@ from torch.nn import functional as F
 import models
 from explain import shift, training
 from explain.training import EpochStats, Trainer, TrainSettings
-from models import data as fmnist
 from models.arch import MLP, TinyVGG
 
 
 @pytest.fixture(scope="module")
 def dataset() -> tuple[torch.Tensor, torch.Tensor, str]:
     """Fashion-MNIST's training split when installed, else the 256 committed test images."""
-    if fmnist.available():
-        s = fmnist.load("train")
-        return s.images, s.labels, "fashion-mnist"
-    x, y = models.test_batch()
-    return x, y, "samples"
+    return models.train_images()
 
 
 def _split(dataset, **kw):  # noqa: ANN001, ANN202

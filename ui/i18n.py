@@ -70,6 +70,13 @@ def class_name(index: int, lang: str | None = None, family: str | None = None) -
     return names[index] if 0 <= index < len(names) else str(index)
 
 
+def class_names(lang: str | None = None, family: str | None = None) -> tuple[str, ...]:
+    """All class names of the current model's family, in the session's language (index = class)."""
+    from models import class_names as names
+
+    return names(lang or current_lang(), family or current_family())
+
+
 def image_error(err: Exception) -> str:
     """The translated message of an :class:`explain.imaging.ImageError`."""
     code = getattr(err, "code", "corrupt")

@@ -43,6 +43,11 @@ class PageContext:
     def is_imagenet(self) -> bool:
         return self.spec is not None
 
+    @property
+    def title(self) -> str:
+        """The model's display name ("ResNet-18"; the plain name for models without a card title)."""
+        return self.info.title if self.info is not None else self.model_name
+
     def trace(self, target: int | None = None, loss: LossKind = "logit", label: int | None = None) -> Trace:
         """The shared trace of the current image (call only when ``image`` is set)."""
         assert self.image is not None

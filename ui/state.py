@@ -173,6 +173,12 @@ def current_image(spec: InputSpec | None = None) -> PreparedImage | None:
     return _prepared(cur["digest"], cur["bytes"], cur["name"], spec)
 
 
+def forget_invalid(key: str, options: list) -> None:
+    """Forget a remembered widget value that is not among this run's options (e.g. after a model change)."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
 def current_model_name() -> str:
     names = [m.name for m in model_infos()]
     name = st.session_state.get(MODEL_KEY, models.DEFAULT_MODEL)
