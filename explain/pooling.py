@@ -34,7 +34,7 @@ measured for the map before the pooling layer and after it, and for the predicti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -43,6 +43,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from explain.hooks import capture, model_lock
+from explain.tensors import window_out
 from explain.trace import LayerRecord, Trace
 
 PoolKind = Literal["max", "avg"]
@@ -201,17 +202,6 @@ def route_gradient(x: np.ndarray, g: np.ndarray, kind: PoolKind, k: int, s: int)
     return out
 
 
-def autograd_pool_grad(x: torch.Tensor, grad_out: torch.Tensor, kind: PoolKind, k: int, s: int) -> torch.Tensor:
-    """dL/dx from autograd: y = F.max_pool2d / F.avg_pool2d(x_leaf), then y.backward(grad_out)."""
-    with torch.inference_mode(False), torch.enable_grad():
-        leaf = x.detach().clone().double().requires_grad_(True)
-        pool = F.max_pool2d if kind == "max" else F.avg_pool2d
-        y = pool(leaf, kernel_size=k, stride=s)
-        y.backward(grad_out.detach().clone().double())
-    assert leaf.grad is not None
-    return leaf.grad.detach()
-
-
 # --- any set-up: padding, dilation, ceil_mode, adaptive windows --------------------------------------------
 
 
@@ -263,13 +253,9 @@ def pool_spec(rec: LayerRecord) -> PoolSpec:
 def output_size(n: int, k: int, s: int, p: int = 0, d: int = 1, ceil_mode: bool = False) -> int:
     """o = ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1, or with ⌈…⌉ for ceil_mode (then minus 1 when the last window
     would start in the right padding, (o − 1)·s ≥ n + p), as PyTorch computes it."""
-    span = n + 2 * p - d * (k - 1) - 1
-    if k < 1 or s < 1 or span < 0:
+    if k < 1 or s < 1 or n + 2 * p - d * (k - 1) - 1 < 0:
         raise PoolError("too_small", "the window is larger than the map", n=n, k=k)
-    o = (span + (s - 1 if ceil_mode else 0)) // s + 1
-    if ceil_mode and (o - 1) * s >= n + p:
-        o -= 1
-    return o
+    return window_out(n, k, s, p, d, ceil_mode)
 
 
 def adaptive_range(i: int, n: int, o: int) -> tuple[int, int]:
@@ -473,7 +459,7 @@ def pool_backward(trace: Trace, key: str, channel: int) -> PoolBackward:
     g = rec.grad[0, channel]
     routed = route_channel(x.numpy(), g.numpy(), spec)
     auto = autograd_channel_grad(x, g, spec).numpy()
-    other_spec = PoolSpec(**{**spec.__dict__, "kind": "avg" if kind == "max" else "max"})
+    other_spec = replace(spec, kind="avg" if kind == "max" else "max")
     other = route_channel(x.numpy(), g.numpy(), other_spec)
     return PoolBackward(
         layer=key, channel=channel, kind=kind, k=0 if spec.adaptive else spec.k[0],

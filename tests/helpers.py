@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +83,13 @@ def without_inplace(model):  # noqa: ANN001, ANN201 - nn.Module in, nn.Module ou
         if getattr(m, "inplace", False):
             m.inplace = False
     return own
+
+
+@lru_cache(maxsize=8)
+def committed_trace(name: str):  # noqa: ANN201 - (model, Trace)
+    """A committed model and its trace of the first committed test image (cached: tests only read them)."""
+    import models
+    from explain.trace import trace
+
+    model = models.load(name)
+    return model, trace(model, models.test_batch()[0][:1])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
@@ -18,17 +17,12 @@ from explain import kernels as kern
 from explain.hooks import has_hooks
 from explain.imaging import prepare
 from explain.trace import trace
-from tests.helpers import photo_bytes
+from tests.helpers import committed_trace, photo_bytes
 from ui.figures import convolution as figs
 
 MODEL_NAMES = [m.name for m in models.available()]
 
 
-@lru_cache(maxsize=8)
-def _model_trace(name: str):  # noqa: ANN202
-    model = models.load(name)
-    x = models.test_batch()[0][:1]
-    return model, trace(model, x)
 
 
 def _tiny(kernel: list[list[float]], bias: float, act: nn.Module | None = None) -> nn.Module:
@@ -90,7 +84,7 @@ def test_strided_dilated_grouped_conv_matches_recorded() -> None:
 # ---------------------------------------------------------------- the real models
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_arithmetic_equals_feature_map_and_f_conv2d(name: str) -> None:
-    model, tr = _model_trace(name)
+    model, tr = committed_trace(name)
     layers = conv.conv_layers(tr)
     assert [r.key for r in layers] == ["block1.conv1", "block1.conv2", "block2.conv1", "block2.conv2"]
     for rec in layers:
@@ -190,7 +184,7 @@ def test_receptive_field_equals_gradient_support() -> None:
 
 
 def test_tinyvgg_receptive_fields() -> None:
-    _, tr = _model_trace(MODEL_NAMES[0])
+    _, tr = committed_trace(MODEL_NAMES[0])
     rf = {f.key: f.receptive_field for f in conv.receptive_fields(tr)}
     assert [rf[k] for k in ("block1.conv1", "block1.conv2", "block1.pool", "block2.conv1", "block2.conv2",
                             "block2.pool")] == [3, 5, 6, 10, 14, 16]
@@ -253,7 +247,7 @@ def test_large_gray_is_bounded_and_in_unit_range() -> None:
 
 # ---------------------------------------------------------------- figures, without Streamlit
 def test_figures_build_without_streamlit() -> None:
-    _, tr = _model_trace(MODEL_NAMES[0])
+    _, tr = committed_trace(MODEL_NAMES[0])
     rec = tr["block1.conv2"]
     fig = figs.feature_maps(rec.output[0], figs.shape_title(rec.key, rec.output.shape), range_mode="layer")
     assert isinstance(fig, go.Figure) and fig.layout.title.text == "block1.conv2 · [1, 16, 28, 28]"

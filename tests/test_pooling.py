@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import itertools
 import math
-from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
@@ -17,16 +16,12 @@ import models
 from explain import pooling as pool
 from explain.hooks import has_hooks
 from explain.trace import trace
+from tests.helpers import committed_trace
 from ui.figures import pooling as figs
 
 MODEL_NAMES = [m.name for m in models.available()]
 
 
-@lru_cache(maxsize=8)
-def _model_trace(name: str):  # noqa: ANN202
-    model = models.load(name)
-    x = models.test_batch()[0][:1]
-    return model, trace(model, x)
 
 
 def test_known_4x4_window_by_hand() -> None:
@@ -53,7 +48,7 @@ def test_pool_tables_equal_torch(size: int, k: int, s: int) -> None:
 
 
 def test_numeric_view_clamps_and_matches_recorded_layer() -> None:
-    _, tr = _model_trace(MODEL_NAMES[0])
+    _, tr = committed_trace(MODEL_NAMES[0])
     rec = tr["block1.pool"]
     fmap = rec.input[0, 3].numpy()
     table = pool.numeric_view(fmap, 100, -5)
@@ -90,7 +85,7 @@ def test_route_gradient_equals_autograd(kind: str, k: int, s: int) -> None:
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_backward_routing_equals_autograd_and_the_trace(name: str) -> None:
-    model, tr = _model_trace(name)
+    model, tr = committed_trace(name)
     for rec in pool.pool_layers(tr):
         before = next(r for r in tr.layers if r.index == rec.index - 1)  # the activation feeding the pool
         assert torch.equal(before.output, rec.input)
@@ -141,7 +136,7 @@ def test_shift_study_equals_plain_forwards(name: str) -> None:
 
 
 def test_figures_build_without_streamlit() -> None:
-    _, tr = _model_trace(MODEL_NAMES[0])
+    _, tr = committed_trace(MODEL_NAMES[0])
     rec = tr["block1.pool"]
     fig = figs.pool_maps(rec.output[0], "out", range_mode="global", fixed=2.0, signed=False)
     assert isinstance(fig, go.Figure) and (fig.data[0].zmin, fig.data[0].zmax) == (0.0, 2.0)

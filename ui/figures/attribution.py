@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 
 from ui.figures.cache import cached_figure
-from ui.figures.maps import DIVERGING, as_numpy, color_range, downsample, overlay, tiled_heatmap
+from ui.figures.maps import DIVERGING, as_numpy, color_range, downsample, image_source, overlay, tiled_heatmap
 
 OVERLAY_SIDE = 112  # attribution maps over a photo are block-averaged to at most this many cells a side
 MAPS_SIDE = 56  # side of each map in the randomization strip
@@ -26,13 +23,6 @@ def attribution_overlay(pixels: np.ndarray, heat, *, title: str = "", signed: bo
     if np.ndim(pixels) == 3:
         return rgb_overlay(pixels, heat, title=title, signed=signed, opacity=opacity, height=height)
     return overlay(as_numpy(pixels), as_numpy(heat), title=title, signed=signed, opacity=opacity, height=height)
-
-
-def image_source(pixels: np.ndarray, fmt: str = "JPEG") -> str:
-    """uint8 [H, W, 3] → a base64 data URI (a compressed picture instead of H·W·3 numbers in the JSON)."""
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8)).save(buf, format=fmt, quality=90)
-    return f"data:image/{fmt.lower()};base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def rgb_overlay(pixels: np.ndarray, heat, *, title: str = "", signed: bool = False,  # noqa: ANN001

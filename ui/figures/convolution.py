@@ -10,7 +10,6 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from explain.convolution import ConvStep, LayerField, SlidingWindow
-from ui.figures.attribution import image_source
 from ui.figures.cache import cached_figure
 from ui.figures.maps import (
     DIVERGING,
@@ -19,6 +18,7 @@ from ui.figures.maps import (
     as_numpy,
     color_range,
     downsample,
+    image_source,
     is_signed,
     tile,
     tiled_maps,
@@ -36,7 +36,6 @@ def shape_title(key: str, shape: Sequence[int]) -> str:
     return f"{key} · {list(shape)}"
 
 
-@cached_figure
 def feature_maps(maps: np.ndarray, title: str, *, range_mode: RangeMode = "layer", fixed: float = 1.0,
                  signed: bool | None = None, prefix: str = "ch", channels: Sequence[int] | None = None,
                  max_side: int = 56) -> go.Figure:

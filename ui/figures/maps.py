@@ -6,12 +6,17 @@ on 0; non-negative values a sequential one. Every heatmap has a colour bar with 
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
+
+from ui.figures.cache import cached_figure
 
 DIVERGING = "RdBu_r"
 SEQUENTIAL = "Viridis"
@@ -139,6 +144,7 @@ def tiled_heatmap(
     return _tiled_layout(fig, title, height, rows, ncols, h, w)
 
 
+@cached_figure
 def tiled_maps(maps: np.ndarray, *, prefix: str = "ch", title: str = "", range_mode: RangeMode = "layer",
                fixed: float = 1.0, signed: bool | None = None, cols: int | None = None,
                labels2: str | None = None, height: int | None = None,
@@ -180,6 +186,13 @@ def tiled_maps(maps: np.ndarray, *, prefix: str = "ch", title: str = "", range_m
         colorbar={"thickness": 12},
     ))
     return _tiled_layout(fig, title, height, rows, ncols, h, w)
+
+
+def image_source(pixels: np.ndarray, fmt: str = "JPEG") -> str:
+    """uint8 [H, W, 3] → a base64 data URI (a compressed picture instead of H·W·3 numbers in the JSON)."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8)).save(buf, format=fmt, quality=90)
+    return f"data:image/{fmt.lower()};base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def heatmap(values: np.ndarray, *, title: str = "", signed: bool | None = None, text: bool = False,

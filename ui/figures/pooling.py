@@ -32,7 +32,6 @@ MAX_COLOR = "#e6550d"
 WINDOW_COLORS = ("#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4")
 
 
-@cached_figure
 def pool_maps(maps: np.ndarray, title: str, *, range_mode: RangeMode = "layer", fixed: float = 1.0,
               signed: bool | None = None, channels: Sequence[int] | None = None) -> go.Figure:
     """Channels [C, H, W] of a pooling layer's input or output as ONE tiled heatmap (downsampled beyond
