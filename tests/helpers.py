@@ -93,3 +93,49 @@ def committed_trace(name: str):  # noqa: ANN201 - (model, Trace)
 
     model = models.load(name)
     return model, trace(model, models.test_batch()[0][:1])
+
+
+def plotly_array(v) -> np.ndarray:  # noqa: ANN001 - a plotly JSON array: a list, or a base64 typed-array dict
+    """The numbers of a plotly JSON array as float64 (``None`` becomes NaN); typed arrays are decoded."""
+    import base64
+
+    if isinstance(v, dict):
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        shape = v.get("shape")
+        return a.reshape([int(n) for n in str(shape).split(",")] if shape is not None else -1).astype(np.float64)
+    return np.array(v, dtype=np.float64)  # None (a gap) becomes NaN
+
+
+def chart_specs(at) -> list[dict]:  # noqa: ANN001 - AppTest
+    """Every plotly chart on the page as its JSON figure dict, in page order."""
+    import json
+
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def chart_titled(at, start: str) -> dict:  # noqa: ANN001 - AppTest
+    """The first plotly figure whose layout title starts with ``start`` (AssertionError if none)."""
+    specs = chart_specs(at)
+    titles = [s["layout"].get("title", {}).get("text", "") for s in specs]
+    for spec, title in zip(specs, titles, strict=True):
+        if title.startswith(start):
+            return spec
+    raise AssertionError(f"no chart titled {start!r}… on the page; titles: {titles}")
+
+
+NUMBER_RE = r"[-−]?\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+−]?\d+)?"
+
+
+def numbers_in(text: str) -> list[float]:
+    """The numbers written in a text, in order ("−" and thousands separators understood)."""
+    import re
+
+    return [float(m.replace("−", "-").replace(",", "")) for m in re.findall(NUMBER_RE, text)]
+
+
+def page_texts(at) -> list[str]:  # noqa: ANN001 - AppTest
+    """The text of every markdown, caption, info, success, warning, code, metric and subheader on the page."""
+    out = [str(e.value) for e in (*at.markdown, *at.caption, *at.info, *at.success, *at.warning, *at.code,
+                                  *at.subheader)]
+    out += [f"{m.label}: {m.value}" for m in at.metric]
+    return out
