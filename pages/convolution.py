@@ -14,14 +14,15 @@ from explain.trace import LayerRecord, Trace
 from ui import state
 from ui.figures import convolution as figs
 from ui.i18n import t
+from ui.mapview import show_maps
 from ui.paging import channel_pager
+from ui.sections import lazy_tabs
 from ui.sidebar import PageContext, page_context
 
 RANGE_MODES = ("map", "layer", "global")
 MAX_KERNEL_INPUTS = 16  # kernel slices drawn per output channel
 DETAIL_INPUTS = 8  # with many input channels, only the largest partial sums are offered in detail
 MANY_INPUTS = 16
-LARGE_MAP_SIDE = 32  # ImageNet maps are block-averaged to at most this side (16 maps of 112x112 → 28x28 each)
 SPATIAL_ROWS = ("Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d")
 
 
@@ -134,7 +135,6 @@ def feature_maps_tab(tr: Trace, rec: LayerRecord, image: PreparedImage) -> None:
                                 key="conv_fixed")
     shown = rec if view == "pre" or after is None else after
     rgb = image.pixels.ndim == 3
-    max_side = LARGE_MAP_SIDE if rgb else 56
     left, right = st.columns([1, 4])
     with left:
         n = image.pixels.shape[0]
@@ -146,22 +146,17 @@ def feature_maps_tab(tr: Trace, rec: LayerRecord, image: PreparedImage) -> None:
         maps = shown.output[0]
         page = channel_pager(maps, key=f"conv_page_{rec.key}", by="mean")
         sel = list(page.channels)
-        st.plotly_chart(figs.feature_maps(maps[sel], figs.shape_title(shown.key, shown.output.shape),
-                                          range_mode=mode, fixed=fixed, channels=sel, max_side=max_side),
-                        width="stretch")
-        h, w = maps.shape[-2:]
-        if max(h, w) > max_side:
-            st.caption(t("conv.maps.downsampled", m=max_side, f=-(-max(h, w) // max_side)))
+        show_maps(figs.feature_maps(maps[sel], figs.shape_title(shown.key, shown.output.shape),
+                                    range_mode=mode, fixed=fixed, channels=sel))
     st.caption(t("conv.maps.caption"))
     weight = rec.params["weight"]
     o, cin, kh, kw = weight.shape
     geo = conv.geometry(rec)
     ins = conv.kernel_inputs(rec, sel, MAX_KERNEL_INPUTS)
-    st.plotly_chart(figs.kernel_weights(weight[sel][:, list(ins)],
-                                        t("conv.kernels.title", layer=rec.key, shape=list(weight.shape)),
-                                        out_label=t("conv.kernels.out"), in_label=t("conv.kernels.in"),
-                                        out_channels=sel, in_channels=ins, depthwise=geo.depthwise),
-                    width="stretch")
+    show_maps(figs.kernel_weights(weight[sel][:, list(ins)],
+                                  t("conv.kernels.title", layer=rec.key, shape=list(weight.shape)),
+                                  out_label=t("conv.kernels.out"), in_label=t("conv.kernels.in"),
+                                  out_channels=sel, in_channels=ins, depthwise=geo.depthwise))
     if geo.depthwise:
         st.caption(t("conv.kernels.depthwise", g=geo.groups, kh=kh, kw=kw))
     else:
@@ -390,27 +385,15 @@ def main(ctx: PageContext) -> None:
                            format_func=lambda k: _layer_option(tr, k))
         rec = tr[key if key in keys else keys[0]]
         layer_summary(tr, rec)
-    tabs = st.tabs([t("conv.tab.maps"), t("conv.tab.arith"), t("conv.tab.pad"), t("conv.tab.play"),
-                    t("conv.tab.oned"), t("conv.tab.deep")])
     not_conv = t("common.not_applicable", why=t("conv.no_conv"))
-    with tabs[0]:
-        if rec is None:
-            st.info(not_conv)
-        else:
-            feature_maps_tab(tr, rec, image)
-    with tabs[1]:
-        if rec is None:
-            st.info(not_conv)
-        else:
-            arithmetic_tab(tr, rec, ctx.model)
-    with tabs[2]:
-        padding_explorer(rec, imagenet=ctx.is_imagenet)
-    with tabs[3]:
-        playground_tab(image)
-    with tabs[4]:
-        oned_tab(image)
-    with tabs[5]:
-        deeper_tab(ctx, tr, image)
+    lazy_tabs("conv_tab", [
+        (t("conv.tab.maps"), lambda: st.info(not_conv) if rec is None else feature_maps_tab(tr, rec, image)),
+        (t("conv.tab.arith"), lambda: st.info(not_conv) if rec is None else arithmetic_tab(tr, rec, ctx.model)),
+        (t("conv.tab.pad"), lambda: padding_explorer(rec, imagenet=ctx.is_imagenet)),
+        (t("conv.tab.play"), lambda: playground_tab(image)),
+        (t("conv.tab.oned"), lambda: oned_tab(image)),
+        (t("conv.tab.deep"), lambda: deeper_tab(ctx, tr, image)),
+    ])
 
 
 ctx = page_context()

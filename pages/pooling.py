@@ -12,7 +12,9 @@ from explain.trace import LayerRecord, Trace
 from ui import state
 from ui.figures import pooling as figs
 from ui.i18n import class_name, t
+from ui.mapview import show_maps
 from ui.paging import channel_pager
+from ui.sections import lazy_tabs
 from ui.sidebar import PageContext, page_context
 
 RANGE_MODES = ("map", "layer", "global")
@@ -47,12 +49,10 @@ def sizes_text(rec: LayerRecord, spec: pool.PoolSpec) -> str:
     return text
 
 
-def maps_section(rec: LayerRecord, spec: pool.PoolSpec) -> ChannelPage:
-    """Input and output maps of the top-N channels (all of a small layer); returns the channel page shown."""
+def maps_section(rec: LayerRecord, spec: pool.PoolSpec, page: ChannelPage) -> None:
+    """Input and output maps of the pager's channels (all of a small layer)."""
     st.subheader(t("pool.maps.title"))
     assert rec.input is not None
-    st.markdown(sizes_text(rec, spec))
-    page = channel_pager(rec.input[0], key=f"pool_page_{rec.key}", by="max")
     chans = list(page.channels)
     c1, c2 = st.columns([3, 1])
     mode = c1.radio(t("common.color_range"), RANGE_MODES, index=1, horizontal=True, key="pool_range",
@@ -66,29 +66,29 @@ def maps_section(rec: LayerRecord, spec: pool.PoolSpec) -> ChannelPage:
                                 key="pool_fixed")
     range_mode = "map" if mode == "map" else "global"
     left, right = st.columns([2, 1])
-    left.plotly_chart(figs.pool_maps(x, t("pool.maps.in_title", shape=list(rec.input.shape)),
-                                     range_mode=range_mode, fixed=fixed, signed=signed, channels=chans),
-                      width="stretch")
-    right.plotly_chart(figs.pool_maps(y, t("pool.maps.out_title", shape=list(rec.output.shape)),
-                                      range_mode=range_mode, fixed=fixed, signed=signed, channels=chans),
-                       width="stretch")
+    show_maps(figs.pool_maps(x, t("pool.maps.in_title", shape=list(rec.input.shape)),
+                             range_mode=range_mode, fixed=fixed, signed=signed, channels=chans), where=left)
+    show_maps(figs.pool_maps(y, t("pool.maps.out_title", shape=list(rec.output.shape)),
+                             range_mode=range_mode, fixed=fixed, signed=signed, channels=chans, target_width=420),
+              where=right)
     st.caption(t("pool.maps.caption_global" if rec.output.shape[-2:] == (1, 1) else "pool.maps.caption"))
-    if max(rec.input.shape[-2:]) > figs.POOL_MAP_SIDE:
-        st.caption(t("pool.maps.downsampled", side=figs.POOL_MAP_SIDE))
-    return page
 
 
-def window_section(rec: LayerRecord, spec: pool.PoolSpec, page: ChannelPage) -> int:
-    """The real window behind one output cell of one channel, recomputed; returns the chosen channel."""
-    st.subheader(t("pool.win.title"))
-    st.markdown(t("pool.win.intro"))
-    assert rec.input is not None
+def choose_channel(rec: LayerRecord, page: ChannelPage) -> int:
+    """The channel that the window, numeric and backward tabs follow (one of the pager's channels)."""
     chans = list(page.channels)
     key = f"pool_win_ch_{rec.key}"
     state.forget_invalid(key, chans)
+    return int(st.selectbox(t("pool.num.channel"), chans, key=key, help=t("pool.win.channel_help")))
+
+
+def window_section(rec: LayerRecord, spec: pool.PoolSpec, ch: int) -> None:
+    """The real window behind one output cell of one channel, recomputed."""
+    st.subheader(t("pool.win.title"))
+    st.markdown(t("pool.win.intro"))
+    assert rec.input is not None
     oh, ow = (int(v) for v in rec.output.shape[-2:])
-    c1, c2, c3 = st.columns(3)
-    ch = c1.selectbox(t("pool.num.channel"), chans, key=key, help=t("pool.win.channel_help"))
+    c2, c3 = st.columns(2)
     out_map = rec.output[0, ch]
     i0, j0 = divmod(int(out_map.argmax()), ow)
     i = c2.number_input(t("pool.win.row"), 0, oh - 1, i0, key=f"pool_win_i_{rec.key}_{ch}")
@@ -117,11 +117,10 @@ def window_section(rec: LayerRecord, spec: pool.PoolSpec, page: ChannelPage) -> 
     if spec.kind == "max":
         cp = pool.pool_channel(rec.input[0, ch].double().numpy(), spec, (oh, ow))
         counts = pool.pick_counts(cp, tuple(rec.input.shape[-2:]))
-        st.plotly_chart(figs.pick_figure(counts, title=t("pool.win.picks_fig", c=ch)), width="stretch")
+        show_maps(figs.pick_figure(counts, title=t("pool.win.picks_fig", c=ch)))
         st.caption(t("pool.win.picks", picked=float((counts > 0).mean()), most=int(counts.max())))
     else:
         st.caption(t("common.not_for_layer", layer=rec.key, why=t("pool.win.no_argmax")))
-    return int(ch)
 
 
 def numeric_section(rec: LayerRecord, k: int, s: int, ch: int) -> int:
@@ -172,12 +171,12 @@ def backward_section(tr: Trace, rec: LayerRecord, spec: pool.PoolSpec, ch: int) 
     other = "avg" if pb.kind == "max" else "max"
     assert rec.input is not None
     gh, gw = pb.grad_out.shape
-    if max(rec.input.shape[-2:]) > figs.MAX_TILE_SIDE:
-        st.caption(t("pool.maps.downsampled", side=figs.MAX_TILE_SIDE))
-    st.plotly_chart(figs.backward_maps(pb, rec.input[0, ch], titles=(
+    pictures = figs.backward_maps(pb, rec.input[0, ch], titles=(
         t("pool.back.in_title", c=ch), t("pool.back.gy_title", h=gh, w=gw),
         t("pool.back.gx_title", kind=t(f"pool.back.kind.{pb.kind}")),
-        t("pool.back.other_title", kind=t(f"pool.back.kind.{other}")))), width="stretch")
+        t("pool.back.other_title", kind=t(f"pool.back.kind.{other}"))))
+    for col, picture in zip(st.columns(4), pictures, strict=True):
+        show_maps(picture, where=col)
     fn = ("adaptive_" if spec.adaptive else "") + ("max_pool2d" if pb.kind == "max" else "avg_pool2d")
     st.markdown(t("pool.back.check", fn=fn, err=pb.max_abs_diff, frac=pb.nonzero_frac))
     if pb.kind == "max":
@@ -235,15 +234,24 @@ def main(ctx: PageContext) -> None:
                        format_func=lambda k: f"{k} · {kinds[k]}")
     rec = tr[key if key in keys else keys[0]]
     spec = pool.pool_spec(rec)
-    page = maps_section(rec, spec)
-    ch = window_section(rec, spec, page)
-    if spec.simple:
-        numeric_section(rec, spec.k[0], spec.s[0], ch)
-    else:
-        st.subheader(t("pool.num.title"))
-        st.caption(t("common.not_for_layer", layer=rec.key, why=t("pool.num.not_simple")))
-    backward_section(tr, rec, spec, ch)
-    shift_section(ctx, tr, rec)
+    st.markdown(sizes_text(rec, spec))
+    page = channel_pager(rec.input[0], key=f"pool_page_{rec.key}", by="max")
+    ch = choose_channel(rec, page)
+
+    def numbers() -> None:
+        if spec.simple:
+            numeric_section(rec, spec.k[0], spec.s[0], ch)
+        else:
+            st.subheader(t("pool.num.title"))
+            st.caption(t("common.not_for_layer", layer=rec.key, why=t("pool.num.not_simple")))
+
+    lazy_tabs("pool_tab", [
+        (t("pool.tab.maps"), lambda: maps_section(rec, spec, page)),
+        (t("pool.tab.window"), lambda: window_section(rec, spec, ch)),
+        (t("pool.tab.numbers"), numbers),
+        (t("pool.tab.backward"), lambda: backward_section(tr, rec, spec, ch)),
+        (t("pool.tab.shift"), lambda: shift_section(ctx, tr, rec)),
+    ])
 
 
 ctx = page_context()

@@ -20,9 +20,9 @@ from ui.figures.maps import (
     downsample,
     image_source,
     is_signed,
-    tile,
     tiled_maps,
 )
+from ui.figures.picture import MapImage, drawable
 
 PAD_COLOR = "#d9d9d9"
 WINDOW_COLOR = "#e6550d"
@@ -37,54 +37,36 @@ def shape_title(key: str, shape: Sequence[int]) -> str:
 
 
 def feature_maps(maps: np.ndarray, title: str, *, range_mode: RangeMode = "layer", fixed: float = 1.0,
-                 signed: bool | None = None, prefix: str = "ch", channels: Sequence[int] | None = None,
-                 max_side: int = 56) -> go.Figure:
-    """Channels [C, H, W] of one layer as ONE tiled heatmap (``channels``: their real indices, for the hover);
-    maps larger than ``max_side`` are block-averaged."""
+                 signed: bool | None = None, prefix: str = "ch", channels: Sequence[int] | None = None) -> MapImage:
+    """Channels [C, H, W] of one layer as ONE picture at full resolution (``channels``: their real indices)."""
     return tiled_maps(maps, prefix=prefix, title=title, range_mode=range_mode, fixed=fixed, signed=signed,
-                      channels=channels, max_side=max_side)
+                      channels=channels)
 
 
 @cached_figure
 def kernel_weights(weights: np.ndarray, title: str, *, out_label: str = "out", in_label: str = "in",
                    out_channels: Sequence[int] | None = None, in_channels: Sequence[int] | None = None,
-                   depthwise: bool = False) -> go.Figure:
-    """Kernels w[o, c] as ONE tiled heatmap, one colour range (±max|w|).
+                   depthwise: bool = False) -> MapImage:
+    """Kernels w[o, c] as ONE picture, one colour range (±max|w|, diverging: weights are signed).
 
     ``weights`` [O, C, kh, kw] holds the kernels to draw (a selection of a large layer); ``out_channels`` and
-    ``in_channels`` give their real indices for the hover. With several input channels, row o holds output
-    channel o's kernels, one column per input channel; with one (a first layer on a gray image, a depthwise
-    conv) the kernels are tiled in a near-square grid; ``depthwise``: output channel o's kernel reads input o.
+    ``in_channels`` give their real indices. With several input channels, row o holds output channel o's
+    kernels, one column per input channel (rows and columns labelled); with one (a first layer on a gray
+    image, a depthwise conv) the kernels are tiled in a near-square grid, each labelled with its output
+    channel; ``depthwise``: output channel o's kernel reads input o.
     """
     w = as_numpy(weights)
     o, c, kh, kw = w.shape
     outs = list(range(o)) if out_channels is None else [int(v) for v in out_channels]
     ins = list(range(c)) if in_channels is None else [int(v) for v in in_channels]
-    if c == 1:
-        grid, rows, ncols = tile(w.reshape(o, kh, kw))
-        labels = [(outs[i], outs[i] if depthwise else ins[0]) for i in range(o)]
-    else:
-        grid, rows, ncols = tile(w.reshape(o * c, kh, kw), cols=c)
-        labels = [(outs[i // c], ins[i % c]) for i in range(o * c)]
-    info = np.zeros((*grid.shape, 2), dtype=np.int64)
-    for i, (oo, cc) in enumerate(labels):
-        r, q = divmod(i, ncols)
-        info[r * (kh + 1):r * (kh + 1) + kh, q * (kw + 1):q * (kw + 1) + kw] = (oo, cc)
-    info = info.astype(np.uint16 if info.max() < 65536 else np.int32)
     m = float(np.nanmax(np.abs(w))) if w.size else 1.0
-    m = m or 1.0
-    fig = go.Figure(go.Heatmap(
-        z=grid.astype(np.float32), zmin=-m, zmax=m, colorscale=DIVERGING, customdata=info, hoverongaps=False,
-        hovertemplate=out_label + " %{customdata[0]} · " + in_label + " %{customdata[1]} = %{z:.4f}<extra></extra>",
-        colorbar={"thickness": 12},
-    ))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    height = int(min(900, 140 + rows * 760 / max(ncols, 1) * kh / max(kw, 1))) if c == 1 else \
-        int(min(900, 120 + o * 760 / c))
-    fig.update_layout(title=title, margin={"l": 4, "r": 4, "t": 36 if title else 8, "b": 4}, height=height,
-                      plot_bgcolor="white")
-    return fig
+    if c == 1:
+        return tiled_maps(w.reshape(o, kh, kw), prefix=out_label, title=title, range_mode="global", fixed=m or 1.0,
+                          signed=True, channels=outs)
+    out_l = f"{out_label} " if drawable(out_label) else ""
+    in_l = f"{in_label} " if drawable(in_label) else ""
+    return tiled_maps(w.reshape(o * c, kh, kw), title=title, range_mode="global", fixed=m or 1.0, signed=True,
+                      cols=c, row_labels=[f"{out_l}{v}" for v in outs], col_labels=[f"{in_l}{v}" for v in ins])
 
 
 def _cell_text(values: np.ndarray, pad: np.ndarray | None = None, pad_text: str = "0") -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Shared builders for maps: many small maps as ONE tiled heatmap, colour scales and ranges.
+"""Shared builders for maps: many maps as ONE picture (see ui/figures/picture.py), colour scales and ranges.
 
 Visual language: signed values (pre-activations, kernels, gradients) use a diverging scale centred
 on 0; non-negative values a sequential one. Every heatmap has a colour bar with its range.
@@ -17,12 +17,15 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from ui.figures.cache import cached_figure
+from ui.figures.picture import TARGET_W, MapImage, colorize, drawable, enlarge, grid_picture
+
+__all__ = ["DIVERGING", "GRAY", "SEQUENTIAL", "MapImage", "RangeMode", "as_numpy", "color_range", "downsample",
+           "heatmap", "image_source", "is_signed", "normalize_each", "overlay", "tile", "tiled_maps"]
 
 DIVERGING = "RdBu_r"
 SEQUENTIAL = "Viridis"
 GRAY = "gray"
 RangeMode = Literal["map", "layer", "global"]
-MAX_TILE_SIDE = 56  # maps larger than this are block-averaged for the browser (ImageNet: 112 → 56)
 
 
 def as_numpy(x) -> np.ndarray:  # noqa: ANN001 - tensor or array
@@ -62,7 +65,7 @@ def tile(maps: np.ndarray, cols: int | None = None, gap: int = 1) -> tuple[np.nd
     return grid, rows, cols
 
 
-def downsample(maps: np.ndarray, max_side: int = MAX_TILE_SIDE) -> np.ndarray:
+def downsample(maps: np.ndarray, max_side: int) -> np.ndarray:
     """[C, H, W] → block means with an integer factor f = ⌈max(H, W)/max_side⌉ (edges padded by repetition)."""
     c, h, w = maps.shape
     f = math.ceil(max(h, w) / max_side) if max_side > 0 else 1
@@ -83,109 +86,42 @@ def normalize_each(maps: np.ndarray, signed: bool) -> np.ndarray:
     return out
 
 
-def _tiled_values(maps: np.ndarray, signed: bool | None, range_mode: RangeMode, fixed: float, cols: int | None,
-                  max_side: int) -> tuple[np.ndarray, bool, float, float, np.ndarray, np.ndarray, int, int]:
-    """The shared first half of the tiled builders: (maps, signed, zmin, zmax, grid, raw grid, rows, cols)."""
-    maps = as_numpy(maps)
-    if maps.ndim == 2:
-        maps = maps[None]
-    if max_side:
-        maps = downsample(maps, max_side)
-    signed = is_signed(maps) if signed is None else signed
-    values = normalize_each(maps, signed) if range_mode == "map" else maps
-    zmin, zmax = color_range(values, signed, "layer" if range_mode == "map" else range_mode, fixed)
-    grid, rows, ncols = tile(values, cols)
-    raw, _, _ = tile(maps, ncols)
-    return maps, signed, zmin, zmax, grid, raw, rows, ncols
-
-
-def _tiled_layout(fig: go.Figure, title: str, height: int | None, rows: int, ncols: int, h: int, w: int) -> go.Figure:
-    """Square cells, no axes, height from the grid's aspect (at most 900 px)."""
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_layout(title=title, margin={"l": 4, "r": 4, "t": 36 if title else 8, "b": 4},
-                      height=height or int(min(900, 140 + rows * 760 / max(ncols, 1) * h / max(w, 1))),
-                      plot_bgcolor="white")
-    return fig
-
-
-def tiled_heatmap(
-    maps: np.ndarray,
-    labels: Sequence[str] | None = None,
-    *,
-    title: str = "",
-    range_mode: RangeMode = "layer",
-    fixed: float = 1.0,
-    signed: bool | None = None,
-    cols: int | None = None,
-    colorbar_title: str = "",
-    height: int | None = None,
-) -> go.Figure:
-    """All maps of one layer as one heatmap trace; hovering shows the map label, row, column and value."""
-    maps, signed, zmin, zmax, grid, raw, rows, ncols = _tiled_values(maps, signed, range_mode, fixed, cols, 0)
-    c, h, w = maps.shape
-    names = list(labels) if labels is not None else [str(i) for i in range(c)]
-    label_grid = np.full(grid.shape, "", dtype=object)
-    rr = np.full(grid.shape, -1, dtype=np.int32)
-    cc = np.full(grid.shape, -1, dtype=np.int32)
-    for i in range(c):
-        r, k = divmod(i, ncols)
-        sl = (slice(r * (h + 1), r * (h + 1) + h), slice(k * (w + 1), k * (w + 1) + w))
-        label_grid[sl] = names[i]
-        rr[sl] = np.arange(h)[:, None]
-        cc[sl] = np.arange(w)[None, :]
-    custom = np.dstack([label_grid, rr, cc, np.round(raw, 4).astype(object)])
-    fig = go.Figure(go.Heatmap(
-        z=grid, zmin=zmin, zmax=zmax, colorscale=DIVERGING if signed else SEQUENTIAL,
-        customdata=custom, hovertemplate="%{customdata[0]} · (%{customdata[1]}, %{customdata[2]}) = "
-                                         "%{customdata[3]}<extra></extra>",
-        colorbar={"title": {"text": colorbar_title}, "thickness": 12}, hoverongaps=False,
-    ))
-    return _tiled_layout(fig, title, height, rows, ncols, h, w)
+def _tile_labels(prefix: str, channels: Sequence[int]) -> list[str]:
+    """ "ch 3" above each tile (the number alone where the picture's font cannot draw the prefix)."""
+    pre = f"{prefix} " if prefix and drawable(prefix) else ""
+    return [f"{pre}{c}" for c in channels]
 
 
 @cached_figure
 def tiled_maps(maps: np.ndarray, *, prefix: str = "ch", title: str = "", range_mode: RangeMode = "layer",
                fixed: float = 1.0, signed: bool | None = None, cols: int | None = None,
-               labels2: str | None = None, height: int | None = None,
-               channels: Sequence[int] | None = None, max_side: int = MAX_TILE_SIDE) -> go.Figure:
-    """Many maps [C, H, W] as ONE heatmap, like ``maps.tiled_heatmap`` but lighter on the wire.
+               channels: Sequence[int] | None = None, labels: Sequence[str] | None = None,
+               row_labels: Sequence[str] | None = None, col_labels: Sequence[str] | None = None,
+               target_width: int = TARGET_W) -> MapImage:
+    """Many maps [C, H, W] as ONE picture at full resolution: a tile per map (its channel number above it,
+    ``channels`` giving the real numbers of a selection), one colour scale and a colour bar with its range.
 
-    The hover data is a numeric array [channel, row, col] (plus the raw value in per-map mode), which
-    plotly sends base64-encoded: several times smaller than per-cell label strings. With ``labels2``
-    ("in") a tile is named "out o · in c" (kernel grids with one row per output channel).
-    ``channels`` gives the real channel number of each map (when a page shows a selection, e.g. the
-    top-N of 512); maps larger than ``max_side`` are block-averaged first (hover rows/columns are then
-    those of the reduced map), which keeps the browser payload bounded for 112x112 ImageNet maps.
+    ``range_mode``: "layer" one range for all maps, "map" each map scaled to its own range (the bar then
+    reads from 0 or −1 to 1 of each map's own maximum), "global" ±``fixed``. Signed maps use the diverging
+    scale centred on 0, non-negative ones the sequential scale. ``labels`` replace the channel numbers;
+    ``row_labels``/``col_labels`` label rows and columns instead (kernel grids).
     """
-    maps, signed, zmin, zmax, grid, raw, rows, ncols = _tiled_values(maps, signed, range_mode, fixed, cols,
-                                                                      max_side)
-    c, h, w = maps.shape
-    per_map = range_mode == "map"
-    # hover data: [channel, row, col] as uint8/uint16 (1-2 bytes a cell); only when z is rescaled per map does the
-    # raw value need to travel too (float32, then 16 bytes a cell)
-    info = np.zeros((*grid.shape, 4 if per_map else 3), dtype=np.float32 if per_map else np.int64)
-    for i in range(c):
-        r, k = divmod(i, ncols)
-        sl = (slice(r * (h + 1), r * (h + 1) + h), slice(k * (w + 1), k * (w + 1) + w))
-        info[sl + (0,)] = (i if channels is None else channels[i]) if labels2 is None else r
-        info[sl + (1,)] = np.arange(h)[:, None] if labels2 is None else k
-        info[sl + (2,)] = np.arange(w)[None, :] if labels2 is None else np.arange(h)[:, None] * 10 + np.arange(w)
-    if per_map:
-        info[..., 3] = raw
-    else:
-        info = info.astype(np.uint8 if info.max() < 256 else np.uint16 if info.max() < 65536 else np.int32)
-    value = "%{customdata[3]:.4f}" if per_map else "%{z:.4f}"
-    if labels2 is None:
-        hover = prefix + " %{customdata[0]} · (%{customdata[1]}, %{customdata[2]}) = " + value
-    else:
-        hover = prefix + " %{customdata[0]} · " + labels2 + " %{customdata[1]} = " + value
-    fig = go.Figure(go.Heatmap(
-        z=grid.astype(np.float32), zmin=zmin, zmax=zmax, colorscale=DIVERGING if signed else SEQUENTIAL,
-        customdata=info, hovertemplate=hover + "<extra></extra>", hoverongaps=False,
-        colorbar={"thickness": 12},
-    ))
-    return _tiled_layout(fig, title, height, rows, ncols, h, w)
+    maps = as_numpy(maps)
+    if maps.ndim == 2:
+        maps = maps[None]
+    c = maps.shape[0]
+    signed = is_signed(maps) if signed is None else signed
+    values = normalize_each(maps, signed) if range_mode == "map" else maps
+    zmin, zmax = color_range(values, signed, "layer" if range_mode == "map" else range_mode, fixed)
+    if cols is None:
+        cols = max(1, min(c, math.ceil(math.sqrt(c * 2))))
+    if labels is None and row_labels is None and col_labels is None:
+        labels = _tile_labels(prefix, list(range(c)) if channels is None else [int(v) for v in channels])
+    elif labels is not None:
+        labels = [s if drawable(s) else str(i) for i, s in enumerate(labels)]
+    return grid_picture(values, zmin=zmin, zmax=zmax, scale=DIVERGING if signed else SEQUENTIAL, cols=cols,
+                        labels=labels, row_labels=row_labels, col_labels=col_labels, title=title,
+                        target_width=target_width)
 
 
 def image_source(pixels: np.ndarray, fmt: str = "JPEG") -> str:
@@ -214,17 +150,35 @@ def heatmap(values: np.ndarray, *, title: str = "", signed: bool | None = None, 
     return fig
 
 
+@cached_figure
 def overlay(image: np.ndarray, heat: np.ndarray, *, title: str = "", opacity: float = 0.55,
-            signed: bool = False, height: int = 320) -> go.Figure:
-    """A heat map (same H, W) drawn over a grayscale image."""
-    image, heat = as_numpy(image), as_numpy(heat)
+            signed: bool = False, side: int = 336) -> MapImage:
+    """A heat map drawn over an image, as one picture with a colour bar.
+
+    ``image``: a grayscale map [H, W] (any range) or RGB pixels [H, W, 3] (uint8); ``heat`` [h, w] covers the
+    same area and is resized to the picture (a whole-factor enlargement keeps each cell a crisp square).
+    Each pixel is (1 − α)·image + α·colour(heat), α = ``opacity``. Signed heat maps use the diverging scale
+    centred on 0, non-negative ones "Jet" (as Grad-CAM demos draw them).
+    """
+    img = np.asarray(image)
+    if img.ndim == 2:
+        g = as_numpy(img)
+        lo, hi = float(np.nanmin(g)), float(np.nanmax(g))
+        g8 = np.clip((g - lo) / ((hi - lo) or 1.0) * 255, 0, 255).astype(np.uint8)
+        base = np.stack([g8] * 3, axis=-1)
+    else:
+        base = np.asarray(img, dtype=np.uint8)[..., :3]
+    heat = as_numpy(heat)
+    base = enlarge(base, max(1, side // max(base.shape[:2])))
     zmin, zmax = color_range(heat, signed)
-    fig = go.Figure([
-        go.Heatmap(z=image, colorscale=GRAY, showscale=False, hoverinfo="skip"),
-        go.Heatmap(z=heat, zmin=zmin, zmax=zmax, colorscale=DIVERGING if signed else "Jet", opacity=opacity,
-                   hovertemplate="(%{y}, %{x}) = %{z:.4f}<extra></extra>", colorbar={"thickness": 12}),
-    ])
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, constrain="domain")
-    fig.update_xaxes(showticklabels=False, constrain="domain")
-    fig.update_layout(title=title, height=height, margin={"l": 4, "r": 4, "t": 36 if title else 8, "b": 4})
-    return fig
+    scale = DIVERGING if signed else "Jet"
+    colour = colorize(heat, zmin, zmax, scale)
+    if colour.shape[:2] != base.shape[:2]:
+        fy, fx = base.shape[0] / colour.shape[0], base.shape[1] / colour.shape[1]
+        if fy == fx == int(fy):
+            colour = enlarge(colour, int(fy))
+        else:
+            colour = np.asarray(Image.fromarray(colour).resize((base.shape[1], base.shape[0]), Image.BILINEAR))
+    mixed = np.rint((1 - opacity) * base + opacity * colour).astype(np.uint8)
+    return grid_picture(heat[None], zmin=zmin, zmax=zmax, scale=scale, cols=1, tile=max(mixed.shape[:2]),
+                        rgb=mixed[None], title=title)

@@ -12,32 +12,32 @@ from explain.pooling import PoolBackward, PoolTable, ShiftStudy, WindowCell
 from ui.figures.cache import cached_figure
 from ui.figures.maps import (
     DIVERGING,
-    MAX_TILE_SIDE,
     SEQUENTIAL,
     RangeMode,
     as_numpy,
     color_range,
-    downsample,
     heatmap,
     is_signed,
     tiled_maps,
 )
+from ui.figures.numbers import cell_text
+from ui.figures.picture import MapImage
 
-__all__ = ["MAX_TILE_SIDE", "POOL_MAP_SIDE", "backward_maps", "numeric_view", "pick_figure", "pool_maps",
+__all__ = ["backward_maps", "numeric_view", "pick_figure", "pool_maps",
            "shift_figure", "window_figure"]
 TEXT_CELLS = 12  # windows up to 12x12 print every value
-POOL_MAP_SIDE = 40  # the tiled input/output maps: block means beyond 40 px (112 → 38, 56 → 28)
 
 MAX_COLOR = "#e6550d"
 WINDOW_COLORS = ("#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4")
 
 
 def pool_maps(maps: np.ndarray, title: str, *, range_mode: RangeMode = "layer", fixed: float = 1.0,
-              signed: bool | None = None, channels: Sequence[int] | None = None) -> go.Figure:
-    """Channels [C, H, W] of a pooling layer's input or output as ONE tiled heatmap (downsampled beyond
-    MAX_TILE_SIDE); ``channels`` are the real channel numbers of the maps shown."""
+              signed: bool | None = None, channels: Sequence[int] | None = None, target_width: int = 640
+              ) -> MapImage:
+    """Channels [C, H, W] of a pooling layer's input or output as ONE picture at full resolution;
+    ``channels`` are the real channel numbers of the maps shown."""
     return tiled_maps(maps, prefix="ch", title=title, range_mode=range_mode, fixed=fixed, signed=signed,
-                      channels=channels, max_side=POOL_MAP_SIDE)
+                      channels=channels, target_width=target_width)
 
 
 def window_figure(cell: WindowCell, *, title: str = "") -> go.Figure:
@@ -47,6 +47,11 @@ def window_figure(cell: WindowCell, *, title: str = "") -> go.Figure:
     fig = heatmap(vals, title=title, text=max(h, w) <= TEXT_CELLS, height=min(420, 140 + 40 * max(h, 4)))
     fig.data[0].x = list(range(cell.cols[0], cell.cols[0] + w))
     fig.data[0].y = list(range(cell.rows[0], cell.rows[0] + h))
+    if max(h, w) <= TEXT_CELLS:  # short decimals, not the float32 digits of the raw values
+        fig.data[0].text = cell_text(vals, 3 if max(h, w) <= 6 else 2)
+        fig.data[0].texttemplate = "%{text}"
+    fig.update_xaxes(tickmode="linear", tick0=0, dtick=1)  # rows and columns are whole numbers
+    fig.update_yaxes(tickmode="linear", tick0=0, dtick=1)
     if cell.argmax is not None:
         r, c = cell.argmax
         fig.add_shape(type="rect", x0=c - 0.42, x1=c + 0.42, y0=r - 0.42, y1=r + 0.42,
@@ -54,14 +59,10 @@ def window_figure(cell: WindowCell, *, title: str = "") -> go.Figure:
     return fig
 
 
-def pick_figure(counts: np.ndarray, *, title: str = "") -> go.Figure:
-    """How often max pooling picked each input cell (block means beyond MAX_TILE_SIDE)."""
-    return tiled_maps(np.asarray(counts, dtype=np.float32)[None], prefix="picks", title=title, signed=False,
-                      height=360)
-
-
-def _text(values: np.ndarray) -> np.ndarray:
-    return np.vectorize(lambda v: f"{v:.3g}")(values).astype(object)
+def pick_figure(counts: np.ndarray, *, title: str = "") -> MapImage:
+    """How often max pooling picked each input cell (0 = never: those cells get no gradient)."""
+    return tiled_maps(np.asarray(counts, dtype=np.float32)[None], title=title, signed=False, labels=[""],
+                      target_width=420)
 
 
 @cached_figure
@@ -77,7 +78,7 @@ def numeric_view(table: PoolTable, *, titles: Sequence[str] = ("", "", "")) -> g
                         column_widths=[h, oh, oh])
     for col, vals in enumerate((win, table.max_out, table.avg_out), start=1):
         fig.add_trace(go.Heatmap(z=vals, zmin=zmin, zmax=zmax, colorscale=cscale, showscale=col == 3,
-                                 colorbar={"thickness": 12}, text=_text(vals), texttemplate="%{text}",
+                                 colorbar={"thickness": 12}, text=cell_text(vals, 3), texttemplate="%{text}",
                                  hovertemplate="(%{y}, %{x}) = %{z:.4f}<extra></extra>"), row=1, col=col)
     for i in range(oh):
         for j in range(ow):
@@ -104,29 +105,18 @@ def numeric_view(table: PoolTable, *, titles: Sequence[str] = ("", "", "")) -> g
 
 @cached_figure
 def backward_maps(pb: PoolBackward, input_map: np.ndarray, *, titles: Sequence[str] = ("", "", "", "")
-                  ) -> go.Figure:
-    """Input map, dL/dy (smaller), dL/dx routed by this layer, and dL/dx as the other pooling would route it."""
-    fig = make_subplots(rows=1, cols=4, subplot_titles=list(titles), horizontal_spacing=0.04)
-    x = downsample(as_numpy(input_map)[None])[0]
-    grad_out, routed, other = (downsample(np.asarray(a, dtype=np.float32)[None])[0]
-                               for a in (pb.grad_out, pb.routed, pb.other))
-    sx = is_signed(x)
-    lo, hi = color_range(x, sx)
-    fig.add_trace(go.Heatmap(z=x, zmin=lo, zmax=hi, colorscale=DIVERGING if sx else SEQUENTIAL, showscale=False,
-                             hovertemplate="x(%{y}, %{x}) = %{z:.4f}<extra></extra>"), row=1, col=1)
-    g_all = np.concatenate([grad_out.ravel(), routed.ravel(), other.ravel()])
-    m = float(np.abs(g_all).max()) or 1.0
-    for col, (vals, name) in enumerate(((grad_out, "dL/dy"), (routed, "dL/dx"), (other, "dL/dx")),
-                                       start=2):
-        fig.add_trace(go.Heatmap(z=vals, zmin=-m, zmax=m, colorscale=DIVERGING, showscale=col == 4,
-                                 colorbar={"thickness": 12},
-                                 hovertemplate=name + "(%{y}, %{x}) = %{z:.3e}<extra></extra>"), row=1, col=col)
-    fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    for i in (1, 2, 3, 4):
-        fig.update_yaxes(scaleanchor="x" if i == 1 else f"x{i}", row=1, col=i)
-    fig.update_layout(height=300, margin={"l": 4, "r": 4, "t": 40, "b": 4}, plot_bgcolor="white")
-    return fig
+                  ) -> tuple[MapImage, ...]:
+    """Four pictures at full resolution: the input map, dL/dy (smaller), dL/dx routed by this layer, and
+    dL/dx as the other pooling would route it; the three gradients share one range (±max|g|)."""
+    x = as_numpy(input_map)
+    grads = [np.asarray(a, dtype=np.float32) for a in (pb.grad_out, pb.routed, pb.other)]
+    m = max(float(np.abs(g).max()) if g.size else 0.0 for g in grads) or 1.0
+    side = max(x.shape)
+    pictures = [tiled_maps(x, title=titles[0], labels=[""], target_width=side * max(1, 168 // side) + 80)]
+    for g, title in zip(grads, titles[1:], strict=True):
+        pictures.append(tiled_maps(g, title=title, labels=[""], range_mode="global", fixed=m, signed=True,
+                                   target_width=side * max(1, 168 // side) + 80))
+    return tuple(pictures)
 
 
 def shift_figure(study: ShiftStudy, *, names: Sequence[str] = ("before pooling", "after pooling", "probability"),
