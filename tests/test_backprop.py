@@ -18,6 +18,7 @@ from explain import backprop as bp
 from explain.graph import model_graph
 from explain.hooks import has_hooks, leaf_modules
 from explain.trace import trace
+from tests.helpers import without_inplace
 from ui.figures import backprop as figs
 
 NETS = [
@@ -371,20 +372,52 @@ class _Mixed(nn.Module):
         return self.fc(self.drop(torch.flatten(h, 1)))
 
 
+def _keep_io(name: str, ins: dict, outs: dict):  # noqa: ANN202 - a forward hook
+    """A forward hook that keeps a layer's input and output tensors (and returns None: the output stays)."""
+
+    def hook(_m: nn.Module, args: tuple, out: torch.Tensor) -> None:
+        ins[name], outs[name] = args[0], out
+
+    return hook
+
+
 @pytest.mark.parametrize("loss", ["logit", "cross_entropy"])
 def test_local_backward_formulas_equal_autograd(loss: str) -> None:
     model = _Mixed().eval()
     x = torch.randn(1, 3, 13, 13)
     tr = trace(model, x, loss=loss, label=1)
     before = copy.deepcopy(model.state_dict())
+    # independent reference: ∂L/∂in and ∂L/∂out of every layer by torch.autograd.grad of the whole model's loss,
+    # on a private copy without in-place ops (hooks keep each layer's input and output tensors)
+    twin = without_inplace(model)
+    ins: dict[str, torch.Tensor] = {}
+    outs: dict[str, torch.Tensor] = {}
+    handles = [m.register_forward_hook(_keep_io(n, ins, outs)) for n, m in twin.named_modules()
+               if n and not list(m.children())]
+    try:
+        z = twin(x.clone().requires_grad_(True))
+    finally:
+        for h in handles:
+            h.remove()
+    value = z[0, tr.target[0]] if loss == "logit" else F.cross_entropy(z, torch.tensor([1]))
+    names = list(ins)
+    got = torch.autograd.grad(value, [outs[n] for n in names], retain_graph=True)
+    d_out = dict(zip(names, got, strict=True))
+    # this layer's own step of the chain rule: the vector-Jacobian product ∂L/∂out · ∂out/∂in (where the input
+    # also feeds another path, as dw's does, the full ∂L/∂in adds that path too)
+    d_in = {n: torch.autograd.grad(outs[n], ins[n], d_out[n], retain_graph=True)[0] for n in names}
+    assert sorted(r.name for r in tr.layers) == sorted(names)
     for rec in tr.layers:
         lg = bp.local_backward(model, rec.key, tr.layers)
         assert lg.hand, rec.kind
         assert lg.input_diff is not None and lg.input_diff < 1e-5, (rec.key, lg.input_diff)
+        own = {n for n, _ in model.get_submodule(rec.name).named_parameters(recurse=False)}
+        assert set(lg.param_diffs) == own, rec.key  # every parameter compared: an empty dict does not pass
         assert all(v < 1e-5 for v in lg.param_diffs.values()), (rec.key, lg.param_diffs)
+        assert set(lg.trace_diffs) == own, rec.key
         assert all(v < 1e-5 for v in lg.trace_diffs.values()), (rec.key, lg.trace_diffs)
-        if rec.params:
-            assert set(lg.trace_diffs) == {n for n, _ in model.get_submodule(rec.name).named_parameters()}
+        assert lg.in_grad_norm == pytest.approx(float(d_in[rec.name].norm()), rel=1e-4, abs=1e-7), rec.key
+        assert lg.out_grad_norm == pytest.approx(float(d_out[rec.name].norm()), rel=1e-4, abs=1e-7), rec.key
     # ∂L/∂in of the first layer equals the trace's ∂L/∂x, and of the classifier the full backward's value
     assert bp.local_backward(model, "conv", tr.layers).in_grad_norm == pytest.approx(float(tr.input_grad.norm()),
                                                                                      rel=1e-5)
@@ -422,3 +455,95 @@ def test_hand_backward_against_independent_autograd() -> None:
         (ga,) = torch.autograd.grad(y, a, torch.ones_like(y))
         torch.testing.assert_close(bp.hand_backward(kind, nn.Identity(), a.detach(), torch.ones_like(y))[0], ga)
     assert bp.hand_backward("GELU", nn.GELU(), a.detach(), a.detach()) is None
+    # BatchNorm2d in eval mode: running statistics, not the batch's
+    bn = nn.BatchNorm2d(4).double().eval()
+    with torch.no_grad():
+        bn.running_mean.uniform_(-1, 1)
+        bn.running_var.uniform_(0.3, 3.0)
+        bn.weight.uniform_(0.5, 2.0)
+        bn.bias.uniform_(-1, 1)
+    y = F.batch_norm(a, bn.running_mean, bn.running_var, bn.weight, bn.bias, training=False, eps=bn.eps)
+    g = torch.randn_like(y)
+    ga, gw, gb = torch.autograd.grad(y, [a, bn.weight, bn.bias], g)
+    da, grads = bp.hand_backward("BatchNorm2d", bn, a.detach(), g)
+    torch.testing.assert_close(da, ga)
+    assert set(grads) == {"weight", "bias"}
+    torch.testing.assert_close(grads["weight"], gw)
+    torch.testing.assert_close(grads["bias"], gb)
+    # MaxPool2d with ceil_mode: 9x9 → 4x4 with k=3, s=2, the last windows hanging over the edge; overlapping windows
+    for k, s, pad in ((3, 2, 0), (3, 2, 1), (2, 2, 0)):
+        y = F.max_pool2d(a, k, s, pad, ceil_mode=True)
+        g = torch.randn_like(y)
+        (ga,) = torch.autograd.grad(y, a, g)
+        da, grads = bp.hand_backward("MaxPool2d", nn.MaxPool2d(k, s, pad, ceil_mode=True), a.detach(), g)
+        torch.testing.assert_close(da, ga)
+        assert grads == {}
+    assert F.max_pool2d(a, 3, 2, ceil_mode=True).shape[-1] == 4  # ceil mode really adds a partial window
+    # Linear on a batch of vectors
+    lin = nn.Linear(81, 5).double()
+    v = a.detach().reshape(8, 81).requires_grad_(True)
+    y = F.linear(v, lin.weight, lin.bias)
+    g = torch.randn_like(y)
+    gv, gw, gb = torch.autograd.grad(y, [v, lin.weight, lin.bias], g)
+    da, grads = bp.hand_backward("Linear", lin, v.detach(), g)
+    torch.testing.assert_close(da, gv)
+    assert set(grads) == {"weight", "bias"}
+    torch.testing.assert_close(grads["weight"], gw)
+    torch.testing.assert_close(grads["bias"], gb)
+
+
+class _BnPoolLinear(nn.Module):
+    """conv → eval BatchNorm → ReLU → MaxPool(ceil_mode) → flatten → Linear, in float64."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(5)
+        self.conv = nn.Conv2d(2, 3, 3, padding=1)
+        self.bn = nn.BatchNorm2d(3)
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(2, 2, ceil_mode=True)  # 7x7 → 4x4: the last row and column are half windows
+        self.flat = nn.Flatten()
+        self.fc = nn.Linear(3 * 4 * 4, 4)
+        with torch.no_grad():
+            self.bn.running_mean.uniform_(-0.5, 0.5)
+            self.bn.running_var.uniform_(0.5, 2.0)
+            self.bn.weight.uniform_(0.5, 1.5)
+            self.bn.bias.uniform_(-0.2, 0.2)
+        self.double().eval()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.flat(self.pool(self.relu(self.bn(self.conv(x))))))
+
+
+def test_hand_backward_of_every_layer_of_a_bn_pool_linear_model() -> None:
+    """Each layer's hand backward, fed the output gradient autograd gives, returns the input and parameter
+    gradients torch.autograd.grad gives for the whole model's loss."""
+    model = _BnPoolLinear()
+    x = torch.randn(1, 2, 7, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    ins: dict[str, torch.Tensor] = {}
+    outs: dict[str, torch.Tensor] = {}
+    mods = dict(model.named_children())
+    handles = [m.register_forward_hook(_keep_io(n, ins, outs)) for n, m in mods.items()]
+    try:
+        loss = F.cross_entropy(model(x.requires_grad_(True)), torch.tensor([2]))
+    finally:
+        for h in handles:
+            h.remove()
+    params = [p for m in mods.values() for p in m.parameters(recurse=False)]
+    got = torch.autograd.grad(loss, [*(ins[n] for n in mods), *(outs[n] for n in mods), *params])
+    d_in = dict(zip(mods, got[:len(mods)], strict=True))
+    d_out = dict(zip(mods, got[len(mods):2 * len(mods)], strict=True))
+    d_param = dict(zip(map(id, params), got[2 * len(mods):], strict=True))
+    assert tuple(outs["pool"].shape) == (1, 3, 4, 4)
+    checked = 0
+    for n, m in mods.items():
+        hand = bp.hand_backward(type(m).__name__, m, ins[n].detach(), d_out[n])
+        assert hand is not None, n
+        da, grads = hand
+        torch.testing.assert_close(da, d_in[n], msg=n)
+        own = dict(m.named_parameters(recurse=False))
+        assert set(grads) == set(own), n
+        for pn, p in own.items():
+            torch.testing.assert_close(grads[pn], d_param[id(p)], msg=f"{n}.{pn}")
+            checked += 1
+    assert checked == 6  # conv, bn and fc: weight and bias each
