@@ -58,16 +58,21 @@ def histogram_figure(before: Histogram, after: Histogram, *, before_label: str, 
 @cached_figure
 def slopes_figure(slopes: Mapping[str, np.ndarray], *, initial: float = 0.25, title: str = "",
                   initial_label: str = "init", height: int = 300) -> go.Figure:
-    """One bar per channel of every PReLU layer; a dashed line marks the initial slope."""
+    """One bar per channel of every PReLU layer; a dashed line in every subplot marks the initial slope, named once
+    in the legend (below the bars, where it hides no data).
+
+    The lines carry no annotation: ``add_hline(annotation_text=None)`` still adds an empty annotation, which
+    plotly.js draws as its placeholder "new text"."""
     fig = make_subplots(rows=1, cols=max(1, len(slopes)), subplot_titles=list(slopes) or None,
                         column_widths=[max(1, len(v)) for v in slopes.values()] or None, shared_yaxes=True)
     for j, (name, a) in enumerate(slopes.items(), start=1):
         fig.add_trace(go.Bar(x=list(range(len(a))), y=np.round(a, 4), name=name, showlegend=False,
                              marker_color=PALETTE[(j - 1) % len(PALETTE)],
                              hovertemplate=name + " · %{x}: a = %{y:.4f}<extra></extra>"), row=1, col=j)
-        fig.add_hline(y=initial, line={"dash": "dash", "color": "#555"}, row=1, col=j,
-                      annotation_text=initial_label if j == 1 else None)
-    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 56 if title else 30, "b": 8})
+        fig.add_hline(y=initial, line={"dash": "dash", "color": "#555"}, row=1, col=j, name=initial_label,
+                      showlegend=j == 1, legendgroup="initial")
+    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 64 if title else 30, "b": 52},
+                      legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0})
     return fig
 
 

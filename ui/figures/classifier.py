@@ -31,7 +31,7 @@ def flatten_figure(channel_map: np.ndarray, h: int, w: int, vector: np.ndarray, 
                                hovertemplate="i = %{x}: %{y:.4f}<extra></extra>"), row=1, col=2)
     fig.add_trace(go.Scatter(x=[index], y=[float(vector[index])], mode="markers+text", text=[f"i = {index}"],
                              textposition="top center", marker={"size": 11, "color": "#d62728"},
-                             showlegend=False), row=1, col=2)
+                             hovertemplate="i = %{x}: %{y:.4f}<extra></extra>", showlegend=False), row=1, col=2)
     fig.update_yaxes(autorange="reversed", scaleanchor="x", row=1, col=1)
     fig.update_layout(height=height, margin={"l": 8, "r": 8, "t": 36, "b": 8})
     return fig

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from ui.figures.cache import cached_figure
 from ui.figures.maps import DIVERGING, SEQUENTIAL, RangeMode, as_numpy, color_range, is_signed, normalize_each, tile
+from ui.figures.numbers import cell_text, hover
 
 HIGHLIGHT = "#ff7f0e"
 TEXT_CELLS = 400  # print values in the cells up to this many elements
@@ -90,11 +91,10 @@ def selection_figure(values, mask, *, name: str = "x", title: str = "",  # noqa:
     show_text = v.size <= TEXT_CELLS
     integer = bool(np.allclose(v, np.round(v)))
     if range_mode == "map" or show_text:  # the real values travel as text when the colours are rescaled
-        digits = 0 if integer else (2 if show_text else 4)
-        text = np.where(np.isnan(raw_grid), "", np.vectorize(lambda z: f"{z:.{digits}f}")(raw_grid))
+        text = cell_text(raw_grid, 0 if integer else (2 if show_text else 4))  # NaN (the gaps) → ""
         value = "%{text}"
     else:
-        text, value = None, "%{z}"
+        text, value = None, hover()
     chosen_text = None if text is None else np.where(mgrid == 1, text, "")
     fig = go.Figure([
         go.Heatmap(z=np.round(grid, 4), zmin=zmin, zmax=zmax, colorscale=[[0, "#f2f2f2"], [1, "#8c8c8c"]],
@@ -142,7 +142,7 @@ def embedding_strip(vector, source_shape: Sequence[int] | None, *, title: str = 
     fig = go.Figure(go.Heatmap(
         z=np.round(z, 4), zmin=zmin, zmax=zmax, colorscale=DIVERGING if signed else SEQUENTIAL,
         customdata=feature, hoverongaps=False, colorbar={"thickness": 12},
-        hovertemplate=f"{feature_label} %{{customdata}} ({channel_label} %{{y}}) = %{{z}}<extra></extra>",
+        hovertemplate=f"{feature_label} %{{customdata}} ({channel_label} %{{y}}) = {hover()}<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed", title=channel_label)
     fig.update_xaxes(title=feature_label)
@@ -159,7 +159,8 @@ def lookup_figure(table, vocab: Sequence[str], ids: Sequence[int], *, title: str
     labels = [f"{i}: {word}" for i, word in enumerate(vocab)]
     fig = go.Figure(go.Heatmap(
         z=np.round(w, 2), x=[f"d{j}" for j in range(d)], y=labels, zmin=zmin, zmax=zmax, colorscale=DIVERGING,
-        texttemplate="%{z:.2f}", hovertemplate="%{y} · %{x} = %{z}<extra></extra>", colorbar={"thickness": 12},
+        texttemplate="%{z:.2f}", hovertemplate="%{y} · %{x} = " + hover() + "<extra></extra>",
+        colorbar={"thickness": 12},
     ))
     for i in sorted(set(ids)):
         fig.add_shape(type="rect", x0=-0.5, x1=d - 0.5, y0=i - 0.5, y1=i + 0.5,

@@ -12,6 +12,7 @@ from explain.shift import ShiftAccuracy, ShiftResult
 from explain.training import EpochStats, Overfit
 from ui.figures.cache import cached_figure
 from ui.figures.maps import DIVERGING, RangeMode, color_range, normalize_each, tile, tiled_heatmap
+from ui.figures.numbers import hover
 
 TRAIN_COLOR = "#1f77b4"
 VAL_COLOR = "#ff7f0e"
@@ -67,7 +68,7 @@ def _light_tiles(maps: np.ndarray, labels: Sequence[str], *, title: str, signed:
     grid, rows, ncols = tile(values, cols)
     h, w = maps.shape[1:]
     fig = go.Figure(go.Heatmap(z=np.round(grid, decimals), zmin=zmin, zmax=zmax, colorscale=colorscale,
-                               hovertemplate="%{z}<extra></extra>", hoverongaps=False,
+                               hovertemplate=hover() + "<extra></extra>", hoverongaps=False,
                                colorbar={"thickness": 12}, showscale=signed))
     for i, text in enumerate(labels):
         r, k = divmod(i, ncols)

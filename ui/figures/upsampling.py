@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 from ui.figures.cache import cached_figure
 from ui.figures.maps import DIVERGING, SEQUENTIAL, as_numpy, color_range, is_signed
+from ui.figures.numbers import cell_text, hover
 
 
 @cached_figure
@@ -27,8 +28,8 @@ def maps_row(maps: Sequence[tuple[str, object]], *, title: str = "", zrange: tup
         fig.add_trace(go.Heatmap(
             z=np.round(a, 4), zmin=zrange[0], zmax=zrange[1], colorscale=DIVERGING if signed else SEQUENTIAL,
             showscale=i == len(arrays) - 1, colorbar={"thickness": 12},
-            texttemplate="%{z:.2f}" if text else None,
-            hovertemplate="(%{y}, %{x}) = %{z}<extra></extra>",
+            text=cell_text(a, 2) if text else None, texttemplate="%{text}" if text else None,
+            hovertemplate="(%{y}, %{x}) = " + hover() + "<extra></extra>",
         ), row=1, col=i + 1)
         fig.update_yaxes(autorange="reversed", scaleanchor=f"x{i + 1}" if i else "x", showticklabels=False,
                          row=1, col=i + 1)
