@@ -108,8 +108,13 @@ def test_softmax_temperature(temperature: float) -> None:
 def test_softmax_view_and_bad_temperature(relu) -> None:
     model, x, _ = relu
     sv = cls.softmax_view(trace(model, x), 2.0)
+    with torch.no_grad():  # an independent forward pass and torch.softmax
+        z = model(x)[0].double()
+    np.testing.assert_allclose(sv.logits, z.numpy(), atol=1e-5)
+    np.testing.assert_allclose(sv.scaled, z.numpy() / 2, atol=1e-5)
+    np.testing.assert_allclose(sv.probs, torch.softmax(z / 2.0, 0).numpy(), atol=1e-6)
+    np.testing.assert_allclose(sv.probs_model, torch.softmax(z, 0).numpy(), atol=1e-6)
     assert sv.model_diff < 1e-6
-    np.testing.assert_allclose(sv.scaled, sv.logits / 2)
     with pytest.raises(ValueError):
         cls.softmax_t(np.zeros(3), 0.0)
 
@@ -136,8 +141,20 @@ def test_traced_gradient_is_softmax_minus_onehot(relu) -> None:
     for y in (label, (label + 3) % 10):
         tr = trace(model, x, loss="cross_entropy", label=y)
         lv = cls.loss_view_traced(tr)
+        # references: softmax − one-hot from an independent forward, and torch.autograd.grad of F.cross_entropy
+        with torch.no_grad():
+            z = model(x)[0].double()
+        expected = torch.softmax(z, 0) - F.one_hot(torch.tensor(y), 10).double()
+        zl = z.clone().requires_grad_(True)
+        ce = F.cross_entropy(zl[None], torch.tensor([y]))
+        (g,) = torch.autograd.grad(ce, zl)
+        torch.testing.assert_close(g, expected)
+        assert lv.traced_grad is not None
+        np.testing.assert_allclose(lv.traced_grad, expected.numpy(), atol=1e-6)
+        np.testing.assert_allclose(lv.grad_ce, expected.numpy(), atol=1e-6)
+        assert lv.cross_entropy == pytest.approx(float(ce.detach()), rel=1e-6)
+        assert lv.traced_loss == pytest.approx(float(ce.detach()), rel=1e-4, abs=1e-6)
         assert lv.traced_diff is not None and lv.traced_diff < 1e-6
-        assert lv.traced_loss == pytest.approx(lv.cross_entropy, rel=1e-4, abs=1e-6)
     with pytest.raises(ValueError):
         cls.traced_logit_grad(trace(model, x))
 
