@@ -23,7 +23,9 @@ from ui.figures.activations import (
 )
 from ui.figures.maps import tiled_maps
 from ui.i18n import class_name, t
+from ui.mapview import show_maps
 from ui.paging import channel_pager
+from ui.sections import lazy_tabs
 from ui.sidebar import page_context
 
 ctx = page_context()
@@ -36,7 +38,6 @@ BASE_PICK = ["sigmoid", "tanh", "relu", "elu", "prelu"]  # the course's function
 MODERN_PICK = ["relu", "relu6", "hardswish", "hardsigmoid", "silu", "sigmoid"]  # those of the ImageNet models
 WIDE = {"relu6"}  # functions whose shape shows only beyond |x| = 6
 MAX_DEAD_LISTED = 24
-MAP_SIDE = 32  # pre/post maps: block means beyond 32 px (ImageNet 112 → 28), two figures stay light
 
 
 
@@ -107,18 +108,21 @@ def section_kinds(layers: list[act.ActivationLayer]) -> None:
         st.caption(t("act.inplace_note"))
 
 
-def section_real(layers: list[act.ActivationLayer]) -> act.ActivationLayer:
-    st.header(t("act.real"))
-    if ctx.is_imagenet:
-        section_kinds(layers)
+def choose_layer(layers: list[act.ActivationLayer]) -> act.ActivationLayer:
+    """The activation layer that the image tabs follow (above the tabs)."""
     keys = [a.key for a in layers]
     by_key = {a.key: a for a in layers}
     state.forget_invalid("act_layer", keys)
-    c1, c2 = st.columns(2)
-    key = c1.selectbox(t("act.layer"), keys, key="act_layer", format_func=lambda k: t(
+    key = st.selectbox(t("act.layer"), keys, key="act_layer", format_func=lambda k: t(
         "act.layer_option", name=k, kind=by_key[k].kind, source=_source(by_key[k])))
-    layer = by_key[key]
-    fn = c2.selectbox(t("act.apply"), list(act.FUNCTIONS), index=act.FUNCTIONS.index(layer.function),
+    return by_key[key]
+
+
+def section_real(layers: list[act.ActivationLayer], layer: act.ActivationLayer) -> None:
+    st.header(t("act.real"))
+    if ctx.is_imagenet:
+        section_kinds(layers)
+    fn = st.columns(2)[0].selectbox(t("act.apply"), list(act.FUNCTIONS), index=act.FUNCTIONS.index(layer.function),
                       format_func=FN_LABELS.get, key=f"act_apply_{ctx.model_name}_{layer.key}",
                       help=t("act.apply_help"))
     own = fn == layer.function
@@ -160,7 +164,6 @@ def section_real(layers: list[act.ActivationLayer]) -> act.ActivationLayer:
                          hide_index=True, width="stretch", height=360)
         else:
             st.info(t("act.units_not_channels", n=layer.pre.shape[-1]))
-    return layer
 
 
 def section_maps(layer: act.ActivationLayer, res: act.ApplyResult) -> list[int]:
@@ -169,10 +172,10 @@ def section_maps(layer: act.ActivationLayer, res: act.ApplyResult) -> list[int]:
     page = channel_pager(res.post[0], key=f"act_page_{ctx.model_name}_{layer.key}", by="mean")
     chans = list(page.channels)
     left, right = st.columns(2)
-    left.plotly_chart(tiled_maps(res.pre[0, chans], channels=chans, signed=True, max_side=MAP_SIDE,
-                                 title=t("act.maps_pre", shape=list(layer.pre.shape))), width="stretch")
-    right.plotly_chart(tiled_maps(res.post[0, chans], channels=chans, max_side=MAP_SIDE,
-                                  title=t("act.maps_post", fn=FN_LABELS[res.function])), width="stretch")
+    show_maps(tiled_maps(res.pre[0, chans], channels=chans, signed=True, target_width=640,
+                         title=t("act.maps_pre", shape=list(layer.pre.shape))), where=left)
+    show_maps(tiled_maps(res.post[0, chans], channels=chans, target_width=640,
+                         title=t("act.maps_post", fn=FN_LABELS[res.function])), where=right)
     st.caption(t("act.maps_caption"))
     return chans
 
@@ -206,8 +209,7 @@ def section_variants(image, layer_key: str) -> None:  # noqa: ANN001 - PreparedI
                 st.caption(t("act.variant_no_map", layer=layer_key))
                 continue
             st.caption(t("act.variant_shape", layer=layer_key, shape=list(v.shape or ())))
-            st.plotly_chart(compact_maps(v.maps, [f"{layer_key} · {c}" for c in range(len(v.maps))],
-                                         range_mode=mode, fixed=shared, cols=4, height=230), width="stretch")
+            show_maps(compact_maps(v.maps, range_mode=mode, fixed=shared, cols=4))
     if len(views) == 1:
         st.info(t("act.variants_only_one", names=views[0].name))
     curves = {v.name: v.val_curve for v in views if v.val_curve}
@@ -280,17 +282,24 @@ def section_warp() -> None:
     st.caption(t("act.sig2x_caption"))
 
 
-section_curves()
-if ctx.image is None:
-    section_warp()
-    ctx.require_image()
-else:
+def main() -> None:
+    if ctx.image is None:
+        lazy_tabs("act_tab", [(t("act.tab.curves"), section_curves), (t("act.tab.warp"), section_warp)])
+        ctx.require_image()
+        return
     image = ctx.require_image()
-    tr = ctx.trace()
-    layers = act.activation_layers(tr)
+    layers = act.activation_layers(ctx.trace())
     if not layers:
+        lazy_tabs("act_tab", [(t("act.tab.curves"), section_curves), (t("act.tab.warp"), section_warp)])
         st.info(t("common.not_applicable", why=t("act.no_activation")))
-    else:
-        chosen = section_real(layers)
-        section_variants(image, chosen.key)
-    section_warp()
+        return
+    layer = choose_layer(layers)
+    lazy_tabs("act_tab", [
+        (t("act.tab.curves"), section_curves),
+        (t("act.tab.real"), lambda: section_real(layers, layer)),
+        (t("act.tab.variants"), lambda: section_variants(image, layer.key)),
+        (t("act.tab.warp"), section_warp),
+    ])
+
+
+main()

@@ -27,6 +27,8 @@ from explain.attribution import (
 from ui import state
 from ui.figures.attribution import attribution_overlay, channel_weights_bar, randomization_maps, spearman_chart
 from ui.i18n import class_name, t
+from ui.mapview import show_maps
+from ui.sections import lazy_tabs
 from ui.sidebar import page_context
 
 PREDICTED = -1
@@ -98,61 +100,6 @@ label = class_name(target)
 st.markdown(t("attr.target_info", label=label, prob=float(tr.probs[0, target]), score=float(tr.logits[0, target])))
 pixels = image.pixels
 
-# 1. Gradients with respect to the input
-st.subheader(t("attr.grad.header"))
-s1, s2 = st.columns(2)
-n_max, n_default = (PHOTO_SMOOTH_MAX, PHOTO_SMOOTH_DEFAULT) if ctx.is_imagenet else (min(50, MAX_SMOOTH_SAMPLES), 16)
-n = int(s1.slider(t("attr.smooth_n"), 1, n_max, n_default, key=f"attr_smooth_n_{ctx.family}"))
-sigma = float(s2.slider(t("attr.smooth_sigma"), 0.0, 0.5, 0.15, 0.05, key="attr_smooth_sigma"))
-c1, c2, c3 = st.columns(3)
-with c1:
-    st.plotly_chart(attribution_overlay(pixels, saliency(tr), title=t("attr.saliency")), width="stretch")
-    st.caption(t("attr.saliency_help"))
-with c2:
-    st.plotly_chart(attribution_overlay(pixels, gradient_times_input(tr), signed=True, title=t("attr.gxi")),
-                    width="stretch")
-    st.caption(t("attr.gxi_help"))
-with c3:
-    try:
-        with st.spinner(t("attr.smooth_running", n=n)):
-            sg = _smoothgrad(ctx.model_name, image.digest, target, n, sigma, ctx.model, image.tensor)
-        st.plotly_chart(attribution_overlay(pixels, sg.map, title=t("attr.smooth", n=sg.n)), width="stretch")
-        st.caption(t("attr.smooth_help"))
-    except AttributionError as e:
-        _show_error(e)
-
-# 2. Grad-CAM
-st.subheader(t("attr.cam.header"))
-cam_layers = grad_cam_conv_layers(tr) if ctx.is_imagenet else grad_cam_layers(tr)
-if not cam_layers:
-    st.info(t("common.not_applicable", why=t("attr.cam.none")))
-else:
-    if ctx.is_imagenet:  # the last convolution with spatial maps (Grad-CAM's usual choice)
-        default = len(cam_layers) - 1
-    else:
-        conv = [r.key for r in tr.of_kind("Conv2d")]
-        after_last_conv = cam_layers.index(conv[-1]) + 1 if conv and conv[-1] in cam_layers else len(cam_layers) - 1
-        default = min(after_last_conv, len(cam_layers) - 1)
-    state.forget_invalid("attr_cam_layer", cam_layers)
-    key = st.selectbox(t("attr.cam.layer_conv" if ctx.is_imagenet else "attr.cam.layer"), cam_layers, index=default,
-                       key="attr_cam_layer", format_func=lambda k: f"{k} · {list(tr[k].output.shape[1:])}")
-    cam = grad_cam(tr, key)
-    st.caption(t("attr.cam.caption", layer=key, shape=list(cam.layer_shape), small=list(cam.cam.shape),
-                 size=list(cam.upsampled.shape)))
-    g1, g2 = st.columns([2, 3])
-    with g1:
-        st.plotly_chart(attribution_overlay(pixels, cam.upsampled, title=t("attr.cam.map", layer=key)), width="stretch")
-        if float(cam.cam.max()) <= 0:
-            st.info(t("attr.cam.zero"))
-    with g2:
-        st.plotly_chart(channel_weights_bar(cam.weights, title=t("attr.cam.weights", layer=key)), width="stretch")
-        st.caption(t("attr.cam.help"))
-
-# 3. Sanity check
-st.subheader(t("attr.rand.header"))
-st.markdown(t("attr.rand.intro"))
-max_steps = PHOTO_RAND_STEPS if ctx.is_imagenet else None
-
 
 def _wanted(key: str, passes: int) -> bool:
     """ImageNet models: a costly section runs only when asked (each pass is a large network's forward)."""
@@ -160,62 +107,131 @@ def _wanted(key: str, passes: int) -> bool:
                                             help=t("attr.heavy.help"))
 
 
-def _sanity_check() -> None:
-    with st.spinner(t("attr.rand.running")):
-        check = _randomization(ctx.model_name, image.digest, target, max_steps, ctx.model, image.tensor)
-    n_weighted = len(check.steps[-1].layers) if check.steps else 0
-    if n_weighted > len(check.steps):
-        st.caption(t("attr.rand.grouped", n=n_weighted, k=len(check.steps)))
-    step_labels = [t("attr.rand.step", layer=s.layers[-1]) for s in check.steps]
-    if len(set(step_labels)) < len(step_labels):  # never expected; keep the chart's categories distinct
-        step_labels = [f"{i + 1}. {lab}" for i, lab in enumerate(step_labels)]
-    st.plotly_chart(randomization_maps(check.original, check.steps, [t("attr.rand.trained"), *step_labels],
-                                       title=t("attr.rand.maps")), width="stretch")
-    r1, r2 = st.columns([3, 2])
-    with r1:
-        st.plotly_chart(spearman_chart([t("attr.rand.trained"), *step_labels],
-                                       [1.0, *[s.spearman for s in check.steps]], title=t("attr.rand.chart")),
-                        width="stretch")
-    with r2:
-        st.dataframe([{t("attr.rand.col.step"): ", ".join(s.layers), t("attr.rand.col.rho"): round(s.spearman, 3)}
-                      for s in check.steps], hide_index=True, width="stretch")
-        final = check.steps[-1].spearman if check.steps else float("nan")
-        st.markdown(t("attr.rand.verdict_ok" if final < RHO_OK else "attr.rand.verdict_bad", rho=final))
+def gradients_section() -> None:
+    # 1. Gradients with respect to the input
+    st.subheader(t("attr.grad.header"))
+    s1, s2 = st.columns(2)
+    n_max, n_default = ((PHOTO_SMOOTH_MAX, PHOTO_SMOOTH_DEFAULT) if ctx.is_imagenet
+                        else (min(50, MAX_SMOOTH_SAMPLES), 16))
+    n = int(s1.slider(t("attr.smooth_n"), 1, n_max, n_default, key=f"attr_smooth_n_{ctx.family}"))
+    sigma = float(s2.slider(t("attr.smooth_sigma"), 0.0, 0.5, 0.15, 0.05, key="attr_smooth_sigma"))
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        show_maps(attribution_overlay(pixels, saliency(tr), title=t("attr.saliency")))
+        st.caption(t("attr.saliency_help"))
+    with c2:
+        show_maps(attribution_overlay(pixels, gradient_times_input(tr), signed=True, title=t("attr.gxi")))
+        st.caption(t("attr.gxi_help"))
+    with c3:
+        try:
+            with st.spinner(t("attr.smooth_running", n=n)):
+                sg = _smoothgrad(ctx.model_name, image.digest, target, n, sigma, ctx.model, image.tensor)
+            show_maps(attribution_overlay(pixels, sg.map, title=t("attr.smooth", n=sg.n)))
+            st.caption(t("attr.smooth_help"))
+        except AttributionError as e:
+            _show_error(e)
 
 
-if _wanted("attr_rand_run", 2 * (1 + PHOTO_RAND_STEPS)):
-    _sanity_check()
+def cam_section() -> None:
+    # 2. Grad-CAM
+    st.subheader(t("attr.cam.header"))
+    cam_layers = grad_cam_conv_layers(tr) if ctx.is_imagenet else grad_cam_layers(tr)
+    if not cam_layers:
+        st.info(t("common.not_applicable", why=t("attr.cam.none")))
+    else:
+        if ctx.is_imagenet:  # the last convolution with spatial maps (Grad-CAM's usual choice)
+            default = len(cam_layers) - 1
+        else:
+            conv = [r.key for r in tr.of_kind("Conv2d")]
+            after_last_conv = cam_layers.index(conv[-1]) + 1 if conv and conv[-1] in cam_layers else len(cam_layers) - 1
+            default = min(after_last_conv, len(cam_layers) - 1)
+        state.forget_invalid("attr_cam_layer", cam_layers)
+        key = st.selectbox(t("attr.cam.layer_conv" if ctx.is_imagenet else "attr.cam.layer"), cam_layers, index=default,
+                           key="attr_cam_layer", format_func=lambda k: f"{k} · {list(tr[k].output.shape[1:])}")
+        cam = grad_cam(tr, key)
+        st.caption(t("attr.cam.caption", layer=key, shape=list(cam.layer_shape), small=list(cam.cam.shape),
+                     size=list(cam.upsampled.shape)))
+        g1, g2 = st.columns([2, 3])
+        with g1:
+            show_maps(attribution_overlay(pixels, cam.upsampled, title=t("attr.cam.map", layer=key)))
+            if float(cam.cam.max()) <= 0:
+                st.info(t("attr.cam.zero"))
+        with g2:
+            st.plotly_chart(channel_weights_bar(cam.weights, title=t("attr.cam.weights", layer=key)), width="stretch")
+            st.caption(t("attr.cam.help"))
 
-# 4. Occlusion
-st.subheader(t("attr.occ.header"))
-st.markdown(t("attr.occ.intro"))
-o1, o2 = st.columns(2)
-h, w = pixels.shape[:2]
-if ctx.is_imagenet:  # a coarse grid: every position is a forward pass of a large network
-    patch = int(o1.select_slider(t("attr.occ.patch"), PHOTO_PATCHES, PHOTO_PATCH_DEFAULT, key="attr_occ_patch_rgb",
-                                 help=t("attr.occ.photo_help", limit=PHOTO_OCC_LIMIT)))
-    overlap = o2.radio(t("attr.occ.overlap"), ["none", "half"], key="attr_occ_overlap", horizontal=True,
-                       format_func=lambda o: t(f"attr.occ.overlap.{o}"))
-    stride = patch if overlap == "none" else patch // 2
-    limit = PHOTO_OCC_LIMIT
-else:
-    patch = int(o1.slider(t("attr.occ.patch"), 2, min(h, w) // 2, 4, key="attr_occ_patch"))
-    stride_req = int(o2.slider(t("attr.occ.stride"), 1, 7, 2, key="attr_occ_stride"))
-    stride = min(stride_req, patch)
-    if stride != stride_req:
-        st.caption(t("attr.occ.stride_clamped", s=stride))
-    limit = MAX_OCCLUSION_PASSES
-rows, cols = len(occlusion_positions(h, patch, stride)), len(occlusion_positions(w, patch, stride))
-st.caption(t("attr.occ.cost", passes=rows * cols, rows=rows, cols=cols, limit=limit, chunk=occlusion_chunk(h, w)))
-if _wanted("attr_occ_run", rows * cols + 1):
-    try:
-        with st.spinner(t("attr.occ.running", passes=rows * cols)):
-            occ = _occlusion(ctx.model_name, image.digest, target, patch, stride, limit, ctx.model, image.tensor)
-        st.plotly_chart(attribution_overlay(pixels, occ.map, signed=True, title=t("attr.occ.map", label=label,
-                                                                                     base=occ.base), height=380),
-                        width="stretch")
-    except AttributionError as e:
-        _show_error(e)
 
+def sanity_section() -> None:
+    # 3. Sanity check
+    st.subheader(t("attr.rand.header"))
+    st.markdown(t("attr.rand.intro"))
+    max_steps = PHOTO_RAND_STEPS if ctx.is_imagenet else None
+
+
+    def _sanity_check() -> None:
+        with st.spinner(t("attr.rand.running")):
+            check = _randomization(ctx.model_name, image.digest, target, max_steps, ctx.model, image.tensor)
+        n_weighted = len(check.steps[-1].layers) if check.steps else 0
+        if n_weighted > len(check.steps):
+            st.caption(t("attr.rand.grouped", n=n_weighted, k=len(check.steps)))
+        step_labels = [t("attr.rand.step", layer=s.layers[-1]) for s in check.steps]
+        if len(set(step_labels)) < len(step_labels):  # never expected; keep the chart's categories distinct
+            step_labels = [f"{i + 1}. {lab}" for i, lab in enumerate(step_labels)]
+        show_maps(randomization_maps(check.original, check.steps, [t("attr.rand.trained"), *step_labels],
+                                     title=t("attr.rand.maps")))
+        r1, r2 = st.columns([3, 2])
+        with r1:
+            st.plotly_chart(spearman_chart([t("attr.rand.trained"), *step_labels],
+                                           [1.0, *[s.spearman for s in check.steps]], title=t("attr.rand.chart")),
+                            width="stretch")
+        with r2:
+            st.dataframe([{t("attr.rand.col.step"): ", ".join(s.layers), t("attr.rand.col.rho"): round(s.spearman, 3)}
+                          for s in check.steps], hide_index=True, width="stretch")
+            final = check.steps[-1].spearman if check.steps else float("nan")
+            st.markdown(t("attr.rand.verdict_ok" if final < RHO_OK else "attr.rand.verdict_bad", rho=final))
+
+
+    if _wanted("attr_rand_run", 2 * (1 + PHOTO_RAND_STEPS)):
+        _sanity_check()
+
+
+def occlusion_section() -> None:
+    # 4. Occlusion
+    st.subheader(t("attr.occ.header"))
+    st.markdown(t("attr.occ.intro"))
+    o1, o2 = st.columns(2)
+    h, w = pixels.shape[:2]
+    if ctx.is_imagenet:  # a coarse grid: every position is a forward pass of a large network
+        patch = int(o1.select_slider(t("attr.occ.patch"), PHOTO_PATCHES, PHOTO_PATCH_DEFAULT, key="attr_occ_patch_rgb",
+                                     help=t("attr.occ.photo_help", limit=PHOTO_OCC_LIMIT)))
+        overlap = o2.radio(t("attr.occ.overlap"), ["none", "half"], key="attr_occ_overlap", horizontal=True,
+                           format_func=lambda o: t(f"attr.occ.overlap.{o}"))
+        stride = patch if overlap == "none" else patch // 2
+        limit = PHOTO_OCC_LIMIT
+    else:
+        patch = int(o1.slider(t("attr.occ.patch"), 2, min(h, w) // 2, 4, key="attr_occ_patch"))
+        stride_req = int(o2.slider(t("attr.occ.stride"), 1, 7, 2, key="attr_occ_stride"))
+        stride = min(stride_req, patch)
+        if stride != stride_req:
+            st.caption(t("attr.occ.stride_clamped", s=stride))
+        limit = MAX_OCCLUSION_PASSES
+    rows, cols = len(occlusion_positions(h, patch, stride)), len(occlusion_positions(w, patch, stride))
+    st.caption(t("attr.occ.cost", passes=rows * cols, rows=rows, cols=cols, limit=limit, chunk=occlusion_chunk(h, w)))
+    if _wanted("attr_occ_run", rows * cols + 1):
+        try:
+            with st.spinner(t("attr.occ.running", passes=rows * cols)):
+                occ = _occlusion(ctx.model_name, image.digest, target, patch, stride, limit, ctx.model, image.tensor)
+            show_maps(attribution_overlay(pixels, occ.map, signed=True,
+                                          title=t("attr.occ.map", label=label, base=occ.base)))
+        except AttributionError as e:
+            _show_error(e)
+
+
+lazy_tabs("attr_tab", [
+    (t("attr.tab.gradients"), gradients_section),
+    (t("attr.tab.cam"), cam_section),
+    (t("attr.tab.sanity"), sanity_section),
+    (t("attr.tab.occlusion"), occlusion_section),
+])
 with st.expander(t("attr.trust.title")):
     st.markdown(t("attr.trust.body"))

@@ -18,6 +18,8 @@ from ui.figures.classifier import (
 )
 from ui.figures.maps import heatmap, tiled_maps
 from ui.i18n import class_names, t
+from ui.mapview import show_maps
+from ui.sections import lazy_tabs
 from ui.sidebar import page_context
 
 ctx = page_context()
@@ -70,155 +72,171 @@ def _terms_chart(bd: cls.LogitBreakdown, unit: str) -> None:
                      bias=bd.bias, total=bd.total))
 
 
-# 1 · flatten
-st.header(t("cls.flatten"))
-try:
-    fl = cls.flatten_step(tr)
-except cls.NotApplicable:
-    fl = None
-if fl is None:
-    st.info(t("cls.no_flatten"))
-else:
-    c_, h_, w_ = (int(s) for s in fl.input.shape[1:])
-    st.caption(t("cls.flatten_shapes", name=fl.key, shape_in=list(fl.input.shape), shape_out=list(fl.output.shape)))
-    if not fl.module:
-        st.info(t("cls.flatten_functional", source=fl.source, reader=fl.reader))
-    st.markdown(t("cls.flatten_intro"))
-    c0, h0, w0 = cls.strongest_element(tr)
-    a, b, c = st.columns(3)
-    ci = a.number_input(t("cls.flatten_c"), 0, c_ - 1, c0, key="cls_c")
-    hi = b.number_input(t("cls.flatten_h"), 0, h_ - 1, h0, key="cls_h")
-    wi = c.number_input(t("cls.flatten_w"), 0, w_ - 1, w0, key="cls_w")
-    view = cls.flatten_view(tr, int(ci), int(hi), int(wi))
-    st.latex(rf"i = c\cdot H\cdot W + h\cdot W + w = {view.c}\cdot {h_}\cdot {w_} + {view.h}\cdot {w_} + {view.w}"
-             rf" = {view.index}")
-    st.markdown(t("cls.flatten_check", c=view.c, h=view.h, w=view.w, i=view.index, a=view.value_map,
-                  b=view.value_vector, verdict=t("cls.same" if view.matches else "cls.different")))
-    st.plotly_chart(flatten_figure(fl.input[0, view.c].numpy(), view.h, view.w, fl.output[0].numpy(), view.index,
-                                   map_title=t("cls.flatten_map", c=view.c, name=fl.source, h_=h_, w_=w_),
-                                   vector_title=t("cls.flatten_vector", n=fl.output.shape[1])), width="stretch")
+def flatten_section() -> None:
+    # 1 · flatten
+    st.header(t("cls.flatten"))
+    try:
+        fl = cls.flatten_step(tr)
+    except cls.NotApplicable:
+        fl = None
+    if fl is None:
+        st.info(t("cls.no_flatten"))
+    else:
+        c_, h_, w_ = (int(s) for s in fl.input.shape[1:])
+        st.caption(t("cls.flatten_shapes", name=fl.key, shape_in=list(fl.input.shape), shape_out=list(fl.output.shape)))
+        if not fl.module:
+            st.info(t("cls.flatten_functional", source=fl.source, reader=fl.reader))
+        st.markdown(t("cls.flatten_intro"))
+        c0, h0, w0 = cls.strongest_element(tr)
+        a, b, c = st.columns(3)
+        ci = a.number_input(t("cls.flatten_c"), 0, c_ - 1, c0, key="cls_c")
+        hi = b.number_input(t("cls.flatten_h"), 0, h_ - 1, h0, key="cls_h")
+        wi = c.number_input(t("cls.flatten_w"), 0, w_ - 1, w0, key="cls_w")
+        view = cls.flatten_view(tr, int(ci), int(hi), int(wi))
+        st.latex(rf"i = c\cdot H\cdot W + h\cdot W + w = {view.c}\cdot {h_}\cdot {w_} + {view.h}\cdot {w_} + {view.w}"
+                 rf" = {view.index}")
+        st.markdown(t("cls.flatten_check", c=view.c, h=view.h, w=view.w, i=view.index, a=view.value_map,
+                      b=view.value_vector, verdict=t("cls.same" if view.matches else "cls.different")))
+        st.plotly_chart(flatten_figure(fl.input[0, view.c].numpy(), view.h, view.w, fl.output[0].numpy(), view.index,
+                                       map_title=t("cls.flatten_map", c=view.c, name=fl.source, h_=h_, w_=w_),
+                                       vector_title=t("cls.flatten_vector", n=fl.output.shape[1])), width="stretch")
 
-# 2 · fully connected
-st.header(t("cls.fc"))
-k = st.selectbox(t("cls.fc_class"), list(range(n_classes)), index=tr.prediction, format_func=names.__getitem__,
-                 key="cls_k", help=t("cls.fc_class_help", n=n_classes) if MANY else None)
-if head is not None:  # SqueezeNet: a 1x1 conv and a global average pool replace the fully connected layer
-    w_shape = list(head.conv.params["weight"].shape)
-    st.info(t("cls.conv_head", conv=head.conv.key, pool=head.pool.key, relu=head.relu.key if head.relu else "–",
-              w_shape=w_shape, k=n_classes, c=w_shape[1]))
-    hb = cls.conv_head_breakdown(tr, k, top=12)
-    bd = hb.breakdown
-    st.subheader(t("cls.fc_sum_title", label=names[k]))
-    st.latex(rf"z_{{{k}}} = \tfrac{{1}}{{HW}}\sum_{{h,w}}\max\!\big(0,\ "
-             rf"\sum_c W_{{{k},c}}\,x_{{c,h,w}} + b_{{{k}}}\big)"
-             rf" = \sum_c W_{{{k},c}}\,\bar x_c + b_{{{k}}}\tfrac{{|A|}}{{HW}}"
-             rf" = {bd.dot:.4f} {bd.bias:+.4f} = {bd.total:.4f}")
-    st.markdown(t("cls.conv_head_check", total=bd.total, traced=bd.traced, functional=bd.functional,
-                  active=hb.active, verdict=t("cls.match" if bd.matches else "cls.mismatch")))
-    left, right = st.columns(2)
+
+def fc_section() -> None:
+    # 2 · fully connected
+    st.header(t("cls.fc"))
+    k = st.selectbox(t("cls.fc_class"), list(range(n_classes)), index=tr.prediction, format_func=names.__getitem__,
+                     key="cls_k", help=t("cls.fc_class_help", n=n_classes) if MANY else None)
+    if head is not None:  # SqueezeNet: a 1x1 conv and a global average pool replace the fully connected layer
+        w_shape = list(head.conv.params["weight"].shape)
+        st.info(t("cls.conv_head", conv=head.conv.key, pool=head.pool.key, relu=head.relu.key if head.relu else "–",
+                  w_shape=w_shape, k=n_classes, c=w_shape[1]))
+        hb = cls.conv_head_breakdown(tr, k, top=12)
+        bd = hb.breakdown
+        st.subheader(t("cls.fc_sum_title", label=names[k]))
+        st.latex(rf"z_{{{k}}} = \tfrac{{1}}{{HW}}\sum_{{h,w}}\max\!\big(0,\ "
+                 rf"\sum_c W_{{{k},c}}\,x_{{c,h,w}} + b_{{{k}}}\big)"
+                 rf" = \sum_c W_{{{k},c}}\,\bar x_c + b_{{{k}}}\tfrac{{|A|}}{{HW}}"
+                 rf" = {bd.dot:.4f} {bd.bias:+.4f} = {bd.total:.4f}")
+        st.markdown(t("cls.conv_head_check", total=bd.total, traced=bd.traced, functional=bd.functional,
+                      active=hb.active, verdict=t("cls.match" if bd.matches else "cls.mismatch")))
+        left, right = st.columns(2)
+        with left:
+            st.plotly_chart(heatmap(hb.class_map, signed=True, colorbar_title="s",
+                                    title=t("cls.class_map", label=names[k], shape=list(hb.class_map.shape))),
+                            width="stretch")
+            st.caption(t("cls.class_map_caption"))
+        with right:
+            _terms_chart(bd, "channel")
+    else:
+        assert linear is not None
+        st.caption(t("cls.fc_shapes", name=linear.key, w_shape=list(linear.params["weight"].shape),
+                     b_shape=list(linear.params["bias"].shape) if "bias" in linear.params else "–",
+                     x_shape=list(linear.input.shape) if linear.input is not None else "?",
+                     z_shape=list(linear.output.shape)))
+        bd = cls.logit_breakdown(tr, k, top=12)
+        st.subheader(t("cls.fc_sum_title", label=names[k]))
+        st.latex(rf"z_{{{k}}} = \sum_i W_{{{k},i}}\,x_i + b_{{{k}}} = "
+                 rf"\underbrace{{{bd.positive:.4f}}}_{{\text{{terms}}>0}}"
+                 rf"\;\underbrace{{{bd.negative:+.4f}}}_{{\text{{terms}}<0}}\;\underbrace{{{bd.bias:+.4f}}}_{{b_{{{k}}}}}"
+                 rf" = {bd.total:.4f}")
+        st.markdown(t("cls.fc_check", total=bd.total, traced=bd.traced, functional=bd.functional,
+                      verdict=t("cls.match" if bd.matches else "cls.mismatch")))
+        left, right = st.columns(2)
+        with left:
+            if bd.shape is None:
+                st.info(t("cls.fc_no_maps"))
+            else:
+                what = st.radio(t("cls.fc_show"), ["weights", "features", "terms"], horizontal=True, key="cls_show",
+                                format_func=lambda s: t(f"cls.fc_show.{s}"))
+                mode = st.radio(t("common.color_range"), RANGE_MODES, horizontal=True, key="cls_range",
+                                format_func=lambda m: t(f"common.range.{m}"))
+                values = {"weights": bd.weights, "features": bd.features, "terms": bd.terms}[what].reshape(bd.shape)
+                shown = list(range(bd.shape[0]))
+                if bd.shape[0] > 32 and bd.channel_sums is not None:  # AlexNet/VGG: the channels that vote most
+                    shown = sorted(range(bd.shape[0]), key=lambda c: -abs(float(bd.channel_sums[c])))[:16]
+                    st.caption(t("cls.fc_maps_top", n=len(shown), c=bd.shape[0]))
+                sel = values[shown]
+                show_maps(tiled_maps(sel, prefix="c", channels=shown, range_mode=mode,
+                                     fixed=shared_abs_max([sel]), cols=8, target_width=640,
+                                     signed=what != "features" or bool((sel < 0).any()),
+                                     title=t("cls.fc_maps_title", what=t(f"cls.fc_show.{what}"), label=names[k],
+                                             shape=list(bd.shape))))
+                st.caption(t("cls.fc_maps_caption"))
+        with right:
+            _terms_chart(bd, "flat")
+        if bd.channel_sums is not None:
+            st.plotly_chart(channel_votes_figure(bd.channel_sums, title=t("cls.channel_sums"),
+                                                 x_label=t("cls.flatten_c")), width="stretch")
+
+
+def softmax_section() -> None:
+    # 3 · softmax
+    st.header(t("cls.softmax"))
+    st.markdown(t("cls.softmax_intro"))
+    temp = st.select_slider(t("cls.temperature"), [0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0], value=1.0, key="cls_temp")
+    sv = cls.softmax_view(tr, temp)
+    shown_classes = cls.top_classes(sv.probs_model, TOP_N) if MANY else list(range(n_classes))
+    left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(heatmap(hb.class_map, signed=True, colorbar_title="s",
-                                title=t("cls.class_map", label=names[k], shape=list(hb.class_map.shape))),
+        st.plotly_chart(probs_figure([names[i] for i in shown_classes], sv.probs_model[shown_classes],
+                                     sv.probs[shown_classes], model_label=t("cls.p_model"),
+                                     temp_label=t("cls.p_temp", T=temp)), width="stretch")
+        if MANY:
+            st.caption(t("cls.softmax_top", n=len(shown_classes), k=n_classes,
+                         rest=1 - float(sv.probs_model[shown_classes].sum()),
+                         rest_t=1 - float(sv.probs[shown_classes].sum()), T=temp))
+        st.caption(t("cls.softmax_check", diff=sv.model_diff))
+    with right:
+        st.dataframe([{t("cls.col.class"): names[i], t("cls.col.logit"): round(float(sv.logits[i]), 4),
+                       t("cls.col.scaled"): round(float(sv.scaled[i]), 4), t("cls.col.p"): f"{sv.probs[i]:.2%}"}
+                      for i in shown_classes], hide_index=True, width="stretch")
+
+
+def loss_section() -> None:
+    # 4 · loss
+    st.header(t("cls.loss"))
+    st.markdown(t("cls.loss_intro"))
+    default_label = _sample_label(image.name)
+    y = st.selectbox(t("cls.label"), list(range(n_classes)), index=tr.prediction if default_label is None else
+                     default_label, format_func=names.__getitem__, key=f"cls_y_{image.digest[:12]}",
+                     help=t("cls.label_help_imagenet" if ctx.is_imagenet else "cls.label_help"))
+    tr_ce = ctx.trace(loss="cross_entropy", label=y)
+    lv = cls.loss_view_traced(tr_ce)
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("cls.ce"), f"{lv.cross_entropy:.4g}")
+    m2.metric(t("cls.mse"), f"{lv.mse:.4g}")
+    m3.metric(t("cls.traced_loss"), f"{lv.traced_loss:.4g}")
+    grad_classes = cls.top_classes(lv.probs, TOP_N, include=y) if MANY else list(range(n_classes))
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(grads_figure([names[i] for i in grad_classes],
+                                     [(t("cls.grad_traced"), lv.traced_grad[grad_classes]),
+                                      (t("cls.grad_ce"), lv.grad_ce[grad_classes]),
+                                      (t("cls.grad_mse"), lv.grad_mse[grad_classes])], title=t("cls.grad_title")),
                         width="stretch")
-        st.caption(t("cls.class_map_caption"))
+        if MANY:
+            st.caption(t("cls.grad_top", n=len(grad_classes), k=n_classes))
+        st.caption(t("cls.grad_check", diff=lv.traced_diff))
+        st.caption(t("cls.grad_caption", k=n_classes))
     with right:
-        _terms_chart(bd, "channel")
-else:
-    assert linear is not None
-    st.caption(t("cls.fc_shapes", name=linear.key, w_shape=list(linear.params["weight"].shape),
-                 b_shape=list(linear.params["bias"].shape) if "bias" in linear.params else "–",
-                 x_shape=list(linear.input.shape) if linear.input is not None else "?",
-                 z_shape=list(linear.output.shape)))
-    bd = cls.logit_breakdown(tr, k, top=12)
-    st.subheader(t("cls.fc_sum_title", label=names[k]))
-    st.latex(rf"z_{{{k}}} = \sum_i W_{{{k},i}}\,x_i + b_{{{k}}} = \underbrace{{{bd.positive:.4f}}}_{{\text{{terms}}>0}}"
-             rf"\;\underbrace{{{bd.negative:+.4f}}}_{{\text{{terms}}<0}}\;\underbrace{{{bd.bias:+.4f}}}_{{b_{{{k}}}}}"
-             rf" = {bd.total:.4f}")
-    st.markdown(t("cls.fc_check", total=bd.total, traced=bd.traced, functional=bd.functional,
-                  verdict=t("cls.match" if bd.matches else "cls.mismatch")))
-    left, right = st.columns(2)
-    with left:
-        if bd.shape is None:
-            st.info(t("cls.fc_no_maps"))
-        else:
-            what = st.radio(t("cls.fc_show"), ["weights", "features", "terms"], horizontal=True, key="cls_show",
-                            format_func=lambda s: t(f"cls.fc_show.{s}"))
-            mode = st.radio(t("common.color_range"), RANGE_MODES, horizontal=True, key="cls_range",
-                            format_func=lambda m: t(f"common.range.{m}"))
-            values = {"weights": bd.weights, "features": bd.features, "terms": bd.terms}[what].reshape(bd.shape)
-            shown = list(range(bd.shape[0]))
-            if bd.shape[0] > 32 and bd.channel_sums is not None:  # AlexNet/VGG: the channels that vote most
-                shown = sorted(range(bd.shape[0]), key=lambda c: -abs(float(bd.channel_sums[c])))[:16]
-                st.caption(t("cls.fc_maps_top", n=len(shown), c=bd.shape[0]))
-            sel = values[shown]
-            st.plotly_chart(tiled_maps(sel, prefix="c", channels=shown, range_mode=mode,
-                                       fixed=shared_abs_max([sel]), cols=8, height=340,
-                                       signed=what != "features" or bool((sel < 0).any()),
-                                       title=t("cls.fc_maps_title", what=t(f"cls.fc_show.{what}"), label=names[k],
-                                               shape=list(bd.shape))), width="stretch")
-            st.caption(t("cls.fc_maps_caption"))
-    with right:
-        _terms_chart(bd, "flat")
-    if bd.channel_sums is not None:
-        st.plotly_chart(channel_votes_figure(bd.channel_sums, title=t("cls.channel_sums"),
-                                             x_label=t("cls.flatten_c")), width="stretch")
+        st.plotly_chart(loss_curves_figure(float(lv.probs[y]), ce_label=t("cls.ce"), mse_label=t("cls.mse"),
+                                           x_label=t("cls.loss_curve_x"), k=n_classes), width="stretch")
+        st.caption(t("cls.loss_curve_caption"))
+    rg = cls.weight_row_grad(tr_ce, y)
+    st.markdown(t("cls.row_grad", label=names[y], y=y, dz=rg.dz, norm=float(np.linalg.norm(rg.row)),
+                  d=rg.row.size))
+    if rg.traced is None:
+        st.caption(t("cls.row_grad_not_stored"))
+    else:
+        st.caption(t("cls.row_grad_check", diff=rg.max_diff))
+    with st.expander(t("common.why")):
+        st.markdown(t("cls.loss_why"))
 
-# 3 · softmax
-st.header(t("cls.softmax"))
-st.markdown(t("cls.softmax_intro"))
-temp = st.select_slider(t("cls.temperature"), [0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0], value=1.0, key="cls_temp")
-sv = cls.softmax_view(tr, temp)
-shown_classes = cls.top_classes(sv.probs_model, TOP_N) if MANY else list(range(n_classes))
-left, right = st.columns([3, 2])
-with left:
-    st.plotly_chart(probs_figure([names[i] for i in shown_classes], sv.probs_model[shown_classes],
-                                 sv.probs[shown_classes], model_label=t("cls.p_model"),
-                                 temp_label=t("cls.p_temp", T=temp)), width="stretch")
-    if MANY:
-        st.caption(t("cls.softmax_top", n=len(shown_classes), k=n_classes,
-                     rest=1 - float(sv.probs_model[shown_classes].sum()),
-                     rest_t=1 - float(sv.probs[shown_classes].sum()), T=temp))
-    st.caption(t("cls.softmax_check", diff=sv.model_diff))
-with right:
-    st.dataframe([{t("cls.col.class"): names[i], t("cls.col.logit"): round(float(sv.logits[i]), 4),
-                   t("cls.col.scaled"): round(float(sv.scaled[i]), 4), t("cls.col.p"): f"{sv.probs[i]:.2%}"}
-                  for i in shown_classes], hide_index=True, width="stretch")
 
-# 4 · loss
-st.header(t("cls.loss"))
-st.markdown(t("cls.loss_intro"))
-default_label = _sample_label(image.name)
-y = st.selectbox(t("cls.label"), list(range(n_classes)), index=tr.prediction if default_label is None else
-                 default_label, format_func=names.__getitem__, key=f"cls_y_{image.digest[:12]}",
-                 help=t("cls.label_help_imagenet" if ctx.is_imagenet else "cls.label_help"))
-tr_ce = ctx.trace(loss="cross_entropy", label=y)
-lv = cls.loss_view_traced(tr_ce)
-m1, m2, m3 = st.columns(3)
-m1.metric(t("cls.ce"), f"{lv.cross_entropy:.4g}")
-m2.metric(t("cls.mse"), f"{lv.mse:.4g}")
-m3.metric(t("cls.traced_loss"), f"{lv.traced_loss:.4g}")
-grad_classes = cls.top_classes(lv.probs, TOP_N, include=y) if MANY else list(range(n_classes))
-left, right = st.columns([3, 2])
-with left:
-    st.plotly_chart(grads_figure([names[i] for i in grad_classes],
-                                 [(t("cls.grad_traced"), lv.traced_grad[grad_classes]),
-                                  (t("cls.grad_ce"), lv.grad_ce[grad_classes]),
-                                  (t("cls.grad_mse"), lv.grad_mse[grad_classes])], title=t("cls.grad_title")),
-                    width="stretch")
-    if MANY:
-        st.caption(t("cls.grad_top", n=len(grad_classes), k=n_classes))
-    st.caption(t("cls.grad_check", diff=lv.traced_diff))
-    st.caption(t("cls.grad_caption", k=n_classes))
-with right:
-    st.plotly_chart(loss_curves_figure(float(lv.probs[y]), ce_label=t("cls.ce"), mse_label=t("cls.mse"),
-                                       x_label=t("cls.loss_curve_x"), k=n_classes), width="stretch")
-    st.caption(t("cls.loss_curve_caption"))
-rg = cls.weight_row_grad(tr_ce, y)
-st.markdown(t("cls.row_grad", label=names[y], y=y, dz=rg.dz, norm=float(np.linalg.norm(rg.row)),
-              d=rg.row.size))
-if rg.traced is None:
-    st.caption(t("cls.row_grad_not_stored"))
-else:
-    st.caption(t("cls.row_grad_check", diff=rg.max_diff))
-with st.expander(t("common.why")):
-    st.markdown(t("cls.loss_why"))
+lazy_tabs("cls_tab", [
+    (t("cls.tab.flatten"), flatten_section),
+    (t("cls.tab.fc"), fc_section),
+    (t("cls.tab.softmax"), softmax_section),
+    (t("cls.tab.loss"), loss_section),
+])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 import torch
 from torch import nn
@@ -25,7 +27,9 @@ from ui import state
 from ui.figures.gradients import flow_chart, flow_comparison, kernel_norm_matrix
 from ui.figures.maps import tiled_maps
 from ui.i18n import class_name, class_names, t
+from ui.mapview import show_maps
 from ui.paging import channel_pager
+from ui.sections import lazy_tabs
 from ui.sidebar import PageContext, page_context
 
 PREDICTED = -1
@@ -70,9 +74,15 @@ def render_batch(infos: list[models.ModelInfo], n_batch: int) -> None:
     st.markdown(t("grad.batch.intro", n=n_batch))
     reduction = st.radio(t("grad.batch.reduction"), ["mean_norm", "mean_grad"], key="grad_reduction",
                          format_func=lambda r: t(f"grad.batch.{r}"), help=t("grad.batch.reduction_help"))
-    with st.spinner(t("grad.batch.computing", n=n_batch)):
-        trained = {m.activation: _batch_flow("trained", m.name, state.get_model(m.name)) for m in infos}
-        untrained = {a: _batch_flow("untrained", a, _untrained_model(UNTRAINED_ARCH, a)) for a in ACTIVATIONS}
+    jobs = [("trained", m.activation, m.name, lambda m=m: state.get_model(m.name)) for m in infos]
+    jobs += [("untrained", a, a, lambda a=a: _untrained_model(UNTRAINED_ARCH, a)) for a in ACTIVATIONS]
+    bar = st.progress(0.0, text=t("grad.batch.computing", n=n_batch))
+    flows: dict[str, dict[str, BatchGradientFlow]] = {"trained": {}, "untrained": {}}
+    for i, (kind, act_name, name, model) in enumerate(jobs):  # cached per process: slow only for the first visitor
+        flows[kind][act_name] = _batch_flow(kind, name, model())
+        bar.progress((i + 1) / len(jobs), text=t("grad.batch.computing", n=n_batch))
+    bar.empty()
+    trained, untrained = flows["trained"], flows["untrained"]
     st.caption(t("grad.batch.showing", what=t(f"grad.batch.{reduction}")))
     names = {m.activation: m.name for m in infos}
     axis = _axis_titles()
@@ -106,8 +116,19 @@ def _axis_titles() -> dict[str, str]:
             "y_title": t("grad.axis.norm")}
 
 
-def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.ModelInfo]) -> tuple[Trace, int]:
-    """Controls, this model's chart and the comparison across activations for the current image."""
+@dataclass(frozen=True)
+class Target:
+    """What is differentiated: the trace of (target, loss, label) and the class it is about."""
+
+    trace: Trace
+    chosen: int
+    target: int | None
+    loss: LossKind
+    label: int | None
+
+
+def choose_target(ctx: PageContext) -> Target:
+    """The target and loss controls (above the tabs: every tab differentiates the same thing)."""
     base = ctx.trace()
     n_classes = base.logits.shape[1]
     names = dict(enumerate(class_names()))  # labels made now, in this run's language
@@ -126,6 +147,12 @@ def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.Mode
     tr = ctx.trace(target=target, loss=loss, label=label)
     chosen = tr.target[0] if loss == "logit" else (tr.label or (0,))[0]
     st.caption(t(f"grad.loss_value.{loss}", t=chosen, label=class_name(chosen), value=tr.loss))
+    return Target(tr, chosen, target, loss, label)
+
+
+def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.ModelInfo], tg: Target) -> None:
+    """This model's chart and the comparison across activations for the current image."""
+    tr, chosen, target, loss, label = tg.trace, tg.chosen, tg.target, tg.loss, tg.label
     flow = flow_from_trace(tr, ctx.model_name)
     st.plotly_chart(flow_chart(flow, title=t("grad.single.title", model=ctx.model_name),
                                output_name=t("grad.series.output"), weight_name=t("grad.series.weights"),
@@ -139,7 +166,7 @@ def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.Mode
         st.caption(t("grad.single.order", n=len(flow.layers), reused=", ".join(reused[:4]) or "–"))
     if ctx.is_imagenet:
         st.info(t("common.imagenet_not_applicable", why=t("grad.compare.fmnist_only"), title=ctx.title))
-        return tr, chosen
+        return
 
     if loss == "cross_entropy":
         target_text = t("grad.loss.cross_entropy") + f" (y = {class_name(chosen)})"
@@ -161,7 +188,6 @@ def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.Mode
     _ratio_line("grad.ratio.untrained", untrained)
     with st.expander(t("grad.why.title")):
         st.markdown(t("grad.why.body"))
-    return tr, chosen
 
 
 def render_maps(tr: Trace, chosen: int) -> None:
@@ -171,7 +197,6 @@ def render_maps(tr: Trace, chosen: int) -> None:
     if not keys:
         st.info(t("common.not_applicable", why=t("grad.maps.no_conv")))
         return
-    st.caption(t(f"grad.loss_value.{tr.loss_kind}", t=chosen, label=class_name(chosen), value=tr.loss))
     m1, m2 = st.columns([2, 3])
     key = m1.selectbox(t("grad.maps.layer"), keys, key="grad_conv")
     try:
@@ -187,11 +212,10 @@ def render_maps(tr: Trace, chosen: int) -> None:
         fixed = float(m2.number_input(t("grad.maps.fixed"), min_value=1e-12, value=default, format="%.3e",
                                       key=f"grad_fixed_{key}"))
     page = channel_pager(maps.output_grad, key=f"grad_page_{key}", by="abs")
-    max_side = 32 if tr.input.shape[-1] > 64 else 56  # ImageNet: 112x112 gradient maps are averaged 4x4 for the browser
     shown = list(page.channels)
-    st.plotly_chart(tiled_maps(maps.output_grad[shown], prefix=t("grad.maps.map_prefix"), channels=shown,
-                               title=t("grad.maps.output_title", layer=key, shape=list(maps.out_shape)),
-                               range_mode=mode, fixed=fixed, signed=True, max_side=max_side), width="stretch")
+    show_maps(tiled_maps(maps.output_grad[shown], prefix=t("grad.maps.map_prefix"), channels=shown,
+                         title=t("grad.maps.output_title", layer=key, shape=list(maps.out_shape)),
+                         range_mode=mode, fixed=fixed, signed=True))
     st.caption(t("grad.maps.output_caption"))
     k1, k2 = st.columns(2)
     inputs = top_inputs(maps, shown)
@@ -205,35 +229,35 @@ def render_maps(tr: Trace, chosen: int) -> None:
     with k2:
         o = int(st.selectbox(t("grad.maps.channel"), shown, key=f"grad_channel_{key}"))
         own = top_inputs(maps, [o])
-        st.plotly_chart(tiled_maps(maps.weight_grad[o][own], prefix=t("grad.maps.kernel_prefix"), channels=own,
-                                   title=t("grad.maps.kernels_title", o=o, cin=c_in, kh=kh, kw=kw),
-                                   range_mode="layer" if mode == "global" else mode, signed=True, height=320),
-                        width="stretch")
+        show_maps(tiled_maps(maps.weight_grad[o][own], prefix=t("grad.maps.kernel_prefix"), channels=own,
+                             title=t("grad.maps.kernels_title", o=o, cin=c_in, kh=kh, kw=kw),
+                             range_mode="layer" if mode == "global" else mode, signed=True, target_width=600))
     if c_in > len(inputs):
         st.caption(t("grad.maps.inputs_limited", n=len(inputs), c=c_in))
     st.caption(t("grad.maps.weights_caption"))
 
 
-ctx = page_context()
-st.title(t("grad.title"))
-st.markdown(t("grad.intro"))
-trained_infos = models.available()
-n_test = int(_test_batch()[0].shape[0])
-tab_image, tab_batch, tab_maps = st.tabs([t("grad.tab.image"), t("grad.tab.batch", n=n_test), t("grad.tab.maps")])
-if ctx.is_imagenet:  # the batch comparison is of the Fashion-MNIST variants on their test set
-    with tab_batch:
-        st.info(t("common.imagenet_not_applicable", why=t("grad.batch.fmnist_only", n=n_test), title=ctx.title))
-if ctx.image is None:  # the batch part needs no image: show it, then the image prompt
-    if not ctx.is_imagenet:
-        with tab_batch:
+def main(ctx: PageContext) -> None:
+    st.title(t("grad.title"))
+    st.markdown(t("grad.intro"))
+    trained_infos = models.available()
+    n_test = int(_test_batch()[0].shape[0])
+
+    def batch() -> None:
+        if ctx.is_imagenet:  # the batch comparison is of the Fashion-MNIST variants on their test set
+            st.info(t("common.imagenet_not_applicable", why=t("grad.batch.fmnist_only", n=n_test), title=ctx.title))
+        else:  # needs no image; computed once per process, when this tab is first opened
             render_batch(trained_infos, n_test)
-    with tab_image:
-        ctx.require_image()
-else:  # the image's own charts first (fast, cached traces); the batch charts (computed once) last
-    with tab_image:
-        current, chosen_class = render_image(ctx, ctx.image, trained_infos)
-    with tab_maps:
-        render_maps(current, chosen_class)
-    if not ctx.is_imagenet:
-        with tab_batch:
-            render_batch(trained_infos, n_test)
+
+    if ctx.image is None:  # the batch part needs no image: offer it, then the image prompt
+        lazy_tabs("grad_tab", [(t("grad.tab.image"), ctx.require_image), (t("grad.tab.batch", n=n_test), batch)])
+        return
+    tg = choose_target(ctx)
+    lazy_tabs("grad_tab", [
+        (t("grad.tab.image"), lambda: render_image(ctx, ctx.image, trained_infos, tg)),
+        (t("grad.tab.batch", n=n_test), batch),
+        (t("grad.tab.maps"), lambda: render_maps(tg.trace, tg.chosen)),
+    ])
+
+
+main(page_context())

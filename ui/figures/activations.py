@@ -11,7 +11,7 @@ from plotly.subplots import make_subplots
 from explain.activations import Curve, Histogram
 from explain.warp import ScaledSigmoid, Warp
 from ui.figures.cache import cached_figure
-from ui.figures.maps import RangeMode, tiled_heatmap
+from ui.figures.maps import MapImage, RangeMode, tiled_maps
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 CLASS_COLORS = ("#1f77b4", "#d62728")
@@ -77,16 +77,10 @@ def slopes_figure(slopes: Mapping[str, np.ndarray], *, initial: float = 0.25, ti
 
 
 @cached_figure
-def compact_maps(maps: np.ndarray, labels: Sequence[str], *, title: str = "", range_mode: RangeMode = "layer",
-                 fixed: float = 1.0, cols: int | None = None, height: int | None = None) -> go.Figure:
-    """A light tiled heatmap (values only in the hover) for side-by-side comparisons."""
-    fig = tiled_heatmap(maps, labels, title=title, range_mode=range_mode, fixed=fixed, cols=cols, height=height)
-    z = fig.data[0].z
-    fig.data[0].z = np.where(np.isfinite(z), np.round(z, 3), np.nan)
-    fig.data[0].customdata = None
-    fig.data[0].hovertemplate = "(%{y}, %{x}) = %{z}<extra></extra>"
-    fig.data[0].colorbar.len = 0.9
-    return fig
+def compact_maps(maps: np.ndarray, *, range_mode: RangeMode = "layer", fixed: float = 1.0,
+                 cols: int | None = None) -> MapImage:
+    """A small picture of maps for side-by-side comparisons (channel numbers above the tiles)."""
+    return tiled_maps(maps, range_mode=range_mode, fixed=fixed, cols=cols, target_width=420)
 
 
 def val_curves_figure(curves: Mapping[str, Sequence[float]], *, title: str = "", x_label: str = "epoch",
