@@ -23,6 +23,7 @@ from ui.figures.backprop import (
     vector_text,
 )
 from ui.i18n import class_names, t
+from ui.sections import lazy_tabs
 from ui.sidebar import page_context
 
 ctx = page_context()
@@ -321,12 +322,5 @@ def model_tab() -> None:
         st.markdown(t("bp.fd.why", n=sum(p.numel() for p in ctx.model.parameters())))
 
 
-tabs = st.tabs([t("bp.tab.gradient"), t("bp.tab.chain"), t("bp.tab.scalar"), t("bp.tab.model")])
-with tabs[0]:
-    gradient_tab()
-with tabs[1]:
-    chain_tab()
-with tabs[2]:
-    scalar_tab()
-with tabs[3]:
-    model_tab()
+lazy_tabs("bp_tab", [(t("bp.tab.gradient"), gradient_tab), (t("bp.tab.chain"), chain_tab),
+                     (t("bp.tab.scalar"), scalar_tab), (t("bp.tab.model"), model_tab)])

@@ -21,6 +21,8 @@ from ui.figures.training import (
     templates_figure,
 )
 from ui.i18n import class_name, t
+from ui.mapview import show_maps
+from ui.sections import lazy_tabs
 from ui.sidebar import page_context
 
 N_TEMPLATES = 32
@@ -94,77 +96,90 @@ if mlp_name is None:
 mlp = state.get_model(mlp_name) if mlp_name else None
 cnn = state.get_model(cnn_name)
 
-# --- parameters and accuracy (every model: committed family, the MLP, this session's own) ---------------
-st.subheader(t("mlp.table"))
-rows = []
-for info in [*[i for i in state.model_infos() if i.family == "fmnist"], *mlps]:
-    rows.append({
-        t("mlp.col.model"): info.name,
-        t("mlp.col.arch"): t(f"mlp.arch.{info.arch}") if info.arch in ("mlp", "tinyvgg") else info.arch,
-        t("mlp.col.params"): _n_params(info.name, info.card),
-        t("mlp.col.test"): f"{info.test_accuracy:.1%}",
-        t("mlp.col.first"): shift.first_layer_weights(state.get_model(info.name))[0],
-    })
-st.dataframe(rows, hide_index=True, width="stretch")
-st.caption(t("mlp.table_note"))
+def params_section() -> None:
+    # --- parameters and accuracy (every model: committed family, the MLP, this session's own) ---------------
+    st.subheader(t("mlp.table"))
+    rows = []
+    for info in [*[i for i in state.model_infos() if i.family == "fmnist"], *mlps]:
+        rows.append({
+            t("mlp.col.model"): info.name,
+            t("mlp.col.arch"): t(f"mlp.arch.{info.arch}") if info.arch in ("mlp", "tinyvgg") else info.arch,
+            t("mlp.col.params"): _n_params(info.name, info.card),
+            t("mlp.col.test"): f"{info.test_accuracy:.1%}",
+            t("mlp.col.first"): shift.first_layer_weights(state.get_model(info.name))[0],
+        })
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption(t("mlp.table_note"))
 
-# --- first-layer weights side by side ----------------------------------------------------------------------
-st.subheader(t("mlp.weights"))
-range_mode = st.radio(t("common.color_range"), ["map", "layer"], horizontal=True, key="mlp_range",
-                      format_func=lambda m: t(f"common.range.{m}"))
-left, right = st.columns([3, 2]) if mlp is not None else (None, st.container())
-if mlp is not None and left is not None:
-    _, templates = shift.first_layer_weights(mlp)
-    left.plotly_chart(templates_figure(
-        as_numpy(templates[:N_TEMPLATES]), range_mode=range_mode, label=t("mlp.unit"),
-        title=t("mlp.templates", name=mlp_name, n=min(N_TEMPLATES, len(templates)), total=len(templates))),
-        width="stretch")
-layer, kernels = shift.first_layer_weights(cnn)
-right.plotly_chart(kernels_figure(as_numpy(kernels), range_mode=range_mode,
-                                  title=t("mlp.kernels", name=cnn_name, layer=layer, c=len(kernels))),
-                   width="stretch")
-st.caption(t("mlp.weights_help"))
 
-# --- accuracy under shifts on the committed test batch -----------------------------------------------------
-st.subheader(t("mlp.shift_batch"))
-series = {}
-with st.spinner():
+def weights_section() -> None:
+    # --- first-layer weights side by side ----------------------------------------------------------------------
+    st.subheader(t("mlp.weights"))
+    range_mode = st.radio(t("common.color_range"), ["map", "layer"], horizontal=True, key="mlp_range",
+                          format_func=lambda m: t(f"common.range.{m}"))
+    left, right = st.columns([3, 2]) if mlp is not None else (None, st.container())
+    if mlp is not None and left is not None:
+        _, templates = shift.first_layer_weights(mlp)
+        show_maps(templates_figure(
+            as_numpy(templates[:N_TEMPLATES]), range_mode=range_mode, label=t("mlp.unit"),
+            title=t("mlp.templates", name=mlp_name, n=min(N_TEMPLATES, len(templates)), total=len(templates))),
+            where=left)
+    layer, kernels = shift.first_layer_weights(cnn)
+    show_maps(kernels_figure(as_numpy(kernels), range_mode=range_mode,
+                             title=t("mlp.kernels", name=cnn_name, layer=layer, c=len(kernels))), where=right)
+    st.caption(t("mlp.weights_help"))
+
+
+def batch_shift_section() -> None:
+    # --- accuracy under shifts on the committed test batch -----------------------------------------------------
+    st.subheader(t("mlp.shift_batch"))
+    series = {}
+    with st.spinner():
+        if mlp is not None and mlp_name is not None:
+            series[mlp_name] = _batch_shift_accuracy(mlp_name, mlp)
+        series[cnn_name] = _batch_shift_accuracy(cnn_name, cnn)
+    n_batch = series[cnn_name].n_images
+    st.plotly_chart(shift_accuracy_figure(series, title=t("mlp.shift_batch_fig", n=n_batch), x_title=t("mlp.shift_px"),
+                                          y_title=t("mlp.accuracy")), width="stretch")
+    if mlp_name is not None:
+        m, c = series[mlp_name], series[cnn_name]
+        st.caption(t("mlp.shift_batch_note", mlp_name=mlp_name, mlp=m.accuracy[-1],
+                     mlp_drop=100 * (m.accuracy[0] - m.accuracy[-1]), cnn_name=cnn_name, cnn=c.accuracy[-1],
+                     cnn_drop=100 * (c.accuracy[0] - c.accuracy[-1])))
+    with st.expander(t("common.why")):
+        st.markdown(t("mlp.why"))
+
+
+def image_shift_section() -> None:
+    # --- the current image -------------------------------------------------------------------------------------
+    st.subheader(t("mlp.shift_image"))
+    image = ctx.require_image()
+    if ctx.is_imagenet:  # the same upload, prepared as the Fashion-MNIST models take it
+        image = state.current_image(None) or image
+        st.caption(t("mlp.zoo.image_note"))
+    strip = [as_numpy(shift.shift_image(image.tensor[0, 0], 0, s)) for s in range(MAX_SHIFT + 1)]
+    show_maps(shift_strip(strip, title=t("mlp.strip"), labels=[f"+{s} px" for s in range(MAX_SHIFT + 1)]))
+    results = {}
     if mlp is not None and mlp_name is not None:
-        series[mlp_name] = _batch_shift_accuracy(mlp_name, mlp)
-    series[cnn_name] = _batch_shift_accuracy(cnn_name, cnn)
-n_batch = series[cnn_name].n_images
-st.plotly_chart(shift_accuracy_figure(series, title=t("mlp.shift_batch_fig", n=n_batch), x_title=t("mlp.shift_px"),
-                                      y_title=t("mlp.accuracy")), width="stretch")
-if mlp_name is not None:
-    m, c = series[mlp_name], series[cnn_name]
-    st.caption(t("mlp.shift_batch_note", mlp_name=mlp_name, mlp=m.accuracy[-1],
-                 mlp_drop=100 * (m.accuracy[0] - m.accuracy[-1]), cnn_name=cnn_name, cnn=c.accuracy[-1],
-                 cnn_drop=100 * (c.accuracy[0] - c.accuracy[-1])))
-with st.expander(t("common.why")):
-    st.markdown(t("mlp.why"))
+        results[mlp_name] = _image_shift(mlp_name, image.digest, mlp, image.tensor)
+    results[cnn_name] = _image_shift(cnn_name, image.digest, cnn, image.tensor)
+    st.plotly_chart(shift_prob_figure(results, title=t("mlp.shift_prob_fig"), x_title=t("mlp.shift_px"),
+                                      y_title=t("mlp.probability")), width="stretch")
+    st.markdown("**" + t("mlp.flip_table") + "**")
+    table = []
+    for name, r in results.items():
+        for d, direction in enumerate(r.directions):
+            row = {t("mlp.col.direction"): f"{name} · {t(f'mlp.dir.{direction}')}"}
+            for s in r.shifts:
+                mark = "" if r.pred[d][s] == r.original_class else " ✗"
+                row[f"{s} px"] = _fmnist(r.pred[d][s]) + mark
+            table.append(row)
+    st.dataframe(table, hide_index=True, width="stretch")
 
-# --- the current image -------------------------------------------------------------------------------------
-st.subheader(t("mlp.shift_image"))
-image = ctx.require_image()
-if ctx.is_imagenet:  # the same upload, prepared as the Fashion-MNIST models take it
-    image = state.current_image(None) or image
-    st.caption(t("mlp.zoo.image_note"))
-strip = [as_numpy(shift.shift_image(image.tensor[0, 0], 0, s)) for s in range(MAX_SHIFT + 1)]
-st.plotly_chart(shift_strip(strip, title=t("mlp.strip"), labels=[f"+{s} px" for s in range(MAX_SHIFT + 1)]),
-                width="stretch")
-results = {}
-if mlp is not None and mlp_name is not None:
-    results[mlp_name] = _image_shift(mlp_name, image.digest, mlp, image.tensor)
-results[cnn_name] = _image_shift(cnn_name, image.digest, cnn, image.tensor)
-st.plotly_chart(shift_prob_figure(results, title=t("mlp.shift_prob_fig"), x_title=t("mlp.shift_px"),
-                                  y_title=t("mlp.probability")), width="stretch")
-st.markdown("**" + t("mlp.flip_table") + "**")
-table = []
-for name, r in results.items():
-    for d, direction in enumerate(r.directions):
-        row = {t("mlp.col.direction"): f"{name} · {t(f'mlp.dir.{direction}')}"}
-        for s in r.shifts:
-            mark = "" if r.pred[d][s] == r.original_class else " ✗"
-            row[f"{s} px"] = _fmnist(r.pred[d][s]) + mark
-        table.append(row)
-st.dataframe(table, hide_index=True, width="stretch")
+
+lazy_tabs("mlp_tab", [
+    (t("mlp.tab.params"), params_section),
+    (t("mlp.tab.weights"), weights_section),
+    (t("mlp.tab.shift_batch"), batch_shift_section),
+    (t("mlp.tab.shift_image"), image_shift_section),
+])

@@ -29,6 +29,7 @@ from ui import state
 from ui.figures.maps import RangeMode
 from ui.figures.tensors import embedding_strip, lookup_figure, selection_figure, shape_bars
 from ui.i18n import class_name, t
+from ui.sections import lazy_tabs
 from ui.sidebar import page_context
 
 
@@ -88,187 +89,216 @@ ctx = page_context()
 st.title(t("tens.title"))
 st.markdown(t("tens.intro"))
 
-# --- 1. indexing on the course's 2×3×4 example (no image needed) --------------------------------------------
-st.header(t("tens.scores.header"))
-A = student_scores()
-st.markdown(t("tens.scores.intro"))
-st.code("A = torch.tensor([[[83, 76, 89, 91], [78, 84, 79, 85], [89, 92, 87, 94]],\n"
-        "                  [[91, 87, 92, 89], [85, 88, 87, 90], [90, 93, 91, 94]]])   # A.shape = "
-        f"{list(A.shape)}", language="python")
-subjects = [t(f"tens.subject.{s}") for s in SUBJECTS]
+def scores_section() -> None:
+    # --- 1. indexing on the course's 2×3×4 example (no image needed) --------------------------------------------
+    st.header(t("tens.scores.header"))
+    A = student_scores()
+    st.markdown(t("tens.scores.intro"))
+    st.code("A = torch.tensor([[[83, 76, 89, 91], [78, 84, 79, 85], [89, 92, 87, 94]],\n"
+            "                  [[91, 87, 92, 89], [85, 88, 87, 90], [90, 93, 91, 94]]])   # A.shape = "
+            f"{list(A.shape)}", language="python")
+    subjects = [t(f"tens.subject.{s}") for s in SUBJECTS]
 
 
-def score_axis(axis: int | None) -> str:
-    return t("tens.axis.new") if axis is None else f"{axis} · {t(f'tens.axis.{SCORE_AXES[axis]}')}"
+    def score_axis(axis: int | None) -> str:
+        return t("tens.axis.new") if axis is None else f"{axis} · {t(f'tens.axis.{SCORE_AXES[axis]}')}"
 
 
-expr_a = st.text_input(t("tens.scores.input"), value="A[1][0][:]", key="tens_scores_expr", max_chars=200,
-                       help=t("tens.input_help"))
-try:
-    res_a = index_tensor(A, expr_a, names=("A", "x"))
-except IndexParseError as e:
-    st.error(index_error(e))
-    res_a = index_tensor(A, "A[1][0][:]", names=("A",))
-left, right = st.columns([3, 2])
-with left:
-    st.plotly_chart(selection_figure(A, res_a.mask, name="A", row_names=subjects,
-                                     panel_names=[t("tens.student_n", n=i + 1) for i in range(A.shape[0])],
-                                     title=t("tens.scores.fig", expr=res_a.parsed.text)), width="stretch")
-with right:
-    show_result(res_a)
-st.dataframe(step_rows(res_a.steps, score_axis), hide_index=True, width="stretch")
-with st.expander(t("tens.scores.notes_title")):
-    st.markdown(t("tens.scores.notes", a1=index_tensor(A, "A[1][0][:]", ("A",)).value.tolist(),
-                  a2=index_tensor(A, "A[:, 1, 1]", ("A",)).value.tolist(),
-                  wrong=index_tensor(A, "A[1][1]", ("A",)).value.tolist()))
+    expr_a = st.text_input(t("tens.scores.input"), value="A[1][0][:]", key="tens_scores_expr", max_chars=200,
+                           help=t("tens.input_help"))
+    try:
+        res_a = index_tensor(A, expr_a, names=("A", "x"))
+    except IndexParseError as e:
+        st.error(index_error(e))
+        res_a = index_tensor(A, "A[1][0][:]", names=("A",))
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(selection_figure(A, res_a.mask, name="A", row_names=subjects,
+                                         panel_names=[t("tens.student_n", n=i + 1) for i in range(A.shape[0])],
+                                         title=t("tens.scores.fig", expr=res_a.parsed.text)), width="stretch")
+    with right:
+        show_result(res_a)
+    st.dataframe(step_rows(res_a.steps, score_axis), hide_index=True, width="stretch")
+    with st.expander(t("tens.scores.notes_title")):
+        st.markdown(t("tens.scores.notes", a1=index_tensor(A, "A[1][0][:]", ("A",)).value.tolist(),
+                      a2=index_tensor(A, "A[:, 1, 1]", ("A",)).value.tolist(),
+                      wrong=index_tensor(A, "A[1][1]", ("A",)).value.tolist()))
 
-# --- 2. nn.Sequential(*layers) ------------------------------------------------------------------------------
-st.header(t("tens.star.header"))
-demo = star_demo()
-c1, c2 = st.columns(2)
-with c1:
-    st.markdown(t("tens.star.intro"))
-    st.code(demo.code, language="python")
-    st.code("print(*[1, 2, 3])   # = print(1, 2, 3)  →  1 2 3", language="python")
-with c2:
-    st.caption(t("tens.star.ok", shape_in=list(demo.in_shape), shape_out=list(demo.out_shape)))
-    st.code(demo.with_star, language="text")
-    st.caption(t("tens.star.error"))
-    st.code(demo.without_star_error, language="text")
+    # --- 2. nn.Sequential(*layers) ------------------------------------------------------------------------------
+    st.header(t("tens.star.header"))
+    demo = star_demo()
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown(t("tens.star.intro"))
+        st.code(demo.code, language="python")
+        st.code("print(*[1, 2, 3])   # = print(1, 2, 3)  →  1 2 3", language="python")
+    with c2:
+        st.caption(t("tens.star.ok", shape_in=list(demo.in_shape), shape_out=list(demo.out_shape)))
+        st.code(demo.with_star, language="text")
+        st.caption(t("tens.star.error"))
+        st.code(demo.without_star_error, language="text")
 
-# --- 3. embeddings: a lookup table ---------------------------------------------------------------------------
-st.header(t("tens.emb.header"))
-emb = embedding_demo()
-st.markdown(t("tens.emb.intro"))
-e1, e2 = st.columns([3, 2])
-with e1:
-    st.plotly_chart(lookup_figure(emb.table, emb.vocab, emb.ids, title=t("tens.emb.table", v=len(emb.vocab),
-                                                                          d=emb.table.shape[1])), width="stretch")
-with e2:
-    sentence = [emb.vocab[i] for i in emb.ids]
-    st.code(f"emb = nn.Embedding({len(emb.vocab)}, {emb.table.shape[1]})\n"
-            f"ids = torch.tensor({list(emb.ids)})   # {sentence}\n"
-            f"emb(ids)   # shape {list(emb.vectors.shape)}\n{emb.vectors}", language="python")
-    st.caption(t("tens.emb.onehot", diff=float((emb.vectors - emb.via_one_hot).abs().max())))
-with st.expander(t("tens.emb.why_title")):
-    st.markdown(t("tens.emb.why"))
 
-# --- everything below uses the current image --------------------------------------------------------------
-image = ctx.require_image()
-tr = ctx.trace()
+def embedding_section() -> None:
+    # --- 3. embeddings: a lookup table ---------------------------------------------------------------------------
+    st.header(t("tens.emb.header"))
+    emb = embedding_demo()
+    st.markdown(t("tens.emb.intro"))
+    e1, e2 = st.columns([3, 2])
+    with e1:
+        st.plotly_chart(lookup_figure(emb.table, emb.vocab, emb.ids, title=t("tens.emb.table", v=len(emb.vocab),
+                                                                              d=emb.table.shape[1])), width="stretch")
+    with e2:
+        sentence = [emb.vocab[i] for i in emb.ids]
+        st.code(f"emb = nn.Embedding({len(emb.vocab)}, {emb.table.shape[1]})\n"
+                f"ids = torch.tensor({list(emb.ids)})   # {sentence}\n"
+                f"emb(ids)   # shape {list(emb.vectors.shape)}\n{emb.vectors}", language="python")
+        st.caption(t("tens.emb.onehot", diff=float((emb.vectors - emb.via_one_hot).abs().max())))
+    with st.expander(t("tens.emb.why_title")):
+        st.markdown(t("tens.emb.why"))
 
-st.header(t("tens.flow.header"))
-steps = shape_steps(tr)
-st.markdown(t("tens.flow.intro", shape=list(tr.input.shape)))
-st.plotly_chart(shape_bars(["input", *[s.key for s in steps]], [tuple(tr.input.shape), *[s.out_shape for s in steps]],
-                           title=t("tens.flow.fig", model=ctx.model_name), y_title=t("tens.flow.elements")),
-                width="stretch")
-st.dataframe(
-    [{t("tens.col.layer"): s.key, t("tens.col.kind"): s.kind, t("tens.col.in"): str(list(s.in_shape)),
-      t("tens.col.out"): str(list(s.out_shape)), t("tens.col.why"): t(f"tens.rule.{s.rule}", **{
-          k: (v[0] if isinstance(v, tuple) else v) for k, v in s.params.items()}),
-      t("tens.col.formula"): s.formula, t("tens.col.check"): "✓" if s.matches else "✗"} for s in steps],
-    hide_index=True, width="stretch",
-)
-st.caption(t("tens.flow.check", ok=sum(s.matches for s in steps), n=len(steps)))
-with st.expander(t("tens.code.title")):
-    st.markdown(t("tens.code.intro"))
-    st.code(model_source(ctx.model), language="python")
-    st.caption(t("tens.code.repr"))
-    st.code(repr(ctx.model), language="text")
 
-# --- 4. indexing the real feature maps ---------------------------------------------------------------------
-st.header(t("tens.fm.header"))
-choices = tensor_choices(tr)
-keys = list(choices)
-default = next((k for k in keys if choices[k].dim() == 4 and k != "input"), "input")
-layer = st.selectbox(t("tens.fm.layer"), keys, index=keys.index(default), key="tens_fm_layer",
-                     format_func=lambda k: f"{k} · {list(choices[k].shape)}")
-x = choices[layer]
-st.markdown(t("tens.fm.intro", layer=layer, shape=list(x.shape), ndim=x.dim()))
-fc1, fc2 = st.columns([3, 1])
-expr = fc1.text_input(t("tens.fm.input"), value="x[0, 1]", key="tens_fm_expr", max_chars=200,
-                      help=t("tens.input_help"))
-mode: RangeMode = fc2.radio(t("common.color_range"), ["layer", "map", "global"], key="tens_fm_range",
-                            format_func=lambda m: t(f"common.range.{m}"), horizontal=False)
-st.caption(t("tens.fm.examples"))
-res: IndexResult | None
-try:
-    res = index_tensor(x, expr, names=("x",))
-except IndexParseError as e:
-    st.error(index_error(e))
-    res = None
-if res is not None:
-    fixed = float(x.abs().max()) or 1.0
-    four = x.dim() == 4
-    if four:  # large layers: only the channels holding the selection are drawn (bounded number of cells)
-        shown = list(panels_to_show(res.mask[0], MAX_CELLS))
-        if len(shown) < x.shape[1]:
-            st.caption(t("tens.fm.partial", c=x.shape[1], h=x.shape[2], w=x.shape[3], n=len(shown),
-                         channels=", ".join(str(c) for c in shown)))
-        values, mask = x[0, shown], res.mask[0, shown]
+def flow_section() -> None:
+    # --- everything below uses the current image --------------------------------------------------------------
+    ctx.require_image()
+    tr = ctx.trace()
+
+    st.header(t("tens.flow.header"))
+    steps = shape_steps(tr)
+    st.markdown(t("tens.flow.intro", shape=list(tr.input.shape)))
+    st.plotly_chart(shape_bars(["input", *[s.key for s in steps]],
+                               [tuple(tr.input.shape), *[s.out_shape for s in steps]],
+                               title=t("tens.flow.fig", model=ctx.model_name), y_title=t("tens.flow.elements")),
+                    width="stretch")
+    st.dataframe(
+        [{t("tens.col.layer"): s.key, t("tens.col.kind"): s.kind, t("tens.col.in"): str(list(s.in_shape)),
+          t("tens.col.out"): str(list(s.out_shape)), t("tens.col.why"): t(f"tens.rule.{s.rule}", **{
+              k: (v[0] if isinstance(v, tuple) else v) for k, v in s.params.items()}),
+          t("tens.col.formula"): s.formula, t("tens.col.check"): "✓" if s.matches else "✗"} for s in steps],
+        hide_index=True, width="stretch",
+    )
+    st.caption(t("tens.flow.check", ok=sum(s.matches for s in steps), n=len(steps)))
+    with st.expander(t("tens.code.title")):
+        st.markdown(t("tens.code.intro"))
+        st.code(model_source(ctx.model), language="python")
+        st.caption(t("tens.code.repr"))
+        st.code(repr(ctx.model), language="text")
+
+
+def feature_map_section() -> None:
+    ctx.require_image()
+    tr = ctx.trace()
+    # --- 4. indexing the real feature maps ---------------------------------------------------------------------
+    st.header(t("tens.fm.header"))
+    choices = tensor_choices(tr)
+    keys = list(choices)
+    default = next((k for k in keys if choices[k].dim() == 4 and k != "input"), "input")
+    layer = st.selectbox(t("tens.fm.layer"), keys, index=keys.index(default), key="tens_fm_layer",
+                         format_func=lambda k: f"{k} · {list(choices[k].shape)}")
+    x = choices[layer]
+    st.markdown(t("tens.fm.intro", layer=layer, shape=list(x.shape), ndim=x.dim()))
+    fc1, fc2 = st.columns([3, 1])
+    expr = fc1.text_input(t("tens.fm.input"), value="x[0, 1]", key="tens_fm_expr", max_chars=200,
+                          help=t("tens.input_help"))
+    mode: RangeMode = fc2.radio(t("common.color_range"), ["layer", "map", "global"], key="tens_fm_range",
+                                format_func=lambda m: t(f"common.range.{m}"), horizontal=False)
+    st.caption(t("tens.fm.examples"))
+    res: IndexResult | None
+    try:
+        res = index_tensor(x, expr, names=("x",))
+    except IndexParseError as e:
+        st.error(index_error(e))
+        res = None
+    if res is not None:
+        fixed = float(x.abs().max()) or 1.0
+        four = x.dim() == 4
+        if four:  # large layers: only the channels holding the selection are drawn (bounded number of cells)
+            shown = list(panels_to_show(res.mask[0], MAX_CELLS))
+            if len(shown) < x.shape[1]:
+                st.caption(t("tens.fm.partial", c=x.shape[1], h=x.shape[2], w=x.shape[3], n=len(shown),
+                             channels=", ".join(str(c) for c in shown)))
+            values, mask = x[0, shown], res.mask[0, shown]
+        else:
+            shown, values, mask = None, x, res.mask
+        st.plotly_chart(selection_figure(values, mask, name="x[0]" if four else "x", range_mode=mode, fixed=fixed,
+                                         panel_names=[f"c{c}" for c in shown] if shown is not None else None,
+                                         panel_index=shown,
+                                         title=t("tens.fm.fig", layer=layer, shape=list(x.shape),
+                                                 expr=res.parsed.text)),
+                        width="stretch")
+        show_result(res)
+        st.dataframe(step_rows(res.steps, lambda a: t("tens.axis.new") if a is None else
+                               f"{a} · {t(_NCHW_KEYS[a]) if x.dim() == 4 else a}"),
+                     hide_index=True, width="stretch")
+
+
+def image_embedding_section() -> None:
+    ctx.require_image()
+    tr = ctx.trace()
+    # --- 5. the image embedding ---------------------------------------------------------------------------------
+    st.header(t("tens.img_emb.header"))
+    try:
+        ie = image_embedding(tr)
+    except ValueError:
+        st.info(t("common.not_applicable", why=t("tens.img_emb.no_linear")))
     else:
-        shown, values, mask = None, x, res.mask
-    st.plotly_chart(selection_figure(values, mask, name="x[0]" if four else "x", range_mode=mode, fixed=fixed,
-                                     panel_names=[f"c{c}" for c in shown] if shown is not None else None,
-                                     panel_index=shown,
-                                     title=t("tens.fm.fig", layer=layer, shape=list(x.shape), expr=res.parsed.text)),
-                    width="stretch")
-    show_result(res)
-    st.dataframe(step_rows(res.steps, lambda a: t("tens.axis.new") if a is None else
-                           f"{a} · {t(_NCHW_KEYS[a]) if x.dim() == 4 else a}"),
-                 hide_index=True, width="stretch")
+        st.markdown(t("tens.img_emb.intro", layer=ie.layer, d=ie.vector.numel(),
+                      source=list(ie.source_shape) if ie.source_shape else "-"))
+        st.plotly_chart(embedding_strip(ie.vector, ie.source_shape, title=t("tens.img_emb.fig", d=ie.vector.numel()),
+                                        channel_label=t("tens.img_emb.channel"),
+                                        feature_label=t("tens.img_emb.feature")),
+                        width="stretch")
+        if ctx.is_imagenet:
+            bank, labels, names = photo_sample_bank(ctx.model_name, ctx.spec.key, ctx.model, ctx.spec)
+        else:
+            bank, labels, names = sample_bank(ctx.model_name, ctx.model)
+        near = nearest(ie.vector, bank, labels, names, k=5)
+        from ui.picker import sample_label
 
-# --- 5. the image embedding ---------------------------------------------------------------------------------
-st.header(t("tens.img_emb.header"))
-try:
-    ie = image_embedding(tr)
-except ValueError:
-    st.info(t("common.not_applicable", why=t("tens.img_emb.no_linear")))
-else:
-    st.markdown(t("tens.img_emb.intro", layer=ie.layer, d=ie.vector.numel(),
-                  source=list(ie.source_shape) if ie.source_shape else "-"))
-    st.plotly_chart(embedding_strip(ie.vector, ie.source_shape, title=t("tens.img_emb.fig", d=ie.vector.numel()),
-                                    channel_label=t("tens.img_emb.channel"), feature_label=t("tens.img_emb.feature")),
-                    width="stretch")
+        st.markdown(t("tens.img_emb.table_photo" if ctx.is_imagenet else "tens.img_emb.table"))
+        st.dataframe([{t("tens.col.rank"): i + 1, t("tens.col.sample"): sample_label(n.name),
+                       t("tens.col.class"): class_name(n.label), t("tens.col.cos"): round(n.similarity, 4),
+                       t("tens.col.same"): "✓" if n.label == tr.prediction else ""} for i, n in enumerate(near)],
+                     hide_index=True, width="stretch")
+        st.caption(t("tens.img_emb.caption_photo" if ctx.is_imagenet else "tens.img_emb.caption",
+                     label=class_name(tr.prediction)))
+
+
+def compose_section() -> None:
+    image = ctx.require_image()
+    # --- 6. transforms.Compose ----------------------------------------------------------------------------------
+    st.header(t("tens.compose.header"))
     if ctx.is_imagenet:
-        bank, labels, names = photo_sample_bank(ctx.model_name, ctx.spec.key, ctx.model, ctx.spec)
+        spec = ctx.spec
+        upload = st.session_state.get(state.IMAGE_KEY) or {}
+        if not upload.get("bytes"):
+            st.info(t("common.not_applicable", why=t("tens.compose.no_bytes")))
+            st.stop()
+        check = _compose_check_photo(image.digest, spec.key, upload["bytes"], spec, image.tensor)
+        st.markdown(t("tens.compose.intro_photo", resize=spec.resize, crop=spec.crop, mean=list(spec.mean),
+                      std=list(spec.std)))
+        st.code(check.code, language="python")
+        st.code(f"x = preprocess_compose_imagenet(spec)(Image.open(file).convert('RGB')).unsqueeze(0)   # "
+                f"{list(check.tensor.shape)}", language="python")
     else:
-        bank, labels, names = sample_bank(ctx.model_name, ctx.model)
-    near = nearest(ie.vector, bank, labels, names, k=5)
-    from ui.picker import sample_label
+        check = compose_check(Image.fromarray(image.pixels), image.tensor)
+        st.markdown(t("tens.compose.intro"))
+        st.code(check.code, language="python")
+        st.code("x = preprocess_compose()(Image.fromarray(pixels)).unsqueeze(0)   # "
+                f"{list(check.tensor.shape)}", language="python")
+    if check.max_abs_diff < 1e-5:
+        st.success(t("tens.compose.same", diff=check.max_abs_diff))
+    else:
+        st.warning(t("tens.compose.differs", diff=check.max_abs_diff))
+    with st.expander(t("common.why")):
+        st.markdown(t("tens.compose.why_photo" if ctx.is_imagenet else "tens.compose.why"))
 
-    st.markdown(t("tens.img_emb.table_photo" if ctx.is_imagenet else "tens.img_emb.table"))
-    st.dataframe([{t("tens.col.rank"): i + 1, t("tens.col.sample"): sample_label(n.name),
-                   t("tens.col.class"): class_name(n.label), t("tens.col.cos"): round(n.similarity, 4),
-                   t("tens.col.same"): "✓" if n.label == tr.prediction else ""} for i, n in enumerate(near)],
-                 hide_index=True, width="stretch")
-    st.caption(t("tens.img_emb.caption_photo" if ctx.is_imagenet else "tens.img_emb.caption",
-                 label=class_name(tr.prediction)))
 
-# --- 6. transforms.Compose ----------------------------------------------------------------------------------
-st.header(t("tens.compose.header"))
-if ctx.is_imagenet:
-    spec = ctx.spec
-    upload = st.session_state.get(state.IMAGE_KEY) or {}
-    if not upload.get("bytes"):
-        st.info(t("common.not_applicable", why=t("tens.compose.no_bytes")))
-        st.stop()
-    check = _compose_check_photo(image.digest, spec.key, upload["bytes"], spec, image.tensor)
-    st.markdown(t("tens.compose.intro_photo", resize=spec.resize, crop=spec.crop, mean=list(spec.mean),
-                  std=list(spec.std)))
-    st.code(check.code, language="python")
-    st.code(f"x = preprocess_compose_imagenet(spec)(Image.open(file).convert('RGB')).unsqueeze(0)   # "
-            f"{list(check.tensor.shape)}", language="python")
-else:
-    check = compose_check(Image.fromarray(image.pixels), image.tensor)
-    st.markdown(t("tens.compose.intro"))
-    st.code(check.code, language="python")
-    st.code("x = preprocess_compose()(Image.fromarray(pixels)).unsqueeze(0)   # "
-            f"{list(check.tensor.shape)}", language="python")
-if check.max_abs_diff < 1e-5:
-    st.success(t("tens.compose.same", diff=check.max_abs_diff))
-else:
-    st.warning(t("tens.compose.differs", diff=check.max_abs_diff))
-with st.expander(t("common.why")):
-    st.markdown(t("tens.compose.why_photo" if ctx.is_imagenet else "tens.compose.why"))
+lazy_tabs("tens_tab", [
+    (t("tens.tab.indexing"), scores_section),
+    (t("tens.tab.embedding"), embedding_section),
+    (t("tens.tab.flow"), flow_section),
+    (t("tens.tab.maps"), feature_map_section),
+    (t("tens.tab.image_embedding"), image_embedding_section),
+    (t("tens.tab.compose"), compose_section),
+])

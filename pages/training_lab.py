@@ -17,6 +17,7 @@ from ui import state
 from ui.figures.maps import as_numpy
 from ui.figures.training import curves_figure, kernels_figure, mode_figure
 from ui.i18n import class_name, t
+from ui.mapview import show_maps
 from ui.sidebar import page_context
 
 TRAINER_KEY = "train_lab_trainer"
@@ -107,7 +108,7 @@ def _show_progress(trainer: Trainer) -> None:
     _show_curves(p)
     if p.kernels:
         last = len(p.kernels) - 1
-        st.plotly_chart(kernels_figure(p.kernels[last], title=t("train.kernels", epoch=last)), width="stretch")
+        show_maps(kernels_figure(p.kernels[last], title=t("train.kernels", epoch=last)))
 
 
 @st.fragment(run_every=1.0)
@@ -143,8 +144,8 @@ def _show_finished(trainer: Trainer) -> None:
         if len(p.kernels) > 1 else 0
     mode = c2.radio(t("common.color_range"), ["layer", "map", "global"], horizontal=True, key="train_kernel_range",
                     format_func=lambda m: t("train.range_fixed") if m == "global" else t(f"common.range.{m}"))
-    st.plotly_chart(kernels_figure(p.kernels[epoch], title=t("train.kernels", epoch=epoch), range_mode=mode,
-                                   fixed=p.kernel_max), width="stretch")
+    show_maps(kernels_figure(p.kernels[epoch], title=t("train.kernels", epoch=epoch), range_mode=mode,
+                             fixed=p.kernel_max))
 
     model = trainer.model()
     if model is None:

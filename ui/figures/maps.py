@@ -97,14 +97,15 @@ def tiled_maps(maps: np.ndarray, *, prefix: str = "ch", title: str = "", range_m
                fixed: float = 1.0, signed: bool | None = None, cols: int | None = None,
                channels: Sequence[int] | None = None, labels: Sequence[str] | None = None,
                row_labels: Sequence[str] | None = None, col_labels: Sequence[str] | None = None,
-               target_width: int = TARGET_W) -> MapImage:
+               target_width: int = TARGET_W, colorscale: str | None = None) -> MapImage:
     """Many maps [C, H, W] as ONE picture at full resolution: a tile per map (its channel number above it,
     ``channels`` giving the real numbers of a selection), one colour scale and a colour bar with its range.
 
     ``range_mode``: "layer" one range for all maps, "map" each map scaled to its own range (the bar then
     reads from 0 or −1 to 1 of each map's own maximum), "global" ±``fixed``. Signed maps use the diverging
     scale centred on 0, non-negative ones the sequential scale. ``labels`` replace the channel numbers;
-    ``row_labels``/``col_labels`` label rows and columns instead (kernel grids).
+    ``row_labels``/``col_labels`` label rows and columns instead (kernel grids); ``colorscale`` overrides the
+    scale (e.g. "gray" for pictures of the input).
     """
     maps = as_numpy(maps)
     if maps.ndim == 2:
@@ -119,7 +120,8 @@ def tiled_maps(maps: np.ndarray, *, prefix: str = "ch", title: str = "", range_m
         labels = _tile_labels(prefix, list(range(c)) if channels is None else [int(v) for v in channels])
     elif labels is not None:
         labels = [s if drawable(s) else str(i) for i, s in enumerate(labels)]
-    return grid_picture(values, zmin=zmin, zmax=zmax, scale=DIVERGING if signed else SEQUENTIAL, cols=cols,
+    scale = colorscale or (DIVERGING if signed else SEQUENTIAL)
+    return grid_picture(values, zmin=zmin, zmax=zmax, scale=scale, cols=cols,
                         labels=labels, row_labels=row_labels, col_labels=col_labels, title=title,
                         target_width=target_width)
 

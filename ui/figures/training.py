@@ -10,9 +10,7 @@ from plotly.subplots import make_subplots
 
 from explain.shift import ShiftAccuracy, ShiftResult
 from explain.training import EpochStats, Overfit
-from ui.figures.cache import cached_figure
-from ui.figures.maps import DIVERGING, RangeMode, color_range, normalize_each, tile, tiled_heatmap
-from ui.figures.numbers import hover
+from ui.figures.maps import MapImage, RangeMode, tiled_maps
 
 TRAIN_COLOR = "#1f77b4"
 VAL_COLOR = "#ff7f0e"
@@ -52,43 +50,19 @@ def curves_figure(history: Sequence[EpochStats], overfit: Overfit, *, epochs: in
 
 
 def kernels_figure(kernels: np.ndarray, *, title: str = "", range_mode: RangeMode = "layer",
-                   fixed: float = 1.0, label: str = "k") -> go.Figure:
-    """First-layer 3x3 kernels [C, 3, 3] as one tiled, diverging heatmap (weights are signed)."""
+                   fixed: float = 1.0, label: str = "k") -> MapImage:
+    """First-layer 3x3 kernels [C, 3, 3] as one picture on the diverging scale (weights are signed)."""
     k = np.asarray(kernels, dtype=np.float32)
-    return tiled_heatmap(k, [f"{label}{i}" for i in range(len(k))], title=title, range_mode=range_mode,
-                         fixed=fixed, signed=True, cols=8, height=260)
+    return tiled_maps(k, labels=[f"{label}{i}" for i in range(len(k))], title=title, range_mode=range_mode,
+                      fixed=fixed, signed=True, cols=8, target_width=520)
 
 
-def _light_tiles(maps: np.ndarray, labels: Sequence[str], *, title: str, signed: bool, range_mode: RangeMode,
-                 colorscale: str, cols: int, height: int, decimals: int = 3) -> go.Figure:
-    """Many larger maps as one heatmap without per-cell label data (a third of the shared builder's payload):
-    values rounded to ``decimals``, the map labels written above each tile instead of in every cell's hover."""
-    values = normalize_each(maps, signed) if range_mode == "map" else maps
-    zmin, zmax = color_range(values, signed, "layer")
-    grid, rows, ncols = tile(values, cols)
-    h, w = maps.shape[1:]
-    fig = go.Figure(go.Heatmap(z=np.round(grid, decimals), zmin=zmin, zmax=zmax, colorscale=colorscale,
-                               hovertemplate=hover() + "<extra></extra>", hoverongaps=False,
-                               colorbar={"thickness": 12}, showscale=signed))
-    for i, text in enumerate(labels):
-        r, k = divmod(i, ncols)
-        fig.add_annotation(x=k * (w + 1) + (w - 1) / 2, y=r * (h + 1) - 0.5, text=text, showarrow=False,
-                           yanchor="bottom", font={"size": 9})
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_layout(title=title, height=height, plot_bgcolor="white",
-                      margin={"l": 4, "r": 4, "t": 48 if title else 16, "b": 4})
-    return fig
-
-
-@cached_figure
 def templates_figure(templates: np.ndarray, *, title: str = "", range_mode: RangeMode = "map",
-                     label: str = "unit ") -> go.Figure:
-    """An MLP's first-layer rows as 28x28 templates, one tiled diverging heatmap."""
+                     label: str = "unit ") -> MapImage:
+    """An MLP's first-layer rows as 28x28 templates, one picture on the diverging scale."""
     w = np.asarray(templates, dtype=np.float32)
-    rows = int(np.ceil(len(w) / 8))
-    return _light_tiles(w, [f"{label}{i}" for i in range(len(w))], title=title, signed=True, range_mode=range_mode,
-                        colorscale=DIVERGING, cols=8, height=120 + rows * 110)
+    return tiled_maps(w, labels=[f"{label}{i}" for i in range(len(w))], title=title, signed=True,
+                      range_mode=range_mode, cols=8, target_width=720)
 
 
 def mode_figure(probs: Mapping[str, Sequence[float]], classes: Sequence[str], *, title: str = "",
@@ -138,9 +112,8 @@ def shift_prob_figure(results: Mapping[str, ShiftResult], *, title: str = "", x_
     return fig
 
 
-def shift_strip(images: np.ndarray, *, title: str = "", labels: Sequence[str] | None = None) -> go.Figure:
-    """The shifted copies of the image side by side (grayscale, one tiled heatmap)."""
+def shift_strip(images: np.ndarray, *, title: str = "", labels: Sequence[str] | None = None) -> MapImage:
+    """The shifted copies of the image side by side, in gray, as one picture."""
     maps = np.asarray(images, dtype=np.float32)
-    names = list(labels) if labels is not None else [str(i) for i in range(len(maps))]
-    return _light_tiles(maps, names, title=title, signed=False, range_mode="layer", colorscale="gray",
-                        cols=len(maps), height=220, decimals=2)
+    return tiled_maps(maps, labels=list(labels) if labels is not None else None, title=title, signed=False,
+                      cols=len(maps), colorscale="gray", target_width=900)
