@@ -113,7 +113,7 @@ def choose_layer(layers: list[act.ActivationLayer]) -> act.ActivationLayer:
     keys = [a.key for a in layers]
     by_key = {a.key: a for a in layers}
     state.forget_invalid("act_layer", keys)
-    key = st.selectbox(t("act.layer"), keys, key="act_layer", format_func=lambda k: t(
+    key = st.selectbox(t("act.layer"), keys, key="act_layer", bind="query-params", format_func=lambda k: t(
         "act.layer_option", name=k, kind=by_key[k].kind, source=_source(by_key[k])))
     return by_key[key]
 

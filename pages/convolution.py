@@ -381,7 +381,8 @@ def main(ctx: PageContext) -> None:
     if layers:
         keys = [r.key for r in layers]
         state.forget_invalid("conv_layer", keys)  # another model's layer: start at the first
-        key = st.selectbox(t("common.layer"), keys, key="conv_layer", help=t("conv.layer_help"),
+        key = st.selectbox(t("common.layer"), keys, key="conv_layer", bind="query-params",
+                           help=t("conv.layer_help"),
                            format_func=lambda k: _layer_option(tr, k))
         rec = tr[key if key in keys else keys[0]]
         layer_summary(tr, rec)

@@ -230,7 +230,8 @@ def main(ctx: PageContext) -> None:
     kinds = {r.key: r.kind for r in layers}
     if st.session_state.get("pool_layer") not in keys:
         st.session_state.pop("pool_layer", None)
-    key = st.selectbox(t("common.layer"), keys, key="pool_layer", help=t("pool.layer_help"),
+    key = st.selectbox(t("common.layer"), keys, key="pool_layer", bind="query-params",
+                       help=t("pool.layer_help"),
                        format_func=lambda k: f"{k} · {kinds[k]}")
     rec = tr[key if key in keys else keys[0]]
     spec = pool.pool_spec(rec)

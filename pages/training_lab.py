@@ -84,7 +84,7 @@ def _keep(trainer: Trainer) -> None:
     name = state.add_session_model(model, trainer.card())
     st.session_state[KEPT_KEY] = {**st.session_state.get(KEPT_KEY, {}), id(trainer): name}
     st.session_state[state.MODEL_KEY] = name
-    st.session_state["w_model"] = name
+    st.session_state[state.MODEL_WIDGET] = name
 
 
 def _show_curves(p) -> None:  # noqa: ANN001 - a training.Progress snapshot

@@ -225,7 +225,7 @@ def test_sidebar_lists_the_imagenet_models_and_marks_missing_ones(tmp_path: Path
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty"))
     at = run_page("pages/overview.py")
-    box = at.sidebar.selectbox(key="w_model")
+    box = at.sidebar.selectbox(key="model")
     assert set(ZOO) <= set(box.options) or any("ResNet-18" in o for o in box.options)
     assert any("not downloaded" in o for o in box.options)
 
@@ -263,7 +263,7 @@ def test_own_weights_through_the_uploader(zoo_weights: dict[str, Path]) -> None:
     at.file_uploader(key="own_weights").set_value(("mine.pth", data, "application/octet-stream")).run()
     assert_page_ok(at)
     name = at.session_state["cfg_model"]
-    assert name.startswith("my-model-") and at.sidebar.selectbox(key="w_model").value == name
+    assert name.startswith("my-model-") and at.sidebar.selectbox(key="model").value == name
     assert at.session_state["session_models"][name][1]["own_file"] == "mine.pth"
     assert any(c.value.startswith("Prediction") for c in at.sidebar.caption)  # the page ran with the new model
 

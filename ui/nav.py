@@ -39,6 +39,15 @@ KIND_PAGE: dict[str, str] = {
 }
 
 
+#: The query parameter that selects a layer on a page (its layer picker is bound to the URL), so a link such as
+#: ``/convolution?conv_layer=block2.conv1`` opens that layer already selected.
+LAYER_PARAM: dict[str, str] = {
+    "pages/convolution.py": "conv_layer",
+    "pages/activations.py": "act_layer",
+    "pages/pooling.py": "pool_layer",
+}
+
+
 def existing_pages() -> list[PageSpec]:
     """The pages whose file exists (a page can only be linked once it is registered)."""
     from pathlib import Path

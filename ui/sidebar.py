@@ -66,11 +66,22 @@ class PageContext:
 
 
 def _persist(widget_key: str, store_key: str, default: str, options: list[str]) -> None:
-    value = st.session_state.get(store_key, default)
+    """Start a sidebar widget from the session's remembered choice, once there is one.
+
+    On a session's first run nothing is remembered yet: the widget starts from the URL (its value is bound to
+    the query parameter named like its key, so ``/?lang=zh`` opens Chinese and a reload keeps the choice) or
+    from its default. Afterwards the remembered value (``cfg_*``) leads, so a page switch never loses it.
+    """
+    if store_key not in st.session_state:
+        current = st.session_state.get(widget_key)
+        if current in options:  # the widget already holds a valid value (from the URL, or a rerun)
+            st.session_state[store_key] = current
+        return
+    value = st.session_state[store_key]
     if value not in options:
         value = default if default in options else options[0]
     st.session_state[store_key] = value
-    st.session_state[widget_key] = value
+    st.session_state[widget_key] = value  # always: after a page switch the widget is a new one
 
 
 def _copy(widget_key: str, store_key: str) -> None:
@@ -79,7 +90,7 @@ def _copy(widget_key: str, store_key: str) -> None:
 
 def _use_default_model() -> None:
     st.session_state[state.MODEL_KEY] = models.DEFAULT_MODEL
-    st.session_state["w_model"] = models.DEFAULT_MODEL
+    st.session_state[state.MODEL_WIDGET] = models.DEFAULT_MODEL
 
 
 def _option_label(info: models.ModelInfo | None, name: str) -> str:
@@ -138,22 +149,23 @@ def _load(name: str) -> nn.Module:
 
 def page_context() -> PageContext:
     """Draw the sidebar and return the page's context."""
-    _persist("w_lang", state.LANG_KEY, "en", list(LANGS))
+    _persist(state.LANG_WIDGET, state.LANG_KEY, "en", list(LANGS))
     infos = state.model_infos()
     names = [m.name for m in infos] or [models.DEFAULT_MODEL]
-    _persist("w_model", state.MODEL_KEY, models.DEFAULT_MODEL, names)
+    _persist(state.MODEL_WIDGET, state.MODEL_KEY, models.DEFAULT_MODEL, names)
     by_name = {m.name: m for m in infos}
     with st.sidebar:
-        st.radio(t("sidebar.language"), list(LANGS), format_func=LANG_NAMES.get, key="w_lang",
-                 horizontal=True, on_change=_copy, args=("w_lang", state.LANG_KEY))
+        lang = st.radio(t("sidebar.language"), list(LANGS), format_func=LANG_NAMES.get, key=state.LANG_WIDGET,
+                        horizontal=True, on_change=_copy, args=(state.LANG_WIDGET, state.LANG_KEY),
+                        bind="query-params")
+        st.session_state[state.LANG_KEY] = lang
         # Labels are made now, in the session's language (format_func may run outside the script run).
         labels = {n: _option_label(by_name.get(n), n) for n in names}
-        st.selectbox(
-            t("sidebar.model"), names, key="w_model", help=t("sidebar.model_help"), format_func=labels.get,
-            on_change=_copy, args=("w_model", state.MODEL_KEY),
+        name = st.selectbox(
+            t("sidebar.model"), names, key=state.MODEL_WIDGET, help=t("sidebar.model_help"), format_func=labels.get,
+            on_change=_copy, args=(state.MODEL_WIDGET, state.MODEL_KEY), bind="query-params",
         )
-    lang = st.session_state[state.LANG_KEY]
-    name = st.session_state[state.MODEL_KEY]
+        st.session_state[state.MODEL_KEY] = name
     info = by_name.get(name)
     model = _load(name)
     spec = state.input_spec(info)

@@ -12,10 +12,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import streamlit as st
 import torch
@@ -28,9 +28,35 @@ from explain.summary import LayerRow, layer_table
 from explain.trace import LossKind, Trace, trace
 from models import zoo
 
+THREADS_ENV = "CNN_LENS_TORCH_THREADS"
+
+
+def budget_threads() -> int:
+    """Torch threads per computation in the served app: ``CNN_LENS_TORCH_THREADS``, default 1.
+
+    A class shares one server: with 30 sessions tracing at once, every extra intra-op thread only competes
+    for the same cores (one TinyVGG pass was measured 100x slower when the threads of several sessions
+    fought over two cores). One thread per computation lets as many sessions run side by side as there are
+    cores; a server for one user may raise it. Only a running server is changed, never a test or a script
+    that imports this module.
+    """
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return torch.get_num_threads()
+    n = max(1, int(os.environ.get(THREADS_ENV, "1") or 1))
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
+budget_threads()
+
 IMAGE_KEY = "image"  # {"bytes": …, "name": …, "digest": …}
-LANG_KEY = "cfg_lang"
+LANG_KEY = "cfg_lang"  # the remembered choices; the sidebar widgets below start from them
 MODEL_KEY = "cfg_model"
+LANG_WIDGET = "lang"  # widget keys, also the URL's query parameters: /?lang=zh&model=tinyvgg-tanh
+MODEL_WIDGET = "model"
 SESSION_MODELS_KEY = "session_models"  # {name: (nn.Module, card dict)}: models trained in this session
 SESSION_PREFIX = "my-model-"
 
@@ -144,13 +170,6 @@ def get_trace(model_name: str, digest: str, target: int | None, loss: LossKind, 
     large = _x.shape[-1] > 64 or _x.shape[1] != 1
     fn = _large_trace if large else _small_trace
     return fn(model_name, digest, target, loss, label, _model, _x)
-
-
-@dataclass(frozen=True)
-class CurrentImage:
-    data: bytes
-    name: str
-    digest: str
 
 
 def _prepared(digest: str, data: bytes, name: str, spec: InputSpec | None) -> PreparedImage:
