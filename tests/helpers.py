@@ -139,3 +139,26 @@ def page_texts(at) -> list[str]:  # noqa: ANN001 - AppTest
                                   *at.subheader)]
     out += [f"{m.label}: {m.value}" for m in at.metric]
     return out
+
+
+NO_DATASET_ENV = "CNN_LENS_ALLOW_NO_DATASET"
+
+
+def fashion_mnist_present() -> bool:
+    """True when the Fashion-MNIST files are installed. When they are not, the calling test FAILS (``make test``
+    installs them: a missing data set must not turn accuracy checks into silent skips), unless the person running
+    the tests opted out with ``CNN_LENS_ALLOW_NO_DATASET=1``; then it returns False and the caller skips or falls
+    back, saying so."""
+    import os
+
+    import pytest
+
+    from models import data
+
+    if data.available():
+        return True
+    if os.environ.get(NO_DATASET_ENV) == "1":
+        return False
+    pytest.fail(f"Fashion-MNIST is not installed in {data.data_dir()}: {data.INSTALL_HINT}. "
+                f"Set {NO_DATASET_ENV}=1 to run the tests without it (its accuracy checks are then skipped).")
+    return False  # unreachable: pytest.fail raises
