@@ -8,19 +8,26 @@ local derivatives,
     ∂L/∂a₁ = ∂L/∂a_n · ∂a_n/∂a_{n−1} · … · ∂a₂/∂a₁,
 
 and an activation f contributes f′(z) to every factor: σ′(z) = σ(z)(1 − σ(z)) ≤ 1/4 for the sigmoid, while
-ReLU′(z) ∈ {0, 1}. Two sigmoid layers between the loss and the first conv already scale it by at most 1/16.
+ReLU′(z) ∈ {0, 1}. TinyVGG has four activations between the loss and its first conv layer (block1.act1,
+block1.act2, block2.act1, block2.act2), so with sigmoids the activations alone scale the gradient reaching
+block1.conv1 by at most (1/4)⁴ = 1/256 ≈ 0.004 (the weights in between can scale it up or down).
 
-Over a batch of N images with per-image losses ℓᵢ and L = (1/N) Σᵢ ℓᵢ there are two honest summaries:
+Over a batch of N images with per-image losses ℓᵢ and the batch loss L = (1/N) Σᵢ ℓᵢ there are two summaries:
 
-* ``mean_grad``: the norm of the batch-mean gradient ‖(1/N) Σᵢ ∇ℓᵢ‖ (what one SGD step uses; opposite signs
-  cancel), and
-* ``mean_norm``: the mean of the per-image norms (1/N) Σᵢ ‖∇ℓᵢ‖ (how strong the signal is for a typical image;
-  by the triangle inequality mean_norm ≥ mean_grad).
+* ``mean_grad``: the norm of the gradient of the batch loss L, the gradient one SGD step on this batch uses.
+  For parameters, shared by all images, ∂L/∂θ = (1/N) Σᵢ ∇_θ ℓᵢ: gradients of different images add up and
+  partly cancel. For a layer's output the batch's activations are one tensor a = [a₁, …, a_N] whose slice aᵢ
+  belongs to image i alone, so ∂L/∂aᵢ = (1/N) ∂ℓᵢ/∂aᵢ and ‖∂L/∂a‖ = √(Σᵢ ‖∂ℓᵢ/∂aᵢ‖²) / N: nothing cancels
+  (adding the maps of different images position by position would mix numbers no training step combines).
+* ``mean_norm``: the mean of the per-image norms (1/N) Σᵢ ‖∇ℓᵢ‖ (how strong the signal is for a typical image).
+  mean_norm ≥ mean_grad: for parameters by the triangle inequality, for outputs because
+  √(Σᵢ ‖gᵢ‖²) ≤ Σᵢ ‖gᵢ‖.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -165,14 +172,15 @@ def batch_flow(model: nn.Module, x: torch.Tensor, labels: torch.Tensor, label: s
 
     The batch is traced in chunks of ``BATCH_CHUNK`` images (chunk mean losses L_c over n_c images). Because
     images do not interact (no batch norm, eval mode), the per-image output gradient is ∂ℓᵢ/∂aᵢ = n_c·∂L_c/∂aᵢ,
-    and the batch-mean parameter gradient is Σ_c (n_c/N)·∂L_c/∂θ. Per-image parameter norms come from the same
-    records (:func:`_per_image_param_sq`).
+    and the batch-loss parameter gradient is Σ_c (n_c/N)·∂L_c/∂θ. The batch-loss output gradient of a layer has
+    norm √(Σᵢ ‖∂ℓᵢ/∂aᵢ‖²)/N (each image's slice of the batch tensor gets (1/N)·∂ℓᵢ/∂aᵢ). Per-image parameter norms
+    come from the same records (:func:`_per_image_param_sq`).
     """
     n = x.shape[0]
     if n == 0 or labels.shape[0] != n:
         raise ValueError("the batch needs at least one image and one label per image")
-    out_sum: dict[str, torch.Tensor] = {}
-    out_norm_sum: dict[str, float] = {}
+    out_sq_sum: dict[str, float] = {}  # Σᵢ ‖∂ℓᵢ/∂aᵢ‖²
+    out_norm_sum: dict[str, float] = {}  # Σᵢ ‖∂ℓᵢ/∂aᵢ‖
     par_sum: dict[str, torch.Tensor] = {}
     par_norm_sum: dict[str, float] = {}
     unknown = False
@@ -190,9 +198,9 @@ def batch_flow(model: nn.Module, x: torch.Tensor, labels: torch.Tensor, label: s
                 order.append(rec.key)
                 meta[rec.key] = (rec.kind, (1, *rec.output.shape[1:]), bool(rec.params))
             if rec.grad is not None:
-                per_image = rec.grad.double() * nc  # ∂ℓᵢ/∂aᵢ
-                out_sum[rec.key] = out_sum.get(rec.key, 0) + per_image.sum(0)
-                out_norm_sum[rec.key] = out_norm_sum.get(rec.key, 0.0) + float(per_image.flatten(1).norm(dim=1).sum())
+                norms = (rec.grad.double() * nc).flatten(1).norm(dim=1)  # ‖∂ℓᵢ/∂aᵢ‖ per image
+                out_sq_sum[rec.key] = out_sq_sum.get(rec.key, 0.0) + float((norms ** 2).sum())
+                out_norm_sum[rec.key] = out_norm_sum.get(rec.key, 0.0) + float(norms.sum())
             if rec.params:
                 grads = [g for g in rec.param_grads.values() if g is not None]
                 if grads:
@@ -210,7 +218,7 @@ def batch_flow(model: nn.Module, x: torch.Tensor, labels: torch.Tensor, label: s
     mean_norm, mean_grad = [], []
     for key in order:
         kind, shape, has_params = meta[key]
-        g_mean = float((out_sum[key] / n).norm()) if key in out_sum else None
+        g_mean = math.sqrt(out_sq_sum[key]) / n if key in out_sq_sum else None  # ‖∂L/∂a‖ of the batch tensor
         g_norm = out_norm_sum[key] / n if key in out_norm_sum else None
         w_mean = float(par_sum[key].norm()) if has_params and key in par_sum else None
         w_norm = par_norm_sum[key] / n if has_params and key in par_norm_sum else None
@@ -250,7 +258,9 @@ def conv_grad_maps(tr: Trace, key: str) -> ConvGradMaps:
     """The gradient maps of the conv layer ``key`` of a single-image trace.
 
     For out[o] = b_o + Σᵢ W[o, i] ⋆ in[i], the weight gradient is the correlation of the layer's input with the
-    output gradient, ∂L/∂W[o, i, u, v] = Σ_{h,w} ∂L/∂out[o, h, w] · in_pad[i, h·s + u, w·s + v].
+    output gradient, ∂L/∂W[o, i, u, v] = Σ_{h,w} ∂L/∂out[o, h, w] · in_pad[i, s·h + d·u, s·w + d·v], where in_pad
+    is the input with p zeros on every side (stride s, dilation d; a grouped conv reads its group's channels).
+    ``tests/test_explanations.py`` applies this formula literally and matches the recorded gradient.
     """
     rec = tr[key]
     if rec.kind != "Conv2d" or rec.grad is None:
@@ -268,6 +278,26 @@ def conv_grad_maps(tr: Trace, key: str) -> ConvGradMaps:
 def conv_keys(tr: Trace) -> list[str]:
     """Keys of the conv layers of a trace, in forward order (empty for the MLP)."""
     return [r.key for r in tr.of_kind("Conv2d")]
+
+
+def union_order(orders: Sequence[Sequence[str]]) -> list[str]:
+    """Every key of several forward orders, once, in an order that keeps each sequence's own order.
+
+    TinyVGG-ReLU has weights at block1.conv1, block1.conv2, …, classifier; TinyVGG-PReLU also at block1.act1 … A
+    chart's category axis built from the first appearance would put block1.act1 after classifier. This merge
+    (as Python's C3 method-resolution order does) repeatedly takes the first head of a sequence that is not waiting
+    in the tail of another, so block1.act1 lands between block1.conv1 and block1.conv2. Orders that contradict
+    each other cannot both be kept: then the earliest sequence's head is taken.
+    """
+    rest = [list(dict.fromkeys(o)) for o in orders if o]
+    out: list[str] = []
+    while rest:
+        heads = [seq[0] for seq in rest]
+        pick = next((h for h in heads if not any(h in seq[1:] for seq in rest)), heads[0])
+        out.append(pick)
+        rest = [[k for k in seq if k != pick] for seq in rest]
+        rest = [seq for seq in rest if seq]
+    return out
 
 
 def flows_of(traces: Sequence[tuple[str, Trace]]) -> list[GradientFlow]:

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explain.gradients import GradientFlow
+from explain.gradients import GradientFlow, union_order
 from ui.figures.cache import cached_figure
 from ui.figures.maps import SEQUENTIAL, as_numpy
 
@@ -49,7 +49,10 @@ def flow_chart(flow: GradientFlow, *, title: str = "", output_name: str = "‖�
     ])
     fig.update_yaxes(type="log", title=y_title, exponentformat="power", range=_log_range(out + wts))
     fig.update_xaxes(tickangle=-40)
-    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 40 if title else 8, "b": 8},
+    # The title sits at the top of the figure and the legend in its own row between the title and the plot: a
+    # legend anchored above the plot would otherwise be drawn over a title placed at the same height.
+    fig.update_layout(title={"text": title, "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10}},
+                      height=height, margin={"l": 8, "r": 8, "t": 78 if title else 36, "b": 8},
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     return fig
 
@@ -83,6 +86,11 @@ def flow_comparison(flows: Sequence[GradientFlow], *, activations: Sequence[str]
         fig.add_trace(go.Scatter(x=[lay.key for lay in weighted], y=wts, mode="lines+markers", name=flow.label,
                                  line=line, legendgroup=flow.label, showlegend=False,
                                  hovertemplate=flow.label + " · %{x}: %{y:.3e}<extra></extra>"), row=1, col=2)
+    # Categories in forward order of the union of the models' layers (PReLU's block1.act1 between block1.conv1 and
+    # block1.conv2, not after classifier where plotly's first-appearance order would put it).
+    fig.update_xaxes(categoryorder="array", categoryarray=union_order([f.keys() for f in flows]), row=1, col=1)
+    fig.update_xaxes(categoryorder="array", row=1, col=2,
+                     categoryarray=union_order([[lay.key for lay in f.weighted()] for f in flows]))
     fig.update_yaxes(type="log", exponentformat="power")
     fig.update_yaxes(title=y_title, range=_log_range(all_out), row=1, col=1)
     fig.update_yaxes(range=_log_range(all_w), row=1, col=2)

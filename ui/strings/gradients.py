@@ -87,13 +87,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "L = (1/N) Σᵢ ℓᵢ，每个模型只计算一次。"),
     "grad.batch.reduction": ("Which average", "哪一种平均"),
     "grad.batch.mean_norm": ("mean of the per-image norms (1/N) Σᵢ ‖∇ℓᵢ‖", "每张图片范数的平均 (1/N) Σᵢ ‖∇ℓᵢ‖"),
-    "grad.batch.mean_grad": ("norm of the batch-mean gradient ‖(1/N) Σᵢ ∇ℓᵢ‖", "批平均梯度的范数 ‖(1/N) Σᵢ ∇ℓᵢ‖"),
+    "grad.batch.mean_grad": ("norm of the gradient of the batch loss L = (1/N) Σᵢ ℓᵢ",
+                             "批损失 L = (1/N) Σᵢ ℓᵢ 的梯度的范数"),
     "grad.batch.reduction_help": (
-        "The mean of the per-image norms says how strong the signal is for a typical image. The norm of the "
-        "batch-mean gradient is what one training step on this batch uses: gradients of different images partly "
-        "cancel, so it is smaller.",
-        "每张图片范数的平均表示对一张典型图片而言信号有多强。批平均梯度的范数是用这一批数据训练一步时实际使用的量："
-        "不同图片的梯度会部分抵消，所以它更小。"),
+        "The mean of the per-image norms says how strong the signal is for a typical image. The gradient of the "
+        "batch loss is what one training step on this batch uses. For the weights, which all images share, it is "
+        "the average (1/N) Σᵢ ∇ℓᵢ: gradients of different images partly cancel. A layer's output is a different "
+        "tensor for every image, so there nothing is added up: each image's part gets (1/N) ∂ℓᵢ/∂aᵢ, and the norm "
+        "over the whole batch is √(Σᵢ ‖∂ℓᵢ/∂aᵢ‖²) / N. Both are smaller than the mean of the per-image norms.",
+        "每张图片范数的平均表示对一张典型图片而言信号有多强。批损失的梯度是用这一批数据训练一步时实际使用的量。"
+        "对所有图片共享的权重，它是平均值 (1/N) Σᵢ ∇ℓᵢ：不同图片的梯度会部分抵消。而每张图片的层输出是各自独立的张量，"
+        "所以这里不做相加：每张图片那一部分的梯度是 (1/N) ∂ℓᵢ/∂aᵢ，整批张量上的范数是 √(Σᵢ ‖∂ℓᵢ/∂aᵢ‖²) / N。"
+        "两者都比每张图片范数的平均小。"),
     "grad.batch.showing": ("Shown: {what}.", "当前显示：{what}。"),
     "grad.batch.trained": ("Trained variants, {n} test images", "已训练变体，{n} 张测试图片"),
     "grad.batch.untrained": ("Untrained networks (seed 0), {n} test images", "未训练网络（种子 0），{n} 张测试图片"),
@@ -126,10 +131,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "grad.maps.map_label": ("ch {c}", "通道 {c}"),
     "grad.maps.weights_caption": (
         "A kernel's gradient is the correlation of the layer's input with the output gradient: "
-        "∂L/∂W[o, i, u, v] = Σ_(h,w) ∂L/∂out[o, h, w] · in[i, h+u, w+v]. Bright kernels change most in the next "
-        "training step.",
-        "卷积核的梯度是该层输入与输出梯度的互相关：∂L/∂W[o, i, u, v] = Σ_(h,w) ∂L/∂out[o, h, w] · in[i, h+u, w+v]。"
-        "越亮的卷积核在下一步训练中变化越大。"),
+        "∂L/∂W[o, i, u, v] = Σ_(h,w) ∂L/∂out[o, h, w] · in_pad[i, s·h + d·u, s·w + d·v], where in_pad is the input "
+        "with p zeros added on every side (padding p, stride s, dilation d; in TinyVGG p = 1 and s = d = 1, so it "
+        "reads in_pad[i, h+u, w+v]). Bright kernels change most in the next training step.",
+        "卷积核的梯度是该层输入与输出梯度的互相关：∂L/∂W[o, i, u, v] = Σ_(h,w) ∂L/∂out[o, h, w] · "
+        "in_pad[i, s·h + d·u, s·w + d·v]，其中 in_pad 是在输入四周各补 p 圈 0 之后的结果（填充 p、步长 s、膨胀 d；"
+        "TinyVGG 中 p = 1、s = d = 1，即读取 in_pad[i, h+u, w+v]）。越亮的卷积核在下一步训练中变化越大。"),
     "grad.maps.no_conv": ("this model has no convolution layers, so there are no feature-map gradients.",
                           "这个模型没有卷积层，因此没有特征图梯度。"),
     # ImageNet models
