@@ -227,10 +227,10 @@ def test_warp_against_direct_computation() -> None:
 
 def test_rings_need_the_bend() -> None:
     pts = warp.make_points("rings")
-    assert warp.linear_separability(pts.xy, pts.label) < 0.7
+    assert warp.linear_separability(pts.xy, pts.label) < 0.75  # the best line: a cap of the outer ring
     r = warp.warp(pts, warp.layer_matrix(0, 1.0, lift=True), np.full(3, -0.6, np.float32), "relu")
-    assert r.acc_linear < 0.7  # W·x + b alone cannot help
-    assert r.acc_out > 0.9  # the ReLU fold does
+    assert r.acc_linear == pytest.approx(r.acc_input, abs=1 / 240)  # W·x + b alone cannot help
+    assert r.acc_out == 1.0  # the ReLU fold does: the page's tip, a plane separates the classes
     sep = warp.Points(np.array([[0, 0], [1, 0], [3, 3], [4, 3]], np.float32), np.array([0, 0, 1, 1]))
     assert warp.linear_separability(sep.xy, sep.label) == 1.0
 

@@ -209,15 +209,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "act.warp_panel_lin": ("W·x + b (rotate, scale, shift)", "W·x + b（旋转、缩放、平移）"),
     "act.warp_panel_out": ("{fn}(W·x + b) (bend)", "{fn}(W·x + b)（弯曲）"),
     "act.warp_class": ("class {k}", "类别 {k}"),
-    "act.warp_acc": ("best straight-line split", "最佳直线划分的准确率"),
+    "act.warp_acc": ("Accuracy of the best straight cut (a line in 2-D, a plane in 3-D)",
+                     "最佳直线切分的准确率（2 维中是一条直线，3 维中是一个平面）"),
     "act.warp_acc_in": ("input", "输入"),
     "act.warp_acc_lin": ("after W·x + b", "W·x + b 之后"),
     "act.warp_acc_out": ("after the activation", "激活之后"),
     "act.warp_caption": (
-        "The grey grid lines stay straight and parallel under W·x + b; the activation bends them. Accuracy: a "
-        "least-squares linear classifier (a line in 2-D, a plane in 3-D) fitted to the points of each panel.",
-        "灰色网格线经过 W·x + b 后依然是平行直线；激活函数让它们弯曲。准确率：在每个面板的点上拟合的最小二乘线性分类器"
-        "（2 维中是一条直线，3 维中是一个平面）。"),
+        "The grey grid lines stay straight and parallel under W·x + b; the activation bends them. Accuracy: the "
+        "share of points on their own class's side of the best line (2-D) or plane (3-D), found by trying hundreds "
+        "of directions (every 0.25° in 2-D, then finer around the best) with every threshold along each. A "
+        "least-squares fit, a common shortcut, can miss the best cut by far: 54% instead of 70% on the two rings.",
+        "灰色网格线经过 W·x + b 后依然是平行直线；激活函数让它们弯曲。准确率：最佳直线（2 维）或平面（3 维）"
+        "把多少比例的点分到了自己类别的一侧。它是搜索出来的：尝试几百个方向"
+        "（2 维中每隔 0.25°，再在最好的方向附近细搜），每个方向上尝试所有阈值。"
+        "常用的捷径——最小二乘拟合——可能远不是最佳切分：在两个同心圆环上它只有 54%，而最佳直线能达到 70%。"),
     "act.warp_tip": ("Try: two rings, ReLU, lift to 3-D, all shifts −0.6: the inner ring collapses onto one "
                      "corner and a plane separates the classes.",
                      "试试：两个同心圆环、ReLU、升到 3 维、所有平移设为 −0.6："
