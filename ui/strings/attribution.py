@@ -28,12 +28,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "read it together with the image.",
         "每个像素贡献的一阶估计：红色像素使 S_t 增大，蓝色使其减小。它与像素值 x 成正比（归一化后，黑色背景是负值！），"
         "所以要结合图片一起看。"),
-    "attr.smooth": ("SmoothGrad |mean gradient over {n} noisy copies|", "SmoothGrad：{n} 个加噪副本的平均梯度的绝对值"),
+    "attr.smooth": ("SmoothGrad (n = {n})", "SmoothGrad（n = {n}）"),
     "attr.smooth_help": (
-        "The gradient averaged over copies of the image with Gaussian noise of standard deviation σ·(max − min): "
+        "|mean of ∂S_t/∂x| over n noisy copies of the image (Gaussian noise of standard deviation σ·(max − min)): "
         "the pixel-level noise of the plain gradient averages out. σ = 0 gives the saliency map again.",
-        "在加了高斯噪声（标准差 σ·(max − min)）的多个图片副本上取梯度的平均：单个梯度中像素级的噪声被平均掉了。"
-        "σ = 0 时就又得到显著图。"),
+        "|∂S_t/∂x 的平均|，在 n 个加噪的图片副本（高斯噪声，标准差 σ·(max − min)）上求平均："
+        "单个梯度中像素级的噪声被平均掉了。σ = 0 时就又得到显著图。"),
     "attr.smooth_running": ("SmoothGrad: {n} noisy copies through the network…",
                             "SmoothGrad：{n} 个加噪副本正在通过网络…"),
     "attr.smooth_n": ("Noisy copies n", "加噪副本数 n"),

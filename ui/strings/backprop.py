@@ -191,7 +191,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bp.fd.w": ("w = {name}{index}", "w = {name}{index}"),
     "bp.fd.fd": ("finite difference", "有限差分"),
     "bp.fd.autograd": ("autograd (float64 copy)", "自动微分（float64 副本）"),
-    "bp.fd.trace": ("autograd (shared trace)", "自动微分（共享的 trace）"),
+    "bp.fd.trace": ("autograd (shared trace)", "自动微分（共享的追踪记录）"),
     "bp.fd.rel": ("relative error", "相对误差"),
     "bp.fd.formula": ("({lp} − {lm}) / (2 · {h}) = {fd}", "({lp} − {lm}) / (2 · {h}) = {fd}"),
     "bp.fd.zero": ("This weight's gradient is 0 for this image: the loss does not depend on it here (e.g. the "

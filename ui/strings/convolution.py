@@ -45,7 +45,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "conv.maps.vector": (
         "This 1×1 convolution works on 1×1 maps (inside a squeeze-and-excitation block, after a global "
         "average): each \"map\" is a single number, so it acts like a fully connected layer over the channels.",
-        "这个 1×1 卷积作用在 1×1 的特征图上（位于 squeeze-and-excitation 模块中，在全局平均之后）："
+        "这个 1×1 卷积作用在 1×1 的特征图上（位于挤压-激励（SE）模块中，在全局平均之后）："
         "每张“特征图”只是一个数，所以它相当于在通道上做全连接。"),
     "conv.maps.layer_input": ("This layer reads {shape}.", "这一层读入 {shape}。"),
     "conv.maps.caption": (
@@ -329,8 +329,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "map, so strictly every later cell depends a little on the whole image; the table shows the local "
         "field. Squares larger than the picture reach past its edges (into the padding).",
         "这个网络不是简单的链：表格沿着记录下来的数据流计算（每一层接着它所读取的那一层）。在分支汇合处"
-        "（标为“分支汇合”的行：残差相加、squeeze-and-excitation 缩放或通道拼接），沿感受野最大的分支继续，"
-        "这是一个上界。squeeze-and-excitation 分支会对整张特征图求平均，所以严格来说之后的每个格子都会稍微依赖整张"
+        "（标为“分支汇合”的行：残差相加、挤压-激励（SE）缩放或通道拼接），沿感受野最大的分支继续，"
+        "这是一个上界。挤压-激励分支会对整张特征图求平均，所以严格来说之后的每个格子都会稍微依赖整张"
         "图片；表格显示的是局部感受野。比图片还大的方块会超出图片边缘（落在填充上）。"),
     "conv.deep.rows_note": ("Only convolution and pooling layers are listed ({n} of the {total} layers).",
                             "只列出卷积层和池化层（共 {total} 层中的 {n} 层）。"),
