@@ -12,7 +12,7 @@ What it does, for every model in ``--models`` and every N in ``--sessions`` (a f
 * N sessions, each a websocket to ``/_stcore/stream`` speaking Streamlit's own protobuf protocol (what the
   browser's frontend sends: ``rerun_script`` BackMsgs with the ClientState, widget states and the hashes of
   the big messages it has cached; ``file_urls_request`` then an HTTP PUT for an upload), go through the app
-  in lockstep: open the app; pick the model in the sidebar (``w_model``) unless it is the default; choose an
+  in lockstep: open the app; pick the model in the sidebar (``model``) unless it is the default; choose an
   image: most sessions pick a committed sample on the Overview (selectbox ``sample`` + button
   ``sample_use``), each a different one, and every fourth session (index 1, 5, 9, ...) uploads a photo of
   its own (``tests.helpers.photo_bytes`` with its own seed, named ``loadtest-sNN.jpg``) through the file
@@ -28,8 +28,12 @@ What it does, for every model in ``--models`` and every N in ``--sessions`` (a f
 * Failures, counted per view and never fatal for the harness: an exception element, an error alert, a
   compile error, a page-not-found, a timeout (``--timeout`` per view), a closed websocket, a view whose
   sidebar image is missing ("lost image") or names another session's image ("foreign image": no session
-  may see another's image). Steps left when a configuration's time budget (``--budget``) runs out are
-  counted as "not run", not as failures. Tracebacks in the server log are reported too.
+  may see another's image). Tracebacks in the server log are counted, and their last lines reported
+  (the app redacts the message it sends).
+* Time: ``--budget`` (default 600 s) is for the whole load test. Each (model, N) gets a share of what is left,
+  weighted by N + 10 (a configuration that finishes early leaves its rest to the next ones); page views
+  that would start after a configuration's share is spent are counted as "not run", never as failures.
+  Server start and the warm-up count against the share.
 
 Results: tables on stdout (``--json``: one JSON object instead), appended as a dated section with the
 machine's load average and core count to benchmarks/results.md (not with ``--no-write``).
@@ -77,7 +81,7 @@ DEFAULT_MODELS = ("tinyvgg-relu", "imagenet-resnet18")
 DEFAULT_SESSIONS = (1, 10, 30)
 SERVER_START_S = 90.0
 VIEW_TIMEOUT_S = 60.0
-CONFIG_BUDGET_S = 150.0
+TOTAL_BUDGET_S = 600.0
 UPLOAD_EVERY = 4  # session i uploads a photo when i % UPLOAD_EVERY == 1; the others pick a sample
 MEDIA_RE = re.compile(rb"/media/[A-Za-z0-9_\-]+\.[A-Za-z0-9]+")
 SIDEBAR = 1  # RootContainer.SIDEBAR: the first number of a delta path
@@ -505,9 +509,9 @@ class Session:
         return await self.run("open app", page_hash="")
 
     async def select_model(self, name: str, title: str) -> View:
-        box = self.find("w_model", "selectbox")
+        box = self.find("model", "selectbox")
         if box is None:
-            return View("model", self.index, errors=["no model selectbox (key w_model) in the sidebar"])
+            return View("model", self.index, errors=["no model selectbox (key model) in the sidebar"])
         label = next((o for o in box.options if name in o), None) or next((o for o in box.options if title in o), None)
         if label is None:
             return View("model", self.index, errors=[f"no option for {name} in the model selectbox"])
@@ -633,16 +637,17 @@ async def _step(server: Server, views: list[View], name: str, coros: list[Any]) 
             "cpu_per_view_s": round(cpu / max(len(done), 1), 4), "views": len(done)}
 
 
-async def run_config(server: Server, model: str, n: int, rounds: int, timeout: float, budget: float) -> dict[str, Any]:
+async def run_config(server: Server, model: str, n: int, rounds: int, timeout: float,
+                     deadline: float) -> dict[str, Any]:
     import models
     from models import zoo
 
     title = zoo.spec(model).title if zoo.is_zoo(model) else model
-    deadline = time.monotonic() + budget
     views: list[View] = []
     steps: list[dict[str, Any]] = []
     harness0 = time.process_time()
 
+    t_setup = time.monotonic()
     warm = Session(-1, server, max(timeout, 120.0))  # imports and the model, unmeasured
     try:
         v = await warm.open()
@@ -650,6 +655,7 @@ async def run_config(server: Server, model: str, n: int, rounds: int, timeout: f
             await warm.select_model(model, title)
     finally:
         await warm.close()
+    warmup_s = time.monotonic() - t_setup
 
     sessions = [Session(i, server, timeout) for i in range(n)]
     samples = _sample_choices()
@@ -681,11 +687,24 @@ async def run_config(server: Server, model: str, n: int, rounds: int, timeout: f
     finally:
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
     log = server.log_text()
-    tracebacks = log.count("Traceback (most recent call last)")
     return {"model": model, "sessions": n, "rounds": rounds, "pages": [t for _, t in pages],
-            "views": [asdict(v) for v in views], "steps": steps, "server_tracebacks": tracebacks,
-            "server_log_tail": log[-2000:] if tracebacks else "",
-            "harness_cpu_s": round(time.process_time() - harness0, 2)}
+            "views": [asdict(v) for v in views], "steps": steps, **server_errors(log),
+            "warmup_s": round(warmup_s, 1), "harness_cpu_s": round(time.process_time() - harness0, 2)}
+
+
+def server_errors(log: str) -> dict[str, Any]:
+    """How many tracebacks the server log holds, and the distinct last lines of them (the exception)."""
+    lines = log.splitlines()
+    last: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback (most recent call last)"):
+            j = i + 1
+            while j < len(lines) and (lines[j].startswith(" ") or not lines[j].strip()):
+                j += 1
+            if j < len(lines):
+                key = lines[j].strip()[:200]
+                last[key] = last.get(key, 0) + 1
+    return {"server_tracebacks": sum(last.values()), "server_exceptions": last}
 
 
 # --- statistics ---------------------------------------------------------------------------------------------
@@ -746,7 +765,8 @@ def summarize_config(cfg: dict[str, Any]) -> dict[str, Any]:
         "timeouts": sum(1 for v in views if v["timed_out"]),
         "not_run": sum(1 for v in views if v["not_run"]),
         "first_errors": sorted({e for v in failures for e in v["errors"]})[:8],
-        "server_tracebacks": cfg["server_tracebacks"], "harness_cpu_s": cfg["harness_cpu_s"],
+        "server_tracebacks": cfg["server_tracebacks"], "server_exceptions": cfg.get("server_exceptions", {}),
+        "warmup_s": cfg.get("warmup_s"), "harness_cpu_s": cfg["harness_cpu_s"],
         "per_page": per_page,
     }
 
@@ -783,7 +803,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"sample each, every {UPLOAD_EVERY}th session uploads its own photo), then every page in navigation order, "
         f"{result['rounds']} round(s) (#1: first view with the new image, #2: warm). Time = until the run's "
         f"`script_finished`; CPU = server process CPU (/proc) per page view; timeout {result['timeout_s']:.0f} s "
-        f"per view. The harness runs on the same cores as the server.", "",
+        f"per view; {result['budget_s']:.0f} s for the whole load test (page views past a row's share of it are "
+        f"\"not run\"). The harness runs on the same cores as the server.", "",
         "| model | N | page views | p50 | p90 (#1 / #2) | max | CPU s/view median / worst page | KB/view "
         "| image chosen p90 | failed views | timeouts | not run |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -799,9 +820,10 @@ def markdown(result: dict[str, Any]) -> str:
     lines.append("")
     problems = [s for s in result["summaries"] if s["failed_views"] or s["server_tracebacks"]]
     for s in problems:
+        exc = "; ".join(f"{k} (×{v})" for k, v in sorted(s["server_exceptions"].items(), key=lambda kv: -kv[1])[:4])
         lines.append(f"- {s['model']} N={s['sessions']}: {s['failed_views']} failed views {s['failure_kinds']}, "
-                     f"{s['server_tracebacks']} tracebacks in the server log; first errors: "
-                     + "; ".join(f"`{e[:120]}`" for e in s["first_errors"][:4]))
+                     f"{s['server_tracebacks']} tracebacks in the server log{': ' + exc if exc else ''}; "
+                     "first errors seen by the sessions: " + "; ".join(f"`{e[:120]}`" for e in s["first_errors"][:3]))
     if problems:
         lines.append("")
     for s in result["summaries"]:
@@ -827,28 +849,33 @@ def print_tables(result: dict[str, Any]) -> None:
 def run_all(models_: list[str], sessions: list[int], rounds: int, timeout: float, budget: float,
             log_dir: Path, progress: bool = True) -> dict[str, Any]:
     result: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
-                              "rounds": rounds, "timeout_s": timeout, "configs": [], "summaries": []}
+                              "rounds": rounds, "timeout_s": timeout, "budget_s": budget,
+                              "configs": [], "summaries": []}
+    end = time.monotonic() + budget
+    todo = [(model, n) for model in models_ for n in sessions]
     with weights_home() as home:
-        for model in models_:
-            for n in sessions:
-                t0 = time.monotonic()
-                log = log_dir / f"loadtest-server-{model}-{n}.log"
-                try:
-                    with serve(home, log) as server:
-                        cfg = asyncio.run(run_config(server, model, n, rounds, timeout, budget))
-                except Exception as e:  # a server that does not start: recorded, the other rows still run
-                    cfg = {"model": model, "sessions": n, "rounds": rounds, "pages": [], "steps": [],
-                           "views": [asdict(View("start", -1, errors=[f"{type(e).__name__}: {e}"[:500]]))],
-                           "server_tracebacks": 0, "server_log_tail": "", "harness_cpu_s": 0.0}
-                s = summarize_config(cfg)
-                cfg["wall_s"] = round(time.monotonic() - t0, 1)
-                result["configs"].append(cfg)
-                result["summaries"].append(s)
-                if progress:
-                    print(f"[loadtest] {model} N={n}: {s['page_views']} page views, p50 {s['p50_s']} s, "
-                          f"p90 {s['p90_s']} s, max {s['max_s']} s, CPU/view {s['cpu_per_view_median_s']} s, "
-                          f"{s['failed_views']} failed, {s['not_run']} not run ({cfg['wall_s']} s)",
-                          file=sys.stderr, flush=True)
+        for i, (model, n) in enumerate(todo):
+            t0 = time.monotonic()
+            weights = [m + 10 for _, m in todo[i:]]
+            deadline = t0 + max(0.0, end - t0) * weights[0] / sum(weights)
+            log = log_dir / f"loadtest-server-{model}-{n}.log"
+            try:
+                with serve(home, log) as server:
+                    cfg = asyncio.run(run_config(server, model, n, rounds, timeout, deadline))
+            except Exception as e:  # a server that does not start: recorded, the other rows still run
+                cfg = {"model": model, "sessions": n, "rounds": rounds, "pages": [], "steps": [],
+                       "views": [asdict(View("start", -1, errors=[f"{type(e).__name__}: {e}"[:500]]))],
+                       "server_tracebacks": 0, "server_exceptions": {}, "warmup_s": None,
+                       "harness_cpu_s": 0.0}
+            s = summarize_config(cfg)
+            cfg["wall_s"] = round(time.monotonic() - t0, 1)
+            result["configs"].append(cfg)
+            result["summaries"].append(s)
+            if progress:
+                print(f"[loadtest] {model} N={n}: {s['page_views']} page views, p50 {s['p50_s']} s, "
+                      f"p90 {s['p90_s']} s, max {s['max_s']} s, CPU/view {s['cpu_per_view_median_s']} s, "
+                      f"{s['failed_views']} failed, {s['not_run']} not run ({cfg['wall_s']} s)",
+                      file=sys.stderr, flush=True)
     result["load_avg_end"] = [round(v, 2) for v in os.getloadavg()]
     return result
 
@@ -862,10 +889,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--sessions", default=",".join(map(str, DEFAULT_SESSIONS)), help="N values, e.g. 1,10,30")
     ap.add_argument("--models", default=",".join(DEFAULT_MODELS), help="model keys, e.g. tinyvgg-relu")
-    ap.add_argument("--rounds", type=int, default=2, help="visits of every page per session (default 2)")
+    ap.add_argument("--rounds", type=int, default=1, help="visits of every page per session (default 1)")
     ap.add_argument("--timeout", type=float, default=VIEW_TIMEOUT_S, help="seconds per view before a timeout")
-    ap.add_argument("--budget", type=float, default=CONFIG_BUDGET_S,
-                    help="seconds per (model, N) after which the remaining page views are not run")
+    ap.add_argument("--budget", type=float, default=TOTAL_BUDGET_S,
+                    help="seconds for the whole load test; page views beyond it are not run (default 600)")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     ap.add_argument("--no-write", action="store_true", help="do not append to benchmarks/results.md")
     ap.add_argument("--log-dir", type=Path, default=None, help="where the server logs go (default: a temp folder)")
