@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 APT_PACKAGES := dataset-fashion-mnist chromium fonts-noto-cjk
 
-.PHONY: run test bench bench-deps models weights lint system-deps clean
+.PHONY: run test screenshots bench bench-deps models weights lint system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: $(VENV)/.dev-installed system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# Full-page pictures of every page and tab (English and Chinese, TinyVGG and ResNet-18) in docs/screenshots/.
+screenshots: $(VENV)/.dev-installed system-deps
+	$(BIN)/python -m tests.screenshots
+
 # Benchmark-only packages (torch-cam), without their dependencies: the venv's torch must stay the one pinned.
 $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.dev-installed
 	$(BIN)/pip install -q --no-deps -r requirements-bench.txt
@@ -42,8 +46,12 @@ $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.dev-installed
 
 bench-deps: $(VENV)/.bench-installed
 
-bench: bench-deps
+# The in-process figures, then N websocket sessions against a real server, then headless Chromium (each appends
+# its section to benchmarks/results.md; see benchmarks/README.md).
+bench: bench-deps system-deps
 	$(BIN)/python -m benchmarks.bench
+	$(BIN)/python -m benchmarks.loadtest
+	$(BIN)/python -m benchmarks.browser
 
 # Retrain every committed model (about 8 minutes per CNN variant on 2 cores).
 models: $(VENV)/.installed system-deps
