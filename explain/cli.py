@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -31,7 +33,7 @@ from torch import nn
 
 import models
 from explain.imagenet_input import InputSpec, prepare_rgb
-from explain.imaging import MAX_BYTES, MEAN, STD, ImageError, PreparedImage, prepare
+from explain.imaging import MAX_BYTES, MEAN, STD, ImageError, PreparedImage, prepare, too_big
 from explain.summary import LayerRow, layer_table
 from explain.trace import trace
 
@@ -66,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 on success, 2 on bad input (one 'error: ...' line on stderr).",
     )
     p.add_argument("images", nargs="+", metavar="IMAGE",
-                   help="image file(s): PNG, JPEG, WEBP, GIF, BMP or TIFF, at most "
-                        f"{MAX_BYTES // 2**20} MB each")
+                   help="image file(s): JPEG (large photos are reduced while decoding), HEIC/HEIF, "
+                        f"PNG, WEBP, AVIF, GIF, BMP, TIFF or ICO, at most {MAX_BYTES // 2**20} MB each")
     p.add_argument("--model", default=models.DEFAULT_MODEL, metavar="NAME",
                    help=f"model to run (default {models.DEFAULT_MODEL}); available: {', '.join(names) or 'none'}")
     p.add_argument("--weights", metavar="FILE",
@@ -157,22 +159,26 @@ def _file_errors(path: str, what: str) -> Iterator[None]:
 def read_image(path: str, spec: InputSpec | None = None) -> PreparedImage:
     p = Path(path)
     with _file_errors(path, "an image file"):
-        data = _read_limited(p)
+        data, size = _read_limited(p)
     try:
+        if size > MAX_BYTES:  # only MAX_BYTES + 1 bytes were read: report the file's real size
+            raise too_big(size)
         return prepare(data, name=p.name) if spec is None else prepare_rgb(data, p.name, spec)
     except ImageError as e:
-        if e.code == "too_big":  # only MAX_BYTES + 1 bytes were read: report the file's real size
-            try:
-                e = ImageError("too_big", size_mb=p.stat().st_size / 2**20, limit_mb=MAX_BYTES / 2**20)
-            except OSError:
-                pass
         raise CliError(f"{path}: {e}") from e
 
 
-def _read_limited(p: Path) -> bytes:
-    """The file's bytes; never more than MAX_BYTES + 1 are read (the pipeline then refuses it as too big)."""
+def _read_limited(p: Path) -> tuple[bytes, int]:
+    """The file's bytes and its size; never more than MAX_BYTES + 1 bytes are read. The size of a larger
+    regular file is the one the file system gives; a pipe counts as MAX_BYTES + 1 (it is not read on)."""
     with p.open("rb") as f:
-        return f.read(MAX_BYTES + 1)
+        data = f.read(MAX_BYTES + 1)
+        size = len(data)
+        if size > MAX_BYTES:
+            st = os.fstat(f.fileno())
+            if stat.S_ISREG(st.st_mode):
+                size = max(size, st.st_size)
+    return data, size
 
 
 def _one_line(e: BaseException) -> str:
@@ -310,8 +316,6 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 def run() -> int:
     """Entry point of ``python -m explain``: :func:`main`, quiet on a closed pipe (``| head``) or Ctrl-C."""
-    import os
-
     try:
         code = main()
         sys.stdout.flush()

@@ -9,8 +9,11 @@ torchvision's ``weights.transforms()`` (``ImageClassification``) does, for a col
 4. normalize each colour channel c with the ImageNet statistics: x_c = (v_c − μ_c) / σ_c,
    μ = (0.485, 0.456, 0.406), σ = (0.229, 0.224, 0.225).
 
-The same untrusted-bytes checks as the Fashion-MNIST pipeline apply (:func:`explain.imaging.decode`);
-a grayscale file is repeated into three channels first. The steps are done here with
+The same untrusted-bytes checks as the Fashion-MNIST pipeline apply (the shared decoder
+:func:`explain.imaging.decode`, which also reduces large JPEGs while decoding); a grayscale file is
+repeated into three channels first. A strip longer than MAX_ASPECT (100) times its width is first
+centred on black to that ratio (:func:`explain.imaging.pad_to_aspect`): step 1 would otherwise make a
+1024x1 strip 262,144 pixels long. The steps are done here with
 ``transforms.v2.functional`` so that each can be shown; a test checks that the result equals
 ``weights.transforms()`` applied to the same decoded image.
 """
@@ -26,7 +29,7 @@ from PIL import Image
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as TF
 
-from explain.imaging import PreparedImage, Step, _thumb, decode
+from explain.imaging import PreparedImage, Step, _thumb, decode, pad_to_aspect
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def prepare_rgb(data: bytes, name: str, spec: InputSpec) -> PreparedImage:
     gray = img.mode != "RGB"
     rgb = img.convert("RGB")
     steps.append(Step("to_rgb", _thumb(rgb), applied=gray))
-    resized, cropped, x = to_tensor_steps(rgb, spec)
+    resized, cropped, x = to_tensor_steps(pad_to_aspect(rgb), spec)
     steps.append(Step("resize_short", _thumb(Image.fromarray(_hwc(resized))),
                       params={"n": spec.resize, "w": int(resized.shape[2]), "h": int(resized.shape[1]),
                               "interp": spec.interpolation}))

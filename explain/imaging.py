@@ -2,8 +2,9 @@
 
 Fashion-MNIST shows one light object on a black 28x28 background, so a photo is brought to that form:
 
-1. decode (EXIF orientation applied, frame 0 of animations, transparency composited on white,
-   16-bit and float modes scaled by their range: v' = 255·(v − min)/(max − min));
+1. decode (JPEGs at 1/2, 1/4 or 1/8 scale while decoding when they are large, EXIF orientation applied,
+   frame 0 of animations, transparency composited on white, 16-bit and float modes scaled by their
+   range: v' = 255·(v − min)/(max − min));
 2. grayscale: Y = 0.299 R + 0.587 G + 0.114 B (ITU-R 601, Pillow's "L");
 3. auto-invert when the border is light: p' = 255 − p;
 4. crop to the object (pixels ≥ 25 % of the brightest) and pad to a square with black;
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
+import struct
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,15 +28,24 @@ from typing import Any
 
 import numpy as np
 import torch
-from PIL import ExifTags, Image, UnidentifiedImageError
+from PIL import ExifTags, Image, JpegImagePlugin, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 MAX_BYTES = 20 * 1024 * 1024  # the same 20 MB as server.maxUploadSize in .streamlit/config.toml
-MAX_PIXELS = 40_000_000  # 40 megapixels
+MAX_PIXELS = 40_000_000  # 40 megapixels decoded at once (for a large JPEG: after its reduced-scale decoding)
+MAX_JPEG_PIXELS = 250_000_000  # declared size of a JPEG decoded at reduced scale (a 200 MP phone photo fits)
 MAX_SIDE = 20_000  # pixels along one side
-MAX_ASPECT = 100.0  # longest side / shortest side
+MAX_ASPECT = 100.0  # longest / shortest side that the ImageNet resize (shorter side → 256) takes as it is
 WORK_SIDE = 1024  # decoded images are reduced to at most this side before processing
 DISPLAY_SIDE = 384  # the "original" step is kept at most this large for display
-FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
+# Tried in this order on the bytes (the extension is not trusted). AVIF before HEIF: both accept the
+# generic "mif1" brand, and Pillow's AVIF reader declines a HEVC file cleanly, not the other way round.
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF", "AVIF", "HEIF", "ICO")
+
+# HEIC/HEIF (the iPhone's default) through pillow-heif: libheif applies the file's rotation and mirroring
+# and resets the EXIF orientation to 1, so an iPhone photo arrives upright. The depth maps, auxiliary
+# images and thumbnails a HEIC may hold are not decoded.
+register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 MODEL_SIZE = 28
 MEAN, STD = 0.2860, 0.3530  # Fashion-MNIST training statistics (models.data)
 
@@ -43,14 +55,17 @@ warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 _MESSAGES = {
     "empty": "The file is empty.",
-    "too_big": "The file is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB.",
-    "not_image": "This file is not an image that CNN Lens can read ({kind}). Use PNG, JPEG, WEBP, GIF, BMP or TIFF.",
+    "too_big": "The file is {size_mb:.1f} MB ({size_bytes:,} bytes); the limit is {limit_mb:.0f} MB "
+               "({limit_bytes:,} bytes).",
+    "not_image": "This file is not an image that CNN Lens can read ({kind}). Use JPEG, HEIC, PNG, WEBP, AVIF, "
+                 "GIF, BMP, TIFF or ICO.",
     "truncated": "The image file is truncated or damaged: only part of it could be read.",
     "corrupt": "The image file is damaged and cannot be decoded.",
     "bomb": "The image declares {pixels:,} pixels, more than the limit of {limit:,}: refused as a possible "
             "decompression bomb.",
-    "dimensions": "The image is {width}x{height} pixels; each side must be 1 to {max_side:,} pixels and the "
-                  "longer side at most {max_aspect:.0f} times the shorter one.",
+    "dimensions": "The image is {width}x{height} pixels; each side must be 1 to {max_side:,} pixels, and the "
+                  "shorter side must still be at least one pixel when the longer one is reduced to "
+                  "{work_side:,}.",
 }
 
 
@@ -113,11 +128,86 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
-def _check_size(w: int, h: int) -> None:
-    if w < 1 or h < 1 or max(w, h) > MAX_SIDE or max(w, h) / min(w, h) > MAX_ASPECT:
-        raise ImageError("dimensions", width=w, height=h, max_side=MAX_SIDE, max_aspect=MAX_ASPECT)
-    if w * h > MAX_PIXELS:
-        raise ImageError("bomb", pixels=w * h, limit=MAX_PIXELS)
+def too_big(size: int) -> ImageError:
+    """The refusal of a file of ``size`` bytes (> MAX_BYTES), in MB and in bytes: a "21 MB" file of
+    21,000,000 bytes is 20.03 MB of 2**20 bytes, which would read as "20.0 MB; the limit is 20 MB"."""
+    return ImageError("too_big", size_mb=size / 2**20, size_bytes=size, limit_mb=MAX_BYTES / 2**20,
+                      limit_bytes=MAX_BYTES)
+
+
+def _check_sides(w: int, h: int) -> None:
+    """Any width-to-height ratio is padded to a square later; refused only are a side outside
+    1..MAX_SIDE and a shorter side that would round to 0 pixels when the longer one is reduced to
+    WORK_SIDE (the first step of both pipelines; after it the Fashion-MNIST pipeline only pads and
+    shrinks the square, and the ImageNet resize makes the shorter side 256)."""
+    long, short = max(w, h), min(w, h)
+    if short < 1 or long > MAX_SIDE or short * min(1.0, WORK_SIDE / long) < 0.5:
+        raise ImageError("dimensions", width=w, height=h, max_side=MAX_SIDE, work_side=WORK_SIDE)
+
+
+def _check_pixels(pixels: int, limit: int = MAX_PIXELS) -> None:
+    if pixels > limit:
+        raise ImageError("bomb", pixels=pixels, limit=limit)
+
+
+def _reduced_target(w: int, h: int) -> tuple[int, int]:
+    """The size ``thumbnail`` gives (longer side WORK_SIDE), never below 1 pixel: what a draft must keep."""
+    scale = min(1.0, WORK_SIDE / max(w, h))
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+_SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def jpeg_streams(data: bytes) -> bool:
+    """Whether libjpeg decodes this JPEG a band of rows at a time, so that its memory follows the size
+    it is decoded at (after ``draft``), not the size it declares.
+
+    True for a sequential Huffman frame (SOF0/SOF1, what cameras and phones write) whose first scan
+    holds every component. A progressive, arithmetic-coded or lossless frame, or a sequential one
+    split into one scan per component, keeps every DCT coefficient of the full-size image in memory
+    (2 bytes per sample, whatever the output scale): those stay under the full-size limit MAX_PIXELS.
+    Walks the marker segments up to the first scan; anything unexpected answers False.
+    """
+    i, n_components = 2, None
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return False
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD9:  # markers without a length (none belong here)
+            return False
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        segment = data[i + 4:i + 2 + length]
+        if length < 2 or len(segment) != length - 2:
+            return False
+        if marker in (0xC0, 0xC1) and len(segment) >= 6:
+            n_components = segment[5]
+        elif marker in _SOF_MARKERS:
+            return False
+        elif marker == 0xDA:  # start of scan
+            return n_components is not None and len(segment) >= 1 and segment[0] == n_components
+        i += 2 + length
+    return False
+
+
+def _open(data: bytes) -> Image.Image:
+    """Pillow's lazy open, limited to FORMATS.
+
+    A JPEG is opened by its own plugin, without Pillow's pixel guard (which refuses a 48 MP photo from
+    its header): :func:`decode` checks the size it will actually be decoded at, after ``draft``. No
+    other format in FORMATS reads bytes that start like a JPEG, so a header the plugin rejects is
+    "not an image", as :func:`PIL.Image.open` would say.
+    """
+    fp = io.BytesIO(data)
+    if data[:3] == b"\xff\xd8\xff":
+        try:
+            return JpegImagePlugin.jpeg_factory(fp)
+        except (SyntaxError, IndexError, TypeError, struct.error) as e:
+            raise UnidentifiedImageError("cannot identify image file") from e
+    return Image.open(fp, formats=list(FORMATS))
 
 
 def _to_display_mode(im: Image.Image, notes: list[str]) -> Image.Image:
@@ -182,19 +272,21 @@ def _is_truncation(err: Exception, data: bytes) -> bool:
 def decode(data: bytes) -> tuple[Image.Image, dict[str, Any]]:
     """Untrusted bytes → an upright "L" or "RGB" image of at most WORK_SIDE per side, and metadata.
 
-    Memory stays bounded: the file is ≤ MAX_BYTES, the declared size is checked (≤ MAX_PIXELS,
-    ≤ MAX_SIDE a side, aspect ≤ MAX_ASPECT) before any pixel is decoded, JPEGs are decoded at a
-    reduced scale (``draft``), and everything after the decode works on a ≤ WORK_SIDE copy. The
-    size check is ours, so it holds even where Pillow's bomb guard only warns (e.g. when a test
-    runner resets the warning filters).
+    Memory stays bounded: the file is ≤ MAX_BYTES; the declared size is checked before any pixel is
+    decoded (≤ MAX_SIDE a side, the shorter side not rounding to 0 at WORK_SIDE, ≤ MAX_PIXELS); a JPEG
+    is decoded at 1/2, 1/4 or 1/8 scale by libjpeg itself (``draft``), so that a 48 or 200 MP photo
+    costs about what a 12 MP one does, and the pixel limit applies to that reduced size (up to
+    MAX_JPEG_PIXELS declared, when :func:`jpeg_streams`); everything after the decode works on a
+    ≤ WORK_SIDE copy. The size checks are ours, so they hold even where Pillow's bomb guard only warns
+    (e.g. when a test runner resets the warning filters).
     """
     if not data:
         raise ImageError("empty")
     if len(data) > MAX_BYTES:
-        raise ImageError("too_big", size_mb=len(data) / 2**20, limit_mb=MAX_BYTES / 2**20)
+        raise too_big(len(data))
     notes: list[str] = []
     try:
-        im = Image.open(io.BytesIO(data), formats=list(FORMATS))
+        im = _open(data)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise ImageError("bomb", pixels=_declared_pixels(e), limit=MAX_PIXELS) from e
     except UnidentifiedImageError as e:
@@ -205,8 +297,10 @@ def decode(data: bytes) -> tuple[Image.Image, dict[str, Any]]:
         raise ImageError("corrupt") from e
     with im:
         fmt, mode = im.format or "?", im.mode
-        _check_size(*im.size)
-        stored_size = im.size
+        w, h = im.size  # as stored, before any rotation or reduction
+        _check_sides(w, h)
+        jpeg = fmt in ("JPEG", "MPO")
+        _check_pixels(w * h, MAX_JPEG_PIXELS if jpeg and jpeg_streams(data) else MAX_PIXELS)
         try:
             frames = int(getattr(im, "n_frames", 1) or 1)
         except Exception:  # noqa: BLE001 - counting frames walks the file; a damaged tail is not fatal
@@ -215,8 +309,9 @@ def decode(data: bytes) -> tuple[Image.Image, dict[str, Any]]:
             notes.append("first_frame")
         try:
             im.seek(0)
-            if fmt in ("JPEG", "MPO"):
-                im.draft(im.mode if im.mode in ("L", "RGB") else None, (WORK_SIDE, WORK_SIDE))
+            if jpeg:  # libjpeg scales by 1/2, 1/4 or 1/8 while decoding, keeping at least the reduced size
+                im.draft(im.mode if im.mode in ("L", "RGB") else None, _reduced_target(w, h))
+                _check_pixels(im.size[0] * im.size[1])  # what is decoded now: ≤ MAX_PIXELS
             im.load()
             # After load(): PNG's getexif() loads the image itself, which would hide a decode error.
             orientation = _orientation(im)
@@ -237,10 +332,23 @@ def decode(data: bytes) -> tuple[Image.Image, dict[str, Any]]:
             if _is_truncation(e, data):
                 raise ImageError("truncated") from e
             raise ImageError("corrupt") from e
-    w, h = stored_size
     original_size = (h, w) if orientation in (5, 6, 7, 8) else (w, h)  # these orientations swap the sides
     return out, {"format": fmt, "mode": mode, "frames": frames, "size": out.size, "original_size": original_size,
                  "notes": notes}
+
+
+def pad_to_aspect(img: Image.Image, max_aspect: float = MAX_ASPECT) -> Image.Image:
+    """``img`` centred on black, the shorter side grown until longer / shorter ≤ ``max_aspect``
+    (``img`` itself when it already is). The ImageNet resize makes the shorter side 256 pixels: a
+    1024x1 strip would become 262,144 pixels long (200 MB) before its centre crop."""
+    w, h = img.size
+    if max(w, h) <= max_aspect * min(w, h):
+        return img
+    short = math.ceil(max(w, h) / max_aspect)
+    size = (w, short) if w >= h else (short, h)
+    out = Image.new(img.mode, size, 0)
+    out.paste(img, ((size[0] - w) // 2, (size[1] - h) // 2))
+    return out
 
 
 def _declared_pixels(err: Exception) -> int:

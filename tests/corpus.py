@@ -5,7 +5,9 @@ code it must raise (empty, too_big, not_image, truncated, corrupt, bomb, dimensi
 memory, deterministically (fixed seeds, no timestamps), in well under a second; nothing is downloaded.
 
 The decompression bomb is a hand-written PNG whose IHDR declares 50000x50000 pixels but whose data is a few
-bytes: Pillow must refuse it from the header alone, without allocating 2.5 gigapixels.
+bytes: Pillow must refuse it from the header alone, without allocating 2.5 gigapixels. JPEGs whose frame header
+is patched to a large size test the JPEG rules: a progressive one must fit the full-size pixel limit (libjpeg
+keeps all its coefficients), a sequential one is decoded at reduced scale, up to MAX_JPEG_PIXELS declared.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+import explain.imaging  # noqa: F401 - registers pillow-heif, which writes the HEIC case
 
 OK = "ok"
 
@@ -126,6 +130,27 @@ def _large_jpeg() -> bytes:
     return _save(small.resize((4000, 3000), Image.Resampling.NEAREST), "JPEG", quality=60)
 
 
+def jpeg_declaring(width: int, height: int, progressive: bool = False) -> bytes:
+    """A small JPEG whose frame header (SOF0, or SOF2 when ``progressive``) is patched to declare
+    ``width`` x ``height``: the entropy-coded data is that of a 64x64 image."""
+    b = bytearray(_save(_garment((64, 64)), "JPEG", quality=50, progressive=progressive))
+    i = b.index(b"\xff\xc2" if progressive else b"\xff\xc0")
+    b[i + 5:i + 9] = struct.pack(">HH", height, width)
+    return bytes(b)
+
+
+def _exif_rotated_heic() -> bytes:
+    """An iPhone-style HEIC, stored landscape with EXIF orientation 6 (pillow-heif writes it as a rotation)."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return _save(_garment((120, 80)), "HEIF", quality=80, exif=exif.tobytes())
+
+
+def _icon() -> bytes:
+    """A Windows icon holding 16, 32 and 48 px images (Pillow reads the largest)."""
+    return _save(_garment((96, 96)).convert("RGBA"), "ICO", sizes=[(16, 16), (32, 32), (48, 48)])
+
+
 def _truncated(data: bytes, frac: float = 0.6) -> bytes:
     return data[: int(len(data) * frac)]
 
@@ -206,6 +231,14 @@ def _builders() -> list[tuple[str, Callable[[], bytes], str]]:
         ("tiny-1x1.png", lambda: _save(Image.new("RGB", (1, 1), (200, 10, 10)), "PNG"), OK),
         ("blank-white.png", lambda: _save(Image.new("L", (50, 50), 255), "PNG"), OK),
         ("large-4000x3000.jpg", _large_jpeg, OK),
+        ("iphone.heic", _exif_rotated_heic, OK),
+        ("photo.avif", lambda: _save(photo, "AVIF", quality=80), OK),
+        ("favicon.ico", _icon, OK),
+        ("strip-2000x3.png", lambda: _save(Image.new("L", (2000, 3), 200), "PNG"), OK),
+        ("sliver-5000x10.png", lambda: _save(Image.new("L", (5000, 10), 128), "PNG"), OK),
+        # 56 MP declared over 64x64 worth of data ending in EOI: libjpeg fills the rest with gray, as for any
+        # JPEG whose data ends early at an EOI marker; decoded at 1/4 scale, it costs next to nothing.
+        ("baseline-8000x7000-little-data.jpg", lambda: jpeg_declaring(8000, 7000), OK),
         ("png-renamed.jpg", lambda: png, OK),  # the extension lies, the bytes are a fine PNG
         ("no-extension", lambda: jpg, OK),
         # --- refusals ------------------------------------------------------------------------------
@@ -227,7 +260,9 @@ def _builders() -> list[tuple[str, Callable[[], bytes], str]]:
         ("bomb-50000x50000.png", lambda: png_header_only(50_000, 50_000), "bomb"),
         ("bomb-7000x7000.png", lambda: png_header_only(7_000, 7_000), "bomb"),
         ("strip-1x30000.png", lambda: _save(Image.new("L", (1, 30_000), 128), "PNG"), "dimensions"),
-        ("sliver-5000x10.png", lambda: _save(Image.new("L", (5000, 10), 128), "PNG"), "dimensions"),
+        ("sliver-5000x2.png", lambda: _save(Image.new("L", (5000, 2), 128), "PNG"), "dimensions"),  # 0.4 px at 1024
+        ("progressive-8000x7000.jpg", lambda: jpeg_declaring(8000, 7000, progressive=True), "bomb"),
+        ("baseline-19000x19000.jpg", lambda: jpeg_declaring(19_000, 19_000), "bomb"),  # over MAX_JPEG_PIXELS
         ("oversized-21MB.png", lambda: png[:64] + np.random.default_rng(2).bytes(21 * 2**20), "too_big"),
     ]
 

@@ -99,6 +99,10 @@ FORMAT_CASES = {
     "mode_RGBA": lambda: encode(garment(mode="RGBA"), "PNG"),
     "mode_RGBA_tiff": lambda: encode(garment(mode="RGBA"), "TIFF"),
     "mode_LAB_tiff": lambda: encode(garment(mode="LAB"), "TIFF"),
+    "heic": lambda: encode(garment(), "HEIF", quality=90),
+    "heic_gray": lambda: encode(garment(mode="L"), "HEIF", quality=90),
+    "avif": lambda: encode(garment(), "AVIF", quality=90),
+    "ico": lambda: encode(garment(size=(64, 64), mode="RGBA"), "ICO", sizes=[(16, 16), (48, 48)]),
     "photo_jpeg": lambda: photo_bytes("JPEG"),
     "photo_png_large": lambda: photo_bytes("PNG", size=(1600, 1200)),
 }
@@ -296,6 +300,12 @@ def test_refuses_empty() -> None:
 def test_refuses_too_big() -> None:
     err = refused(b"\x89PNG\r\n\x1a\n" + bytes(MAX_BYTES))
     assert err.code == "too_big" and err.params["limit_mb"] == 20
+    assert err.params["size_bytes"] == MAX_BYTES + 8 and err.params["limit_bytes"] == MAX_BYTES
+    # A "21 MB" file as a file manager counts (21,000,000 bytes) is 20.03 MB of 2**20 bytes: the message
+    # must not read "20.0 MB; the limit is 20 MB" alone, so it gives the bytes as well.
+    for lang in ("en", "zh"):
+        msg = tr(lang, "error.image.too_big", **imaging.too_big(21_000_000).params)
+        assert "21,000,000" in msg and "20,971,520" in msg, msg
     config = (ROOT / ".streamlit" / "config.toml").read_text()
     assert f"maxUploadSize = {MAX_BYTES // 2**20}" in config  # the same limit as the upload widget
 
@@ -317,7 +327,7 @@ NOT_IMAGES = {
     "text": (b"just some words\n", "text"),
     "random": (np.random.default_rng(0).bytes(4096), "unknown binary data"),
     "nul_bytes": (b"8BPS" + bytes(200), "unknown binary data"),
-    "ico": (encode(garment(size=(32, 32)), "ICO"), "unknown binary data"),  # readable by Pillow, not offered
+    "pcx": (encode(garment(size=(32, 32)), "PCX"), "unknown binary data"),  # readable by Pillow, not offered
 }
 
 
@@ -392,15 +402,19 @@ def test_bomb_refused_even_when_warnings_are_not_errors() -> None:
         assert refused(data).code == "bomb"
 
 
-@pytest.mark.parametrize("size", [(1, 30_000), (30_000, 1), (20_001, 400), (5, 600), (600, 5)])
+# A side outside 1..MAX_SIDE, or a shorter side that rounds to 0 px when the longer one becomes WORK_SIDE.
+@pytest.mark.parametrize("size", [(1, 30_000), (30_000, 1), (20_001, 400), (1, 2049), (5000, 2), (20_000, 9)])
 def test_refuses_absurd_dimensions(size: tuple[int, int]) -> None:
     err = refused(encode(Image.new("1", size), "PNG"))
     assert err.code == "dimensions" and (err.params["width"], err.params["height"]) == size
 
 
-def test_limits_are_accepted_at_the_edge() -> None:
-    check_ok(encode(Image.new("L", (3, 300), 0), "PNG"))  # aspect exactly 100
-    check_ok(encode(Image.new("L", (1, 100), 0), "PNG"))
+@pytest.mark.parametrize("size", [(3, 300), (1, 100), (5, 600), (600, 5), (2000, 3), (1, 1024), (1, 2048),
+                                  (20_000, 10)])
+def test_limits_are_accepted_at_the_edge(size: tuple[int, int]) -> None:
+    """Any ratio is padded to a square: a strip gives a mostly black 28x28 image, which is the honest answer."""
+    p = check_ok(encode(Image.new("L", size, 255), "PNG"))
+    assert p.size == size and p.pixels.shape == (28, 28)
 
 
 # --- memory -------------------------------------------------------------------------------------------

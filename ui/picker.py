@@ -13,7 +13,7 @@ from explain.imaging import FORMATS, ImageError
 from ui import state
 from ui.i18n import class_name, image_error, t
 
-UPLOAD_TYPES = sorted({f.lower() for f in FORMATS} | {"jpg", "jpeg", "tif", "tiff"})
+UPLOAD_TYPES = sorted({f.lower() for f in FORMATS} | {"jpg", "jpeg", "tif", "tiff", "heic", "heif", "hif"})
 
 
 def _accept(data: bytes, name: str, seen_key: str) -> None:

@@ -45,21 +45,24 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "with a sample:", "本页讲解当前图片。请在「概览」页上传图片，或先用一张示例："),
     "picker.go_overview": ("Go to the Overview page", "前往概览页"),
     "error.image.empty": ("The file is empty.", "文件是空的。"),
-    "error.image.too_big": ("The file is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB.",
-                            "文件大小为 {size_mb:.1f} MB，上限是 {limit_mb:.0f} MB。"),
-    "error.image.not_image": ("This file is not an image CNN Lens can read ({kind}). Use PNG, JPEG, WEBP, GIF, "
-                              "BMP or TIFF.", "这个文件不是 CNN 透镜能读取的图片（{kind}）。请使用 PNG、JPEG、WEBP、"
-                              "GIF、BMP 或 TIFF。"),
+    "error.image.too_big": ("The file is {size_mb:.1f} MB ({size_bytes:,} bytes); the limit is {limit_mb:.0f} MB "
+                            "({limit_bytes:,} bytes).",
+                            "文件大小为 {size_mb:.1f} MB（{size_bytes:,} 字节），上限是 {limit_mb:.0f} MB"
+                            "（{limit_bytes:,} 字节）。"),
+    "error.image.not_image": ("This file is not an image CNN Lens can read ({kind}). Use JPEG, HEIC, PNG, WEBP, "
+                              "AVIF, GIF, BMP, TIFF or ICO.", "这个文件不是 CNN 透镜能读取的图片（{kind}）。请使用 "
+                              "JPEG、HEIC、PNG、WEBP、AVIF、GIF、BMP、TIFF 或 ICO。"),
     "error.image.truncated": ("The image file is truncated or damaged: only part of it could be read.",
                               "图片文件不完整或已损坏：只能读出一部分。"),
     "error.image.corrupt": ("The image file is damaged and cannot be decoded.", "图片文件已损坏，无法解码。"),
     "error.image.bomb": ("The image declares {pixels:,} pixels, more than the limit of {limit:,}: refused as a "
                          "possible decompression bomb.", "这张图片声明有 {pixels:,} 个像素，超过上限 {limit:,}："
                          "可能是“解压炸弹”，已拒绝。"),
-    "error.image.dimensions": ("The image is {width}x{height} pixels; each side must be 1 to {max_side:,} pixels "
-                               "and the longer side at most {max_aspect:.0f} times the shorter one.",
-                               "图片尺寸为 {width}x{height} 像素；每条边须在 1 到 {max_side:,} 像素之间，且长边不超过"
-                               "短边的 {max_aspect:.0f} 倍。"),
+    "error.image.dimensions": ("The image is {width}x{height} pixels; each side must be 1 to {max_side:,} pixels, "
+                               "and the shorter side must still be at least one pixel when the longer one is "
+                               "reduced to {work_side:,}.",
+                               "图片尺寸为 {width}x{height} 像素；每条边须在 1 到 {max_side:,} 像素之间，"
+                               "并且长边缩小到 {work_side:,} 像素时，短边仍须至少有 1 个像素。"),
     "sniff.PDF document": ("a PDF document", "PDF 文档"),
     "sniff.ZIP archive or Office document": ("a ZIP archive or Office document", "ZIP 压缩包或 Office 文档"),
     "sniff.SVG vector drawing": ("an SVG vector drawing", "SVG 矢量图"),
