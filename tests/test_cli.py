@@ -203,19 +203,28 @@ def test_bad_files(files: dict[str, Path], case: str, as_json: bool) -> None:
     assert out == ""
 
 
-def test_unreadable_file(files: dict[str, Path], tmp_path: Path) -> None:
+def test_unreadable_file(files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening the file fails with EACCES. Root reads a file whatever its mode (the tests run as root), so
+    the refusal is made where the OS would make it: ``Path.open`` of that one file raises PermissionError."""
+    import errno
     import os
 
     p = tmp_path / "secret.png"
     p.write_bytes(files["png"].read_bytes())
-    p.chmod(0)
-    try:
-        if os.access(p, os.R_OK):  # root reads anything
-            pytest.skip("running as root: permissions are not enforced")
-        line = assert_one_error_line(*run_cli(str(p))[::2])
-        assert "permission denied" in line
-    finally:
-        p.chmod(0o600)
+    real_open = Path.open
+    opened = []
+
+    def refusing_open(self: Path, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - Path.open's signature
+        if self == p:
+            opened.append(self)
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refusing_open)
+    code, out, err = run_cli(str(p))
+    line = assert_one_error_line(code, err)
+    assert line == f"error: {p}: permission denied" and out == ""
+    assert opened == [p]
 
 
 @pytest.mark.parametrize("argv, words", [
