@@ -163,8 +163,11 @@ def train_images() -> tuple[torch.Tensor, torch.Tensor, str]:
     return x, y, "samples"
 
 
+@lru_cache(maxsize=1)
 def test_batch() -> tuple[torch.Tensor, torch.Tensor]:
-    """The committed batch of the first 256 Fashion-MNIST test images: (normalized [256,1,28,28], labels [256])."""
+    """The committed batch of the first 256 Fashion-MNIST test images: (normalized [256,1,28,28], labels [256]).
+
+    Read once per process and shared: callers must not change the tensors."""
     import numpy as np
 
     from models.data import normalize

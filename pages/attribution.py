@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import streamlit as st
-import torch
-from torch import nn
 
 from explain.attribution import (
     MAX_OCCLUSION_PASSES,
     MAX_SMOOTH_SAMPLES,
     AttributionError,
-    Occlusion,
-    RandomizationCheck,
-    SmoothGradResult,
     grad_cam,
     grad_cam_conv_layers,
     grad_cam_layers,
@@ -43,22 +38,10 @@ PHOTO_PATCH_DEFAULT = 75  # 3 × 3 = 9 forward passes
 PHOTO_OCC_LIMIT = 64
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _smoothgrad(model_name: str, digest: str, target: int, n: int, sigma: float, _model: nn.Module,
-                _x: torch.Tensor) -> SmoothGradResult:
-    return smoothgrad(_model, _x, target, n=n, sigma=sigma)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _randomization(model_name: str, digest: str, target: int, max_steps: int | None, _model: nn.Module,
-                   _x: torch.Tensor) -> RandomizationCheck:
-    return randomization_check(_model, _x, target, max_steps=max_steps)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _occlusion(model_name: str, digest: str, target: int, patch: int, stride: int, limit: int, _model: nn.Module,
-               _x: torch.Tensor) -> Occlusion:
-    return occlusion(_model, _x, target, patch=patch, stride=stride, max_passes=limit)
 
 
 
@@ -125,7 +108,7 @@ def gradients_section() -> None:
     with c3:
         try:
             with st.spinner(t("attr.smooth_running", n=n)):
-                sg = _smoothgrad(ctx.model_name, image.digest, target, n, sigma, ctx.model, image.tensor)
+                sg = ctx.shared(smoothgrad, ctx.model, image.tensor, target, n=n, sigma=sigma)
             show_maps(attribution_overlay(pixels, sg.map, title=t("attr.smooth", n=sg.n)))
             st.caption(t("attr.smooth_help"))
         except AttributionError as e:
@@ -170,7 +153,7 @@ def sanity_section() -> None:
 
     def _sanity_check() -> None:
         with st.spinner(t("attr.rand.running")):
-            check = _randomization(ctx.model_name, image.digest, target, max_steps, ctx.model, image.tensor)
+            check = ctx.shared(randomization_check, ctx.model, image.tensor, target, max_steps=max_steps)
         n_weighted = len(check.steps[-1].layers) if check.steps else 0
         if n_weighted > len(check.steps):
             st.caption(t("attr.rand.grouped", n=n_weighted, k=len(check.steps)))
@@ -220,7 +203,8 @@ def occlusion_section() -> None:
     if _wanted("attr_occ_run", rows * cols + 1):
         try:
             with st.spinner(t("attr.occ.running", passes=rows * cols)):
-                occ = _occlusion(ctx.model_name, image.digest, target, patch, stride, limit, ctx.model, image.tensor)
+                occ = ctx.shared(occlusion, ctx.model, image.tensor, target, patch=patch, stride=stride,
+                                     max_passes=limit)
             show_maps(attribution_overlay(pixels, occ.map, signed=True,
                                           title=t("attr.occ.map", label=label, base=occ.base)))
         except AttributionError as e:

@@ -10,9 +10,10 @@ import streamlit as st
 from torch import nn
 
 from explain import backprop as bp
-from explain.graph import ModelGraph, model_graph
+from explain.graph import model_graph
 from explain.summary import not_stored, output_grad_norm, weight_grad_norm
 from explain.trace import LossKind, Trace
+from ui import state
 from ui.figures.backprop import (
     chain_dot,
     fd_error_figure,
@@ -33,33 +34,24 @@ st.markdown(t("bp.intro"))
 LRS = (0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.15, 0.2, 0.24, 0.26, 0.3, 0.5)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _grid(key: str) -> bp.SurfaceGrid:
-    return bp.surface_grid(bp.SURFACES[key])
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _descent(key: str, start: tuple[float, float], lr: float, steps: int) -> bp.DescentPath:
-    return bp.gradient_descent(bp.SURFACES[key], start, lr, steps)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _graph(model_name: str, digest: str, target: int | None, loss: LossKind, _model: nn.Module,
-           _trace: Trace) -> ModelGraph:
-    return model_graph(_model, _trace)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _fd(model_name: str, digest: str, target: int | None, loss: LossKind, layer: str, param: str,
-        index: tuple[int, ...], hs: tuple[float, ...], _model: nn.Module, _trace: Trace) -> bp.FDCheck:
-    return bp.finite_difference(_model, _trace.input, layer=layer, param=param, index=index,
-                                target=_trace.target, loss=_trace.loss_kind, label=_trace.label, hs=hs)
+def _local(model: nn.Module, key: str, tr: Trace) -> bp.LocalGrad:
+    """One layer's backward by hand, for what ``tr`` differentiated."""
+    return bp.local_backward(model, key, tr.layers)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _local(model_name: str, digest: str, target: int | None, loss: LossKind, key: str, _model: nn.Module,
-           _trace: Trace) -> bp.LocalGrad:
-    return bp.local_backward(_model, key, _trace.layers)
+def _fd(model: nn.Module, tr: Trace, layer: str, param: str, index: tuple[int, ...],
+        hs: tuple[float, ...]) -> bp.FDCheck:
+    """The finite-difference check of one weight, for what ``tr`` differentiated."""
+    return bp.finite_difference(model, tr.input, layer=layer, param=param, index=index,
+                                target=tr.target, loss=tr.loss_kind, label=tr.label, hs=hs)
+
+
 
 
 MAX_GRAPH_NODES = 90  # larger graphs (MobileNet, EfficientNet) are listed in the backward-order table instead
@@ -86,7 +78,7 @@ def gradient_tab() -> None:
     dw2 = d4.number_input(t("bp.diff.dw2"), -1.0, 1.0, 0.05, step=0.05, format="%.3f", key="bp_dw2")
 
     diff = bp.differential(surface, (w1, w2), (dw1, dw2))
-    path = _descent(key, (w1, w2), lr, steps)
+    path = state.shared(bp.gradient_descent, bp.SURFACES[key], (w1, w2), lr, steps, scope=(key,))
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(t("bp.grad.value"), fmt(diff.value))
     m2.metric("∂f/∂w₁", fmt(diff.partials[0]))
@@ -94,7 +86,8 @@ def gradient_tab() -> None:
     m4.metric(t("bp.grad.norm"), fmt(diff.gradient_norm))
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(surface_figure(_grid(key), point=(w1, w2), grad=diff.partials, path=path,
+        grid = state.shared(bp.surface_grid, bp.SURFACES[key], scope=(key,))
+        st.plotly_chart(surface_figure(grid, point=(w1, w2), grad=diff.partials, path=path,
                                        log_scale=key == "valley", title=t("bp.grad.figure", formula=surface.formula),
                                        path_name=t("bp.grad.path")), width="stretch")
         if key == "valley":
@@ -221,7 +214,7 @@ def local_section(tr: Trace, digest: str, target: int | None, loss: LossKind) ->
     default = keys.index(convs[-1]) if convs else len(keys) - 1
     key = st.selectbox(t("bp.local.layer"), keys, index=default, key="bp_local_layer",
                        format_func=lambda k: f"{k} · {tr[k].kind}")
-    lg = _local(ctx.model_name, digest, target, loss, key, ctx.model, tr)
+    lg = ctx.shared(_local, ctx.model, key, tr)
     st.markdown(t(f"bp.local.formula.{LOCAL_FAMILY.get(lg.kind, 'none')}", kind=lg.kind))
     m1, m2, m3 = st.columns(3)
     m1.metric(t("bp.local.out_norm"), f"{lg.out_grad_norm:.4e}")
@@ -257,7 +250,7 @@ def model_tab() -> None:
     st.subheader(t("bp.model.graph"))
     st.markdown(t("bp.model.intro", model=ctx.model_name))
     # every leaf call is a node, so a model with more calls than that is not traced symbolically at all
-    graph = _graph(ctx.model_name, digest, target, loss, ctx.model, tr) if len(tr.layers) < MAX_GRAPH_NODES else None
+    graph = ctx.shared(model_graph, ctx.model, tr) if len(tr.layers) < MAX_GRAPH_NODES else None
     if graph is None or len(graph.nodes) > MAX_GRAPH_NODES:
         st.info(t("bp.model.graph_too_big", n=len(graph.nodes) if graph else f"> {len(tr.layers)}",
                   max=MAX_GRAPH_NODES))
@@ -303,7 +296,7 @@ def model_tab() -> None:
         if not st.toggle(t("bp.fd.run"), value=False, key="bp_fd_run"):
             return
     with st.spinner(t("bp.fd.running")):
-        check = _fd(ctx.model_name, digest, target, loss, rec.name, param, index, tuple(hs), ctx.model, tr)
+        check = ctx.shared(_fd, ctx.model, tr, rec.name, param, tuple(index), tuple(hs))
     row = check.row(h)
     st.markdown(t("bp.fd.w", name=f"{rec.name}.{param}", index=list(index)) + f" = {fmt(check.weight)} · "
                 + t("common.shape", shape=list(shape)))

@@ -26,10 +26,6 @@ MANY_INPUTS = 16
 SPATIAL_ROWS = ("Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d")
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _fields(model_name: str, digest: str, model_id: int, _tr: Trace) -> list[conv.LayerField]:
-    """Receptive fields along the data flow (a scan over the whole trace): once per model and image."""
-    return conv.receptive_fields(_tr)
 
 
 def _layer_option(tr: Trace, key: str) -> str:
@@ -333,7 +329,7 @@ def oned_tab(image: PreparedImage) -> None:
 
 def deeper_tab(ctx: PageContext, tr: Trace, image: PreparedImage) -> None:
     st.markdown(t("conv.deep.intro"))
-    fields = _fields(ctx.model_name, image.digest, id(ctx.model), tr)
+    fields = ctx.shared(conv.receptive_fields, tr)
     branched = any(f.merged for f in fields)
     shown = [f for f in fields if f.kind in SPATIAL_ROWS] if ctx.is_imagenet else fields
     rows = []

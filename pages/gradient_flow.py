@@ -36,29 +36,16 @@ PREDICTED = -1
 UNTRAINED_ARCH = "tinyvgg"
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _test_batch() -> tuple[torch.Tensor, torch.Tensor]:
-    return models.test_batch()
-
-
-@st.cache_resource(max_entries=len(ACTIVATIONS), show_spinner=False)
 def _untrained_model(arch: str, activation: str) -> nn.Module:
-    """The freshly initialised network (seed 0): shared read-only like the trained ones."""
-    return models.build(arch, activation, seed=0)
+    """The freshly initialised network (seed 0): built once per process, shared read-only like the trained ones."""
+    return state.shared(models.build, arch, activation, seed=0)
 
 
-@st.cache_resource(max_entries=24, show_spinner=False)
-def _batch_flow(kind: str, name: str, _model: nn.Module) -> BatchGradientFlow:
-    """Once per process and model: the committed weights and the seed-0 initialisation never change."""
-    x, y = _test_batch()
-    return batch_flow(_model, x, y, name)
-
-
-@st.cache_resource(max_entries=128, show_spinner=False)
-def _untrained_flow(activation: str, digest: str, target: int | None, loss: LossKind, label: int | None,
-                    _x: torch.Tensor) -> GradientFlow:
+def _untrained_flow(activation: str, target: int | None, loss: LossKind, label: int | None,
+                    x: torch.Tensor) -> GradientFlow:
+    """The gradient flow of the untrained network with ``activation`` on the image ``x``."""
     model = _untrained_model(UNTRAINED_ARCH, activation)
-    return flow_from_trace(trace(model, _x, target=target, loss=loss, label=label), activation)
+    return flow_from_trace(trace(model, x, target=target, loss=loss, label=label), activation)
 
 
 def _ratio_line(key: str, flows: dict[str, GradientFlow]) -> None:
@@ -79,7 +66,7 @@ def render_batch(infos: list[models.ModelInfo], n_batch: int) -> None:
     bar = st.progress(0.0, text=t("grad.batch.computing", n=n_batch))
     flows: dict[str, dict[str, BatchGradientFlow]] = {"trained": {}, "untrained": {}}
     for i, (kind, act_name, name, model) in enumerate(jobs):  # cached per process: slow only for the first visitor
-        flows[kind][act_name] = _batch_flow(kind, name, model())
+        flows[kind][act_name] = state.shared(batch_flow, model(), *models.test_batch(), name, scope=(kind, name))
         bar.progress((i + 1) / len(jobs), text=t("grad.batch.computing", n=n_batch))
     bar.empty()
     trained, untrained = flows["trained"], flows["untrained"]
@@ -182,7 +169,8 @@ def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.Mode
         st.caption(t("grad.compare.only_one", n=len(trained)))
     _ratio_line("grad.ratio.trained", trained)
     st.subheader(t("grad.compare.untrained"))
-    untrained = {a: _untrained_flow(a, image.digest, target, loss, label, image.tensor) for a in ACTIVATIONS}
+    untrained = {a: state.shared(_untrained_flow, a, target, loss, label, image.tensor,
+                                 scope=("untrained", image.digest)) for a in ACTIVATIONS}
     st.plotly_chart(flow_comparison(list(untrained.values()), activations=list(untrained), dashed=True, **axis),
                     width="stretch")
     _ratio_line("grad.ratio.untrained", untrained)
@@ -241,7 +229,7 @@ def main(ctx: PageContext) -> None:
     st.title(t("grad.title"))
     st.markdown(t("grad.intro"))
     trained_infos = models.available()
-    n_test = int(_test_batch()[0].shape[0])
+    n_test = int(models.test_batch()[0].shape[0])
 
     def batch() -> None:
         if ctx.is_imagenet:  # the batch comparison is of the Fashion-MNIST variants on their test set

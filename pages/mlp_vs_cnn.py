@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 
 import streamlit as st
-import torch
 from torch import nn
 
 import models
 from explain import shift
-from explain.shift import ShiftAccuracy, ShiftResult
+from explain.shift import ShiftAccuracy
 from ui import state
 from ui.figures.maps import as_numpy
 from ui.figures.training import (
@@ -30,16 +29,12 @@ MAX_SHIFT = 4
 DEFAULT_HIDDEN = 256  # hidden units assumed when no MLP checkpoint is there
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _batch_shift_accuracy(model_name: str, _model: nn.Module) -> ShiftAccuracy:
+def _batch_shift_accuracy(model_name: str, model: nn.Module) -> ShiftAccuracy:
     """Accuracy vs shift on the committed 256 test images, once per model and process."""
-    x, y = models.test_batch()
-    return shift.accuracy_vs_shift(_model, x, y, max_shift=MAX_SHIFT)
+    return state.shared(shift.accuracy_vs_shift, model, *models.test_batch(), max_shift=MAX_SHIFT,
+                        scope=(model_name, "test_batch"))
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _image_shift(model_name: str, digest: str, _model: nn.Module, _x: torch.Tensor) -> ShiftResult:
-    return shift.shift_sensitivity(_model, _x, MAX_SHIFT)
 
 
 def _n_params(name: str, card: dict) -> int:
@@ -161,8 +156,10 @@ def image_shift_section() -> None:
     show_maps(shift_strip(strip, title=t("mlp.strip"), labels=[f"+{s} px" for s in range(MAX_SHIFT + 1)]))
     results = {}
     if mlp is not None and mlp_name is not None:
-        results[mlp_name] = _image_shift(mlp_name, image.digest, mlp, image.tensor)
-    results[cnn_name] = _image_shift(cnn_name, image.digest, cnn, image.tensor)
+        results[mlp_name] = state.shared(shift.shift_sensitivity, mlp, image.tensor, MAX_SHIFT,
+                                         scope=(mlp_name, image.digest))
+    results[cnn_name] = state.shared(shift.shift_sensitivity, cnn, image.tensor, MAX_SHIFT,
+                                     scope=(cnn_name, image.digest))
     st.plotly_chart(shift_prob_figure(results, title=t("mlp.shift_prob_fig"), x_title=t("mlp.shift_px"),
                                       y_title=t("mlp.probability")), width="stretch")
     st.markdown("**" + t("mlp.flip_table") + "**")

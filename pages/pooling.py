@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import streamlit as st
-import torch
-from torch import nn
 
 from explain import pooling as pool
 from explain.channels import ChannelPage
@@ -21,12 +19,6 @@ RANGE_MODES = ("map", "layer", "global")
 DIRECTIONS: dict[str, tuple[int, int]] = {"right": (0, 1), "down": (1, 0), "diag": (1, 1)}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def shift_study(model_name: str, digest: str, key: str, direction: tuple[int, int], max_shift: int,
-                fill: float | None, _model: nn.Module, _x: torch.Tensor) -> pool.ShiftStudy:
-    """One batched forward of the shifted copies (at most 5 images), cached per (model, image, layer,
-    direction, max shift)."""
-    return pool.shift_study(_model, _x, key, direction, tuple(range(max_shift + 1)), fill)
 
 
 def sizes_text(rec: LayerRecord, spec: pool.PoolSpec) -> str:
@@ -197,8 +189,8 @@ def shift_section(ctx: PageContext, tr: Trace, rec: LayerRecord) -> None:
         st.caption(t("pool.shift.imagenet", n=max_shift + 2))
     # ImageNet input is normalized: 0 is the data set's mean colour; Fashion-MNIST: the black background
     fill = 0.0 if ctx.is_imagenet else None
-    study = shift_study(ctx.model_name, ctx.image.digest, rec.key, DIRECTIONS[direction], max_shift, fill,
-                        ctx.model, ctx.image.tensor)
+    study = ctx.shared(pool.shift_study, ctx.model, ctx.image.tensor, rec.key, DIRECTIONS[direction],
+                       tuple(range(max_shift + 1)), fill)
     label = class_name(study.original_class)
     st.plotly_chart(figs.shift_figure(
         study, names=(t("pool.shift.pre"), t("pool.shift.post"), t("pool.shift.prob", label=label)),

@@ -58,26 +58,18 @@ def show_result(res: IndexResult) -> None:
     st.code(f"{res.parsed.text}\n{res.value}", language="python")
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def sample_bank(model_name: str, _model: torch.nn.Module) -> tuple[torch.Tensor, tuple[int, ...], tuple[str, ...]]:
-    """Embeddings of the committed samples for one model (computed once per model)."""
+def sample_bank(model: torch.nn.Module) -> tuple[torch.Tensor, tuple[int, ...], tuple[str, ...]]:
+    """Embeddings of the committed samples for one model."""
     paths = models.samples()
     xs = torch.cat([prepare(p.read_bytes(), p.name).tensor for p in paths])
     labels = tuple(int(p.name.split("-")[0]) for p in paths)
-    return embeddings(_model, xs), labels, tuple(p.name for p in paths)
+    return embeddings(model, xs), labels, tuple(p.name for p in paths)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def photo_sample_bank(model_name: str, spec_key: str, _model: torch.nn.Module,
-                      _spec) -> tuple[torch.Tensor, tuple[int, ...], tuple[str, ...]]:  # noqa: ANN001 - InputSpec
+def photo_sample_bank(model: torch.nn.Module, spec) -> tuple[torch.Tensor, tuple[int, ...], tuple[str, ...]]:  # noqa: ANN001
     """ImageNet models: embeddings of the sample photos, labelled with the model's own prediction."""
-    return photo_bank(_model, [(p.name, p.read_bytes()) for p in models.photo_samples()], _spec)
+    return photo_bank(model, [(p.name, p.read_bytes()) for p in models.photo_samples()], spec)
 
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _compose_check_photo(digest: str, spec_key: str, _data: bytes, _spec, _x: torch.Tensor):  # noqa: ANN001, ANN202
-    """The ImageNet Compose run on the original upload: decoded once per (image, preprocessing), not per rerun."""
-    return compose_check_imagenet(_data, _spec, _x)
 
 
 MAX_CELLS = 40_000  # feature-map figure: at most this many values drawn (3 channels of 112x112)
@@ -249,9 +241,9 @@ def image_embedding_section() -> None:
                                         feature_label=t("tens.img_emb.feature")),
                         width="stretch")
         if ctx.is_imagenet:
-            bank, labels, names = photo_sample_bank(ctx.model_name, ctx.spec.key, ctx.model, ctx.spec)
+            bank, labels, names = state.shared(photo_sample_bank, ctx.model, ctx.spec, scope=(ctx.model_name,))
         else:
-            bank, labels, names = sample_bank(ctx.model_name, ctx.model)
+            bank, labels, names = state.shared(sample_bank, ctx.model, scope=(ctx.model_name,))
         near = nearest(ie.vector, bank, labels, names, k=5)
         from ui.picker import sample_label
 
@@ -274,7 +266,8 @@ def compose_section() -> None:
         if not upload.get("bytes"):
             st.info(t("common.not_applicable", why=t("tens.compose.no_bytes")))
             st.stop()
-        check = _compose_check_photo(image.digest, spec.key, upload["bytes"], spec, image.tensor)
+        # decoded once per (image, preprocessing), not per rerun
+        check = ctx.shared(compose_check_imagenet, upload["bytes"], spec, image.tensor)
         st.markdown(t("tens.compose.intro_photo", resize=spec.resize, crop=spec.crop, mean=list(spec.mean),
                       std=list(spec.std)))
         st.code(check.code, language="python")

@@ -26,15 +26,9 @@ LRS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 TOP_MODES = 10  # ImageNet: classes shown in the train()/eval() figure (the top of eval mode)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _zoo_modes(model_name: str, digest: str, _model: torch.nn.Module, _x: torch.Tensor) -> training.ModeComparison:
-    """train() vs eval() of an ImageNet model (a private copy, 4 forwards), once per model and image."""
-    return training.compare_modes(_model, _x, seed=0)
-
-
 def _zoo_modes_section(image) -> None:  # noqa: ANN001 - PreparedImage
     """ImageNet models have batch norm (and dropout): the four forwards on the current photo, top-10 classes."""
-    cmp = _zoo_modes(ctx.model_name, image.digest, ctx.model, image.tensor)
+    cmp = ctx.shared(training.compare_modes, ctx.model, image.tensor, seed=0)  # a private copy, 4 forwards
     kinds = sorted({type(m).__name__ for m in ctx.model.modules() if isinstance(m, training.MODE_DEPENDENT)})
     st.caption(t("train.zoo_modes_dep", n=len(cmp.dependent), kinds=", ".join(kinds) or "-"))
     if cmp.dependent:
@@ -51,14 +45,13 @@ def _zoo_modes_section(image) -> None:  # noqa: ANN001 - PreparedImage
         st.markdown(t("train.modes_why"))
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
 def _train_split() -> tuple[torch.Tensor, torch.Tensor, str]:
     """The training images and labels, shared by every session; the committed samples if missing."""
-    return models.train_images()
+    return state.shared(models.train_images)
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
 def _test_split() -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The test images the trainer reports on (None without the data set); read once via state.shared."""
     if not fmnist.available():
         return None
     s = fmnist.load("test")
@@ -71,7 +64,7 @@ def _start(settings: TrainSettings) -> None:
         old.stop()
     images, labels, source = _train_split()
     split = training.split_data(images, labels, settings, source, min_images=training.MIN_IMAGES)
-    trainer = Trainer(settings, split, test=_test_split() if source == "fashion-mnist" else None)
+    trainer = Trainer(settings, split, test=state.shared(_test_split) if source == "fashion-mnist" else None)
     trainer.start()
     st.session_state[TRAINER_KEY] = trainer
 

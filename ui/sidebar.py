@@ -7,8 +7,9 @@ state of widgets made in app.py. The chosen values are copied into plain session
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import pandas  # noqa: F401  - imported before plotly: concurrent first imports on a cold server crash
 import streamlit as st
@@ -21,6 +22,8 @@ from explain.trace import LossKind, Trace
 from models import zoo
 from ui import state
 from ui.i18n import FAMILY_KEY, LANG_NAMES, LANGS, class_name, t
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,13 @@ class PageContext:
         """The shared trace of the current image (call only when ``image`` is set)."""
         assert self.image is not None
         return state.trace_for(self.model_name, self.image, target, loss, label)
+
+    def shared(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:  # noqa: ANN401
+        """``fn(*args, **kwargs)`` once per process for this model and image (see :func:`ui.state.shared`):
+        the model and image (tensor, trace, bytes) among the arguments are named by the model's name and the
+        image's digest; the other arguments are plain values of the key."""
+        digest = self.image.digest if self.image is not None else None
+        return state.shared(fn, *args, scope=(self.model_name, digest), **kwargs)
 
     def require_image(self) -> PreparedImage:
         """The current image, or a prompt with a sample picker and ``st.stop()``."""

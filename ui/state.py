@@ -15,7 +15,8 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import streamlit as st
 import torch
@@ -202,6 +203,54 @@ def current_model_name() -> str:
     names = [m.name for m in model_infos()]
     name = st.session_state.get(MODEL_KEY, models.DEFAULT_MODEL)
     return name if name in names else (names[0] if names else models.DEFAULT_MODEL)
+
+
+T = TypeVar("T")
+SHARED_ENTRIES = 256  # results kept by shared(), all pages together (least recently used first out)
+
+
+OPAQUE = "<large argument: named by the scope>"  # a model, tensor or image in a cache key
+
+
+def _plain(value: Any) -> Any:  # noqa: ANN401 - any argument of a shared computation
+    """The part of a cache key that an argument contributes: plain values as they are, a trace by what was
+    differentiated (its model and image are in the scope), large objects by a marker only."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _plain(v)) for k, v in value.items()))
+    if isinstance(value, Trace):
+        return ("trace", _plain(value.target), value.loss_kind, _plain(value.label))
+    if isinstance(value, InputSpec):
+        return ("spec", value.key)
+    return OPAQUE
+
+
+def cache_key(fn: Callable[..., Any], args: tuple, kwargs: dict, scope: tuple = ()) -> tuple:
+    """The one way a shared result is keyed: the function, the scope (model name, image digest: what the
+    large arguments are) and the plain arguments. Raises TypeError when a large argument has no scope."""
+    flat = repr((_plain(args), _plain(kwargs)))
+    if not scope and OPAQUE in flat:
+        raise TypeError(f"{fn.__qualname__}: name the scope (model, image) of its large arguments")
+    return (f"{fn.__module__}.{fn.__qualname__}", tuple(scope), flat)
+
+
+@st.cache_resource(max_entries=SHARED_ENTRIES, show_spinner=False)
+def _shared(key: tuple, _compute: Callable[[], Any]) -> Any:  # noqa: ANN401
+    return _compute()
+
+
+def shared(fn: Callable[..., T], *args: Any, scope: tuple = (), **kwargs: Any) -> T:  # noqa: ANN401
+    """``fn(*args, **kwargs)`` computed once per process and shared by every session and page.
+
+    The key comes from :func:`cache_key`: when 30 students open the same sample, the first computes and the
+    others read. ``scope`` names what the large arguments are (``PageContext.shared`` fills in the model name
+    and the image digest); plain arguments (numbers, strings, tuples, a trace's target) are part of the key.
+    Results are shared read-only.
+    """
+    return _shared(cache_key(fn, args, kwargs, scope), lambda: fn(*args, **kwargs))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from ui.figures.cache import cached_figure
+from ui.figures.numbers import cell_text
 from ui.figures.picture import TARGET_W, MapImage, colorize, drawable, enlarge, grid_picture
 
 __all__ = ["DIVERGING", "GRAY", "SEQUENTIAL", "MapImage", "RangeMode", "as_numpy", "color_range", "downsample",
@@ -142,7 +143,7 @@ def heatmap(values: np.ndarray, *, title: str = "", signed: bool | None = None, 
     zmin, zmax = zrange or color_range(values, signed)
     fig = go.Figure(go.Heatmap(
         z=values, zmin=zmin, zmax=zmax, colorscale=colorscale or (DIVERGING if signed else SEQUENTIAL),
-        text=np.round(values, 2) if text else None, texttemplate="%{text}" if text else None,
+        text=cell_text(values, 2) if text else None, texttemplate="%{text}" if text else None,
         hovertemplate="(%{y}, %{x}) = %{z:.4f}<extra></extra>",
         colorbar={"title": {"text": colorbar_title}, "thickness": 12},
     ))
