@@ -162,3 +162,25 @@ def fashion_mnist_present() -> bool:
     pytest.fail(f"Fashion-MNIST is not installed in {data.data_dir()}: {data.INSTALL_HINT}. "
                 f"Set {NO_DATASET_ENV}=1 to run the tests without it (its accuracy checks are then skipped).")
     return False  # unreachable: pytest.fail raises
+
+
+def picture_rgb(img):  # noqa: ANN001, ANN201 - a ui.figures.picture.MapImage in, uint8 [H, W, 3] out
+    """The pixels of a map picture, decoded from its PNG."""
+    return np.asarray(Image.open(io.BytesIO(img.png)).convert("RGB"))
+
+
+def expected_colour(value: float, zmin: float, zmax: float, scale: str) -> np.ndarray:
+    """The colour a value must have, from plotly's own colour scale: index ⌊255·(v − zmin)/(zmax − zmin)⌉."""
+    from plotly.colors import get_colorscale, sample_colorscale
+
+    frac = min(1.0, max(0.0, (value - zmin) / ((zmax - zmin) or 1.0)))
+    idx = int(np.rint(frac * 255))
+    rgb = sample_colorscale(get_colorscale(scale), [idx / 255], colortype="rgb")[0]
+    return np.rint(np.array([float(c) for c in rgb[rgb.index("(") + 1:-1].split(",")])).astype(int)
+
+
+def picture_cell(img, tile: int, row: int, col: int) -> np.ndarray:  # noqa: ANN001
+    """The colour drawn for value [row, col] of map ``tile`` (the centre of its enlarged square)."""
+    x, y = img.origins[tile]
+    f = img.factor
+    return picture_rgb(img)[y + row * f + f // 2, x + col * f + f // 2].astype(int)

@@ -15,6 +15,7 @@ from explain import activations as act
 from explain import warp
 from explain.hooks import has_hooks
 from explain.trace import trace
+from tests.helpers import expected_colour, picture_cell
 from ui.figures import activations as figs
 
 TORCH_FN = {
@@ -279,11 +280,13 @@ def test_figures() -> None:
     sl = figs.slopes_figure({"a": np.array([0.1, 0.2]), "b": np.array([0.3, 0.4, 0.5])})
     assert [len(d.y) for d in sl.data] == [2, 3]
     maps = np.random.default_rng(0).normal(size=(8, 28, 28)).astype(np.float32)
-    cm = figs.compact_maps(maps, [str(i) for i in range(8)], cols=4, range_mode="global", fixed=5.0)
-    assert cm.data[0].customdata is None and cm.data[0].zmax == 5.0
-    assert np.nanmax(np.abs(cm.data[0].z - np.round(maps[0, 0, 0], 3) * 0)) > 0
-    assert cm.data[0].z[0][0] == pytest.approx(maps[0, 0, 0], abs=1e-3)
-    assert len(cm.to_json()) < 80_000
+    cm = figs.compact_maps(maps, cols=4, range_mode="global", fixed=5.0)
+    assert (cm.zmin, cm.zmax) == (-5.0, 5.0) and len(cm.origins) == 8
+    assert cm.origins[4][1] > cm.origins[0][1] and cm.origins[4][0] == cm.origins[0][0]  # 4 columns: map 4 below 0
+    for tile, (r, c) in ((0, (0, 0)), (6, (13, 20))):
+        want = expected_colour(float(maps[tile, r, c]), -5.0, 5.0, "RdBu_r")
+        assert np.abs(picture_cell(cm, tile, r, c) - want).max() <= 1
+    assert len(cm.png) < 80_000
     assert figs.shared_abs_max([maps, 2 * maps]) == pytest.approx(2 * np.abs(maps).max())
     v = figs.val_curves_figure({"a": [0.5, 0.6], "b": [0.4, 0.7, 0.8]})
     assert [list(d.x) for d in v.data] == [[1, 2], [1, 2, 3]]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 import torch
 from torch import nn
@@ -29,7 +28,7 @@ from explain.attribution import (
 from explain.hooks import has_hooks
 from explain.imaging import prepare
 from explain.trace import trace
-from tests.helpers import without_inplace
+from tests.helpers import expected_colour, picture_cell, without_inplace
 from ui.figures.attribution import attribution_overlay, channel_weights_bar, randomization_maps, spearman_chart
 
 
@@ -199,16 +198,23 @@ def test_figures_without_streamlit(relu: nn.Module, images: list[torch.Tensor]) 
     x = images[2]
     tr = trace(relu, x, target=2)
     pixels = np.zeros((28, 28), dtype=np.uint8)
-    fig = attribution_overlay(pixels, saliency(tr), title="s")
-    assert isinstance(fig, go.Figure) and len(fig.data) == 2
+    sal = saliency(tr).numpy()
+    fig = attribution_overlay(pixels, sal, title="s", opacity=0.6)
+    assert fig.title == "s" and (fig.zmin, fig.zmax) == pytest.approx((float(sal.min()), float(sal.max())))
+    r, c = np.unravel_index(sal.argmax(), sal.shape)  # over a black image: 0.6 of the heat colour
+    want = np.rint(0.6 * expected_colour(float(sal.max()), fig.zmin, fig.zmax, "Jet"))
+    assert np.abs(picture_cell(fig, 0, int(r), int(c)) - want).max() <= 1
     signed = attribution_overlay(pixels, gradient_times_input(tr), signed=True)
-    assert signed.data[1].zmin == -signed.data[1].zmax
+    assert signed.zmin == -signed.zmax
     cam = grad_cam(tr, "block2.conv2")
     assert len(channel_weights_bar(cam.weights).data[0].y) == 32
     check = randomization_check(relu, x, 2)
     labels = ["trained", *[s.layers[-1] for s in check.steps]]
     rm = randomization_maps(check.original, check.steps, labels)
-    assert rm.data[0].z.shape[1] == 6 * 28 + 5
+    assert len(rm.origins) == 1 + len(check.steps) and len({y for _, y in rm.origins}) == 1  # one row
+    orig = check.original.numpy()
+    r, c = np.unravel_index(orig.argmax(), orig.shape)  # each map scaled to its own maximum: its max is the top
+    assert np.abs(picture_cell(rm, 0, int(r), int(c)) - expected_colour(1.0, 0.0, 1.0, "Viridis")).max() <= 1
     sc = spearman_chart(labels, [1.0, *[s.spearman for s in check.steps]])
     assert sc.data[0].y[0] == 1.0
 
@@ -303,13 +309,11 @@ def test_grouped_randomization(relu: nn.Module, images: list[torch.Tensor]) -> N
 
 
 def test_rgb_overlay_figure() -> None:
-    from ui.figures.attribution import rgb_overlay
-
     pixels = np.random.default_rng(0).integers(0, 255, (224, 224, 3), dtype=np.uint8)
     heat = torch.rand(224, 224)
-    fig = attribution_overlay(pixels, heat, title="t")
-    assert fig.data[0].type == "image" and fig.data[0].source.startswith("data:image/jpeg;base64,")
-    z = np.asarray(fig.data[1].z)
-    assert z.shape == (112, 112) and fig.data[1].dx == 2 and fig.data[1].x0 == 0.5
-    np.testing.assert_allclose(z[3, 5], float(heat[6:8, 10:12].mean()), rtol=1e-5)
-    assert len(rgb_overlay(pixels, heat - 0.5, signed=True).to_json()) < 200_000
+    fig = attribution_overlay(pixels, heat, title="t", opacity=0.6)
+    assert fig.factor == 1 and fig.origins == ((0, 0),)  # the photo at its own 224 px, the heat map unaveraged
+    for r, c in ((3, 5), (200, 17)):
+        want = 0.4 * pixels[r, c] + 0.6 * expected_colour(float(heat[r, c]), fig.zmin, fig.zmax, "Jet")
+        assert np.abs(picture_cell(fig, 0, r, c) - np.rint(want)).max() <= 1
+    assert len(attribution_overlay(pixels, heat - 0.5, signed=True).png) < 400_000

@@ -17,7 +17,7 @@ from explain import kernels as kern
 from explain.hooks import has_hooks
 from explain.imaging import prepare
 from explain.trace import trace
-from tests.helpers import committed_trace, photo_bytes
+from tests.helpers import committed_trace, expected_colour, photo_bytes, picture_cell
 from ui.figures import convolution as figs
 
 MODEL_NAMES = [m.name for m in models.available()]
@@ -249,21 +249,27 @@ def test_large_gray_is_bounded_and_in_unit_range() -> None:
 def test_figures_build_without_streamlit() -> None:
     _, tr = committed_trace(MODEL_NAMES[0])
     rec = tr["block1.conv2"]
-    fig = figs.feature_maps(rec.output[0], figs.shape_title(rec.key, rec.output.shape), range_mode="layer")
-    assert isinstance(fig, go.Figure) and fig.layout.title.text == "block1.conv2 · [1, 16, 28, 28]"
-    z = np.asarray(fig.data[0].z, dtype=float)
-    assert np.nanmax(z) == pytest.approx(float(rec.output.max()), rel=1e-5)
-    cd = np.asarray(fig.data[0].customdata)
-    # tile 5 (row 0 of 6 columns → column 5): its cell (2, 3) sits at grid (2, 5*29 + 3)
-    assert cd[2, 5 * 29 + 3].tolist() == [5, 2, 3]
-    per_map = figs.feature_maps(rec.output[0], "t", range_mode="map")
-    assert np.nanmax(np.abs(np.asarray(per_map.data[0].z, dtype=float))) <= 1.0 + 1e-6
-    fixed = figs.feature_maps(rec.output[0], "t", range_mode="global", fixed=3.0)
-    assert (fixed.data[0].zmin, fixed.data[0].zmax) == (-3.0, 3.0)
-    kw = figs.kernel_weights(rec.params["weight"], "k")
-    assert kw.data[0].zmin == -kw.data[0].zmax
-    kz = np.asarray(kw.data[0].z, dtype=float)
-    np.testing.assert_allclose(kz[4:7, 8:11], rec.params["weight"][1, 2].numpy(), rtol=1e-6)  # out 1, in 2
+    out = rec.output[0]
+    fig = figs.feature_maps(out, figs.shape_title(rec.key, rec.output.shape), range_mode="layer")
+    assert fig.title == "block1.conv2 · [1, 16, 28, 28]" and len(fig.origins) == 16
+    m = float(out.abs().max())
+    assert (fig.zmin, fig.zmax) == pytest.approx((-m, m), rel=1e-6)
+    assert np.abs(picture_cell(fig, 5, 2, 3) - expected_colour(float(out[5, 2, 3]), -m, m, "RdBu_r")).max() <= 1
+    per_map = figs.feature_maps(out, "t", range_mode="map")
+    m5 = float(out[5].abs().max())
+    want = expected_colour(float(out[5, 2, 3]) / m5, -1, 1, "RdBu_r")
+    assert np.abs(picture_cell(per_map, 5, 2, 3) - want).max() <= 1
+    fixed = figs.feature_maps(out, "t", range_mode="global", fixed=3.0)
+    assert (fixed.zmin, fixed.zmax) == (-3.0, 3.0)
+    w = rec.params["weight"]
+    kw = figs.kernel_weights(w, "k")
+    mw = float(w.abs().max())
+    assert (kw.zmin, kw.zmax) == pytest.approx((-mw, mw)) and len(kw.origins) == w.shape[0] * w.shape[1]
+    # row o holds output channel o's kernels, one column per input channel: out 1, in 2 is tile 1·16 + 2
+    for u in range(3):
+        for v in range(3):
+            want = expected_colour(float(w[1, 2, u, v]), -mw, mw, "RdBu_r")
+            assert np.abs(picture_cell(kw, 1 * w.shape[1] + 2, u, v) - want).max() <= 1
     step = conv.conv_step(tr, rec.key, 3, 0, 5)
     ar = figs.arithmetic(step, 0, titles=("a", "b", "c"))
     assert len(ar.data) == 3 and len(ar.layout.shapes) == int(step.is_pad.sum()) * 2

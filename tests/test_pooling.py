@@ -7,7 +7,6 @@ import itertools
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 import torch
 from torch.nn import functional as F
@@ -16,7 +15,7 @@ import models
 from explain import pooling as pool
 from explain.hooks import has_hooks
 from explain.trace import trace
-from tests.helpers import committed_trace
+from tests.helpers import committed_trace, expected_colour, picture_cell
 from ui.figures import pooling as figs
 
 MODEL_NAMES = [m.name for m in models.available()]
@@ -138,8 +137,10 @@ def test_shift_study_equals_plain_forwards(name: str) -> None:
 def test_figures_build_without_streamlit() -> None:
     _, tr = committed_trace(MODEL_NAMES[0])
     rec = tr["block1.pool"]
-    fig = figs.pool_maps(rec.output[0], "out", range_mode="global", fixed=2.0, signed=False)
-    assert isinstance(fig, go.Figure) and (fig.data[0].zmin, fig.data[0].zmax) == (0.0, 2.0)
+    pic = figs.pool_maps(rec.output[0], "out", range_mode="global", fixed=2.0, signed=False)
+    assert (pic.zmin, pic.zmax, pic.title) == (0.0, 2.0, "out") and len(pic.origins) == rec.output.shape[1]
+    v = float(rec.output[0, 3, 5, 6])
+    assert np.abs(picture_cell(pic, 3, 5, 6) - expected_colour(v, 0.0, 2.0, "Viridis")).max() <= 1
     table = pool.numeric_view(rec.input[0, 0].numpy(), 10, 10)
     nv = figs.numeric_view(table, titles=("a", "b", "c"))
     assert len(nv.data) == 3
@@ -148,7 +149,12 @@ def test_figures_build_without_streamlit() -> None:
     np.testing.assert_allclose(np.asarray(nv.data[1].z, dtype=float), table.max_out)
     pb = pool.pool_backward(tr, rec.key, 0)
     bw = figs.backward_maps(pb, rec.input[0, 0], titles=("x", "gy", "gx", "other"))
-    assert len(bw.data) == 4 and bw.data[2].zmin == -bw.data[2].zmax
+    assert [p.title for p in bw] == ["x", "gy", "gx", "other"] and bw[2].zmin == -bw[2].zmax
+    m = max(float(np.abs(np.asarray(g)).max()) for g in (pb.grad_out, pb.routed, pb.other))
+    assert bw[1].zmax == pytest.approx(m) and bw[2].zmax == bw[3].zmax == bw[1].zmax  # one range for the gradients
+    r, c = np.unravel_index(np.abs(pb.routed).argmax(), pb.routed.shape)
+    want = expected_colour(float(pb.routed[r, c]), -m, m, "RdBu_r")
+    assert np.abs(picture_cell(bw[2], 0, int(r), int(c)) - want).max() <= 1
     study = pool.ShiftStudy("block1.pool", (0, 1), 0, (pool.ShiftRow(0, 0.0, 0.0, 0.9, 0, 0.9),
                                                        pool.ShiftRow(1, 0.4, 0.3, 0.8, 0, 0.8)))
     sf = figs.shift_figure(study)

@@ -13,7 +13,7 @@ import models
 from explain import shift, training
 from explain.training import EpochStats, Trainer, TrainSettings
 from models.arch import MLP, TinyVGG
-from tests.helpers import fashion_mnist_present
+from tests.helpers import expected_colour, fashion_mnist_present, picture_cell
 
 
 @pytest.fixture(scope="module")
@@ -272,5 +272,9 @@ def test_figures_show_the_data_and_stay_small() -> None:
     assert over.epoch == 2 and len(fig.layout.shapes) == 2  # shaded on both panels
     w = MLP().fc1.weight.detach().reshape(-1, 28, 28)[:32].numpy()
     tfig = templates_figure(w, range_mode="layer")
-    assert np.allclose(tfig.data[0].z[:28, :28], np.round(w[0], 3), atol=1e-6)
-    assert len(tfig.to_json()) < 300_000
+    m = float(np.abs(w).max())
+    assert (tfig.zmin, tfig.zmax) == pytest.approx((-m, m)) and len(tfig.origins) == 32
+    for r, c in ((0, 0), (14, 9)):
+        want = expected_colour(float(w[0, r, c]), -m, m, "RdBu_r")
+        assert np.abs(picture_cell(tfig, 0, r, c) - want).max() <= 1
+    assert len(tfig.png) < 300_000

@@ -172,16 +172,15 @@ def overlay(image: np.ndarray, heat: np.ndarray, *, title: str = "", opacity: fl
     else:
         base = np.asarray(img, dtype=np.uint8)[..., :3]
     heat = as_numpy(heat)
-    base = enlarge(base, max(1, side // max(base.shape[:2])))
     zmin, zmax = color_range(heat, signed)
     scale = DIVERGING if signed else "Jet"
     colour = colorize(heat, zmin, zmax, scale)
-    if colour.shape[:2] != base.shape[:2]:
+    if colour.shape[:2] != base.shape[:2]:  # a coarser map (Grad-CAM's 7x7): each cell over the pixels it covers
         fy, fx = base.shape[0] / colour.shape[0], base.shape[1] / colour.shape[1]
         if fy == fx == int(fy):
             colour = enlarge(colour, int(fy))
         else:
             colour = np.asarray(Image.fromarray(colour).resize((base.shape[1], base.shape[0]), Image.BILINEAR))
     mixed = np.rint((1 - opacity) * base + opacity * colour).astype(np.uint8)
-    return grid_picture(heat[None], zmin=zmin, zmax=zmax, scale=scale, cols=1, tile=max(mixed.shape[:2]),
-                        rgb=mixed[None], title=title)
+    return grid_picture(heat[None], zmin=zmin, zmax=zmax, scale=scale, cols=1, tile=side, rgb=mixed[None],
+                        title=title)

@@ -53,6 +53,8 @@ class MapImage:
     zmax: float
     signed: bool
     title: str = ""
+    factor: int = 1  # each value is a factor x factor square
+    origins: tuple[tuple[int, int], ...] = ()  # (x, y) of each tile's top-left pixel, in map order
 
 
 @lru_cache(maxsize=8)
@@ -165,11 +167,13 @@ def grid_picture(
     if rgb is None:
         rgb = colorize(maps, zmin, zmax, scale)
     y0 = LABEL_H if col_labels else 0
+    origins = []
     for i in range(c):
         r, k = divmod(i, cols)
         y = y0 + r * cell_h + (top_lab if labels else 0)
         x = left + k * (tw + GAP)
         canvas[y:y + th, x:x + tw] = enlarge(rgb[i], factor)
+        origins.append((x, y))
     img = Image.fromarray(canvas)
     d = ImageDraw.Draw(img)
     ink = (60, 60, 60)
@@ -190,4 +194,5 @@ def grid_picture(
         out.paste(img, (0, 0))
         out.paste(cb, (img.width + 10, 0))
         img = out
-    return MapImage(to_png(np.asarray(img)), img.width, img.height, float(zmin), float(zmax), zmin < 0, title)
+    return MapImage(to_png(np.asarray(img)), img.width, img.height, float(zmin), float(zmax), zmin < 0, title, factor,
+                    tuple(origins))
