@@ -135,7 +135,23 @@ def _same(a: Trace, b: Trace) -> None:
             assert g is None or torch.equal(g, rb.param_grads[k]), (ra.key, k)
 
 
-def test_eight_threads_trace_one_shared_model() -> None:
+@pytest.fixture(params=[1, 2], ids=["1-torch-thread", "2-torch-threads"])
+def torch_threads(request: pytest.FixtureRequest):  # noqa: ANN201 - yields the thread count
+    """The served app budgets 1 torch thread per computation (ui.state.budget_threads); a script may use more.
+    The result must not depend on it: the test runs under both, and the count is restored afterwards."""
+    from ui.state import _large_trace, _small_trace
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(request.param)
+    _small_trace.clear()  # a trace cached under another thread count may differ in its last bits
+    _large_trace.clear()
+    try:
+        yield request.param
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_eight_threads_trace_one_shared_model(torch_threads: int) -> None:
     from ui.state import _committed_model, get_trace
 
     name = models.available()[0].name
