@@ -2,16 +2,103 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
-from explain.imaging import MEAN, STD
+from explain.imaging import MEAN, STD, PreparedImage
+from explain.network import NetworkView, NoColumnsError, network_view
+from explain.trace import Trace
 from ui import state
+from ui.figures.network import clicked_key, network_figure
 from ui.figures.overview import top_k_bar
 from ui.i18n import class_name, t
-from ui.nav import KIND_PAGE, existing_pages
+from ui.nav import KIND_PAGE, PageSpec, existing_pages
 from ui.picker import image_picker
 from ui.sidebar import page_context
 from ui.weights import own_weights_uploader
+
+NAV_COUNT = "overview_net_nav"  # bumped on every click-through, so a returning reader gets a fresh chart state
+LINKS_PER_ROW = 5
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _network(model_name: str, digest: str, _tr: Trace, _image: PreparedImage) -> NetworkView:
+    """The network-at-a-glance content of one (model, image): thumbnails and top classes, once per process."""
+    return network_view(_tr, pixels=_image.pixels)
+
+
+def _page_of(kind: str) -> PageSpec | None:
+    path = KIND_PAGE.get(kind)
+    return next((p for p in existing_pages() if p.path == path), None)
+
+
+def _hover(view: NetworkView, i: int) -> str:
+    col = view.columns[i]
+    spec = _page_of(col.kind)
+    page = t(spec.title_key) if spec is not None else "—"
+    shape = ", ".join(str(s) for s in col.shape)
+    if col.units:
+        return t("overview.net.hover_units", key=col.key, kind=col.kind, shape=shape, n=col.n_channels, page=page)
+    channels = ", ".join(str(c) for c in col.channels)
+    if col.stage is not None:
+        stage = t("overview.net.stem") if col.stage == "stem" else col.stage
+        return t("overview.net.hover_stage", stage=stage, layers=col.layers, key=col.key, kind=col.kind,
+                 shape=shape, k=len(col.channels), n=col.n_channels, channels=channels, page=page)
+    return t("overview.net.hover_maps", key=col.key, kind=col.kind, shape=shape, channels=channels,
+             n=col.n_channels, page=page)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _network_figure(model_name: str, digest: str, lang: str, _view: NetworkView) -> go.Figure:
+    """The picture in one language (hover texts and class names): built once per (model, image, language)."""
+    out = None
+    if _view.output_key is not None:
+        kind = next((c.kind for c in _view.columns if c.key == _view.output_key), "Linear")
+        spec = _page_of(kind)
+        out = t("overview.net.hover_output", key=_view.output_key, page=t(spec.title_key)) if spec else None
+    return network_figure(_view, class_labels=[class_name(c) for c, _ in _view.classes],
+                          hovers=[_hover(_view, i) for i in range(len(_view.columns))],
+                          input_title=t("overview.net.input"), output_hover=out or "",
+                          probs_title=t("overview.net.probs"), stem_label=t("overview.net.stem"))
+
+
+def network_at_a_glance(ctx, tr: Trace, image: PreparedImage) -> None:  # noqa: ANN001 - PageContext
+    """The whole forward pass in one picture; a click on a column (or a link) opens that layer on its page."""
+    st.subheader(t("overview.net.title"))
+    try:
+        view = _network(ctx.model_name, image.digest, tr, image)
+    except NoColumnsError:
+        st.info(t("overview.net.none"))
+        return
+    if not view.has_maps:
+        st.markdown(t("overview.net.intro_units", model=ctx.title))
+    elif view.per_stage:
+        st.markdown(t("overview.net.intro_stages", model=ctx.title, n=view.n_map_layers, k=view.top_k))
+    else:
+        st.markdown(t("overview.net.intro", model=ctx.title, k=view.top_k))
+    fig = _network_figure(ctx.model_name, image.digest, ctx.lang, view)
+    nav = st.session_state.get(NAV_COUNT, 0)
+    event = st.plotly_chart(fig, key=f"overview_net_{nav}", on_select="rerun", selection_mode="points",
+                            width="stretch", config={"displayModeBar": False})
+    st.caption(t("overview.net.colors"))
+    key = clicked_key(view, event.selection) if event is not None else None
+    if key is not None:
+        spec = _page_of(tr[key].kind)
+        if spec is not None:
+            st.session_state[NAV_COUNT] = nav + 1
+            st.switch_page(spec.path, query_params={"layer": key})
+    st.markdown(t("overview.net.links"))
+    cols = view.columns
+    for start in range(0, len(cols), LINKS_PER_ROW):
+        row = st.columns(LINKS_PER_ROW)
+        for cell, col in zip(row, cols[start:start + LINKS_PER_ROW], strict=False):
+            spec = _page_of(col.kind)
+            if spec is None:
+                continue
+            cell.page_link(spec.path, label=col.key, icon=spec.icon, width="stretch",
+                           query_params={"layer": col.key},
+                           help=t("overview.net.link_help", key=col.key, page=t(spec.title_key)))
+
 
 ctx = page_context()
 st.title(t("overview.title"))
@@ -24,6 +111,9 @@ own_weights_uploader()
 image = ctx.image
 if image is None:
     st.stop()
+
+tr = state.trace_for(ctx.model_name, image)
+network_at_a_glance(ctx, tr, image)
 
 st.subheader(t("overview.steps_imagenet", crop=ctx.spec.crop) if ctx.spec is not None else t("overview.steps"))
 st.caption(t("overview.file_info", name=image.name, format=image.format, mode=image.mode,
@@ -42,7 +132,6 @@ with st.expander(t("common.why")):
         st.markdown(t("overview.steps_help_imagenet", resize=ctx.spec.resize, crop=ctx.spec.crop,
                       mean=ctx.spec.mean, std=ctx.spec.std))
 
-tr = state.trace_for(ctx.model_name, image)
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t("overview.prediction"))
@@ -76,6 +165,8 @@ with right:
     st.caption(t("overview.total_params", n=sum(r.n_params for r in rows), kb=size_kb))
     st.markdown(t("overview.explore"))
     linked = {KIND_PAGE[r.kind] for r in rows if r.kind in KIND_PAGE}
-    link_cols = st.columns(max(1, len(linked)))
-    for col, spec in zip(link_cols, [p for p in existing_pages() if p.path in linked], strict=False):
-        col.page_link(spec.path, label=t(spec.title_key), icon=spec.icon)
+    specs = [p for p in existing_pages() if p.path in linked]
+    for start in range(0, len(specs), 2):  # two per row: whole titles, never cut ("Activation funct…")
+        link_cols = st.columns(2)
+        for col, spec in zip(link_cols, specs[start:start + 2], strict=False):
+            col.page_link(spec.path, label=t(spec.title_key), icon=spec.icon, width="stretch")

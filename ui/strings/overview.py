@@ -53,4 +53,55 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Adam (learning rate {lr:g}, weight decay {wd:g}), batches of {batch}, learning rate lowered along a cosine "
         "curve to 0 over the {epochs} epochs",
         "优化器 Adam（学习率 {lr:g}，权重衰减 {wd:g}），每批 {batch} 张，学习率在 {epochs} 轮内沿余弦曲线降到 0"),
+    "overview.net.title": ("Network at a glance", "网络一览"),
+    "overview.net.intro": (
+        "{model} on your image, left to right as the data flows: the input, every convolution, activation and "
+        "pooling layer as a column of {k} of its channels (the strongest by mean output; an activation or pooling "
+        "column keeps the channels of the column before it), then the class probabilities. Click a column, or a "
+        "link below, to open that layer on its page.",
+        "{model} 处理你的图片的全过程，按数据流从左到右：输入；每个卷积、激活、池化层各占一列，显示其 {k} 个通道"
+        "（按平均输出取最强的；激活列和池化列沿用前一列的通道）；最后是类别概率。点击某一列或下方的链接，"
+        "即可在对应页面打开该层。"),
+    "overview.net.intro_stages": (
+        "{model} has {n} convolution, activation and pooling layers: too many for one picture. So each column is "
+        "one **stage** (a group of blocks working at one resolution) and shows the output of the stage's last "
+        "layer, and only its **top {k} channels** by mean output. Left to right as the data flows; click a column, "
+        "or a link below, to open that layer on its page.",
+        "{model} 有 {n} 个卷积、激活和池化层，一张图放不下。所以每列代表一个**阶段**（在同一分辨率上工作的一组模块），"
+        "显示该阶段最后一层的输出，而且只显示按平均输出排名**前 {k} 的通道**。按数据流从左到右；点击某一列或下方的"
+        "链接，即可在对应页面打开该层。"),
+    "overview.net.intro_units": (
+        "{model} is a multilayer perceptron: it has no feature maps. Each column shows the units of one fully "
+        "connected or activation layer as a grid of squares (row by row), then come the class probabilities. "
+        "Click a column, or a link below, to open that layer on its page.",
+        "{model} 是多层感知机，没有特征图。每列把一个全连接层或激活层的所有单元排成方格（逐行排列），最后是类别概率。"
+        "点击某一列或下方的链接，即可在对应页面打开该层。"),
+    "overview.net.colors": (
+        "Colours: viridis for outputs that are never negative (dark = 0), blue–white–red for outputs with negative "
+        "values (white = 0). Each column has its own range, printed under its shape (C×H×W, the batch of one left "
+        "out).",
+        "颜色：从不为负的输出用 viridis（深色 = 0），含负值的输出用蓝–白–红（白色 = 0）。每列有自己的取值范围，"
+        "写在形状（C×H×W，省略批大小 1）的下方。"),
+    "overview.net.input": ("input", "输入"),
+    "overview.net.probs": ("class probabilities", "类别概率"),
+    "overview.net.stem": ("stem", "起始层"),
+    "overview.net.hover_maps": (
+        "<b>{key}</b> ({kind}) · output [{shape}]<br>channels shown: {channels} of {n}<br>"
+        "Click to open it on the page “{page}”.",
+        "<b>{key}</b>（{kind}）· 输出 [{shape}]<br>显示的通道：{channels}（共 {n} 个）<br>点击在“{page}”页打开。"),
+    "overview.net.hover_stage": (
+        "<b>{stage}</b>: {layers} layers, the last is <b>{key}</b> ({kind}) · output [{shape}]<br>"
+        "top {k} of {n} channels by mean output: {channels}<br>Click to open it on the page “{page}”.",
+        "<b>{stage}</b>：{layers} 层，最后一层是 <b>{key}</b>（{kind}）· 输出 [{shape}]<br>"
+        "按平均输出排名前 {k} 的通道（共 {n} 个）：{channels}<br>点击在“{page}”页打开。"),
+    "overview.net.hover_units": (
+        "<b>{key}</b> ({kind}) · output [{shape}]: {n} units<br>Click to open it on the page “{page}”.",
+        "<b>{key}</b>（{kind}）· 输出 [{shape}]：{n} 个单元<br>点击在“{page}”页打开。"),
+    "overview.net.hover_output": ("Click to open the output layer {key} on the page “{page}”.",
+                                  "点击在“{page}”页打开输出层 {key}。"),
+    "overview.net.links": ("Open a layer of the picture:", "打开图中的某一层："),
+    "overview.net.link_help": ("Open {key} on the page “{page}”, already selected.",
+                               "在“{page}”页打开 {key}（已选中）。"),
+    "overview.net.none": ("This model has no layer to draw between its input and its output.",
+                          "这个模型在输入和输出之间没有可画的层。"),
 }
