@@ -34,26 +34,18 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 
+from explain import kinds
 from explain.trace import LayerRecord, Trace
 
-#: Every function the page can draw, in the course's order, then the extra ones.
-FUNCTIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "elu", "prelu", "leaky_relu", "gelu", "silu", "relu6",
-                              "hardswish", "hardsigmoid")
+#: Every function the page can draw, in the course's order, then the extra ones (the table's activations that the
+#: Activations page explains).
+FUNCTIONS: tuple[str, ...] = tuple(n for n, k in kinds.ACTIVATIONS.items() if k.page == kinds.ACTIVATIONS_PAGE)
 #: The module class of each function (as recorded in a trace's ``kind``).
-KIND_TO_NAME: dict[str, str] = {
-    "Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "ELU": "elu", "PReLU": "prelu",
-    "LeakyReLU": "leaky_relu", "GELU": "gelu", "SiLU": "silu", "ReLU6": "relu6", "Hardswish": "hardswish",
-    "Hardsigmoid": "hardsigmoid",
-}
+KIND_TO_NAME: dict[str, str] = {kinds.ACTIVATIONS[n].kind: n for n in FUNCTIONS}
 #: The module classes of KIND_TO_NAME, to find a model's own activations without running it.
-_MODULES: dict[type[nn.Module], str] = {
-    nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.ELU: "elu", nn.PReLU: "prelu",
-    nn.LeakyReLU: "leaky_relu", nn.GELU: "gelu", nn.SiLU: "silu", nn.ReLU6: "relu6", nn.Hardswish: "hardswish",
-    nn.Hardsigmoid: "hardsigmoid",
-}
-DEFAULT_PRELU_SLOPE = 0.25  # torch's initial value, used when no trained PReLU model is committed
+_MODULES: dict[type[nn.Module], str] = {getattr(nn, kind): n for kind, n in KIND_TO_NAME.items()}
+DEFAULT_PRELU_SLOPE = kinds.DEFAULT_PRELU_SLOPE  # torch's initial value, used when no trained PReLU model is committed
 SATURATION = 0.01  # |f'(z)| below this counts as saturated
 
 
@@ -61,20 +53,14 @@ class ActivationError(ValueError):
     """A request that does not fit the model (e.g. no activation layer)."""
 
 
-_PLAIN: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "elu": F.elu, "leaky_relu": F.leaky_relu,
-    "gelu": F.gelu, "silu": F.silu, "relu6": F.relu6, "hardswish": F.hardswish, "hardsigmoid": F.hardsigmoid,
-}
-
-
 def function(name: str, slope: float | torch.Tensor = DEFAULT_PRELU_SLOPE) -> Callable[[torch.Tensor], torch.Tensor]:
     """The torch function ``name``; ``slope`` is PReLU's a (a number, or one per channel = dim 1)."""
-    if name == "prelu":
-        w = torch.as_tensor(slope, dtype=torch.float32).reshape(-1)
-        return lambda z: F.prelu(z, w if z.dim() > 1 or w.numel() == 1 else w[:1])
-    if name in _PLAIN:
-        return _PLAIN[name]
-    raise ActivationError(f"unknown activation {name!r}; choose one of {', '.join(FUNCTIONS)}")
+    spec = kinds.ACTIVATIONS.get(name)
+    if spec is None or spec.forward is None:
+        raise ActivationError(f"unknown activation {name!r}; choose one of {', '.join(FUNCTIONS)}")
+    forward = spec.forward
+    params = {"weight": torch.as_tensor(slope, dtype=torch.float32)}  # read by PReLU only
+    return lambda z: forward(z, {}, params)
 
 
 def value_and_derivative(name: str, z: torch.Tensor, slope: float | torch.Tensor = DEFAULT_PRELU_SLOPE
