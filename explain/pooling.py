@@ -33,7 +33,7 @@ measured for the map before the pooling layer and after it, and for the predicti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -42,8 +42,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explain import window
 from explain.hooks import capture, model_lock
-from explain.tensors import window_out
 from explain.trace import LayerRecord, Trace
 
 PoolKind = Literal["max", "avg"]
@@ -60,10 +60,6 @@ class PoolError(ValueError):
         super().__init__(message)
 
 
-def _int(v: Any) -> int:
-    return int(v[0]) if isinstance(v, (tuple, list)) else int(v)
-
-
 def pool_layers(trace: Trace) -> list[LayerRecord]:
     """The pooling calls of a trace, in execution order."""
     return trace.of_kind(*POOL_KINDS)
@@ -78,9 +74,10 @@ def pool_params(rec: LayerRecord) -> tuple[int, int]:
     cfg = rec.config
     if rec.kind.startswith("Adaptive"):
         raise PoolError("config", "adaptive pooling has no fixed window", layer=rec.key)
-    k = _int(cfg.get("kernel_size", 2))
-    s = _int(cfg.get("stride") or k)
-    if _int(cfg.get("padding", 0)) != 0 or _int(cfg.get("dilation", 1)) != 1 or cfg.get("ceil_mode"):
+    k = window.pair(cfg.get("kernel_size", 2))[0]
+    s = window.pair(cfg.get("stride") or k)[0]
+    p, d = window.pair(cfg.get("padding", 0))[0], window.pair(cfg.get("dilation", 1))[0]
+    if p != 0 or d != 1 or cfg.get("ceil_mode"):
         raise PoolError("config", "only pooling without padding, dilation or ceil_mode is drawn", layer=rec.key)
     return k, s
 
@@ -101,13 +98,6 @@ def window_at_max(fmap: np.ndarray, size: int = 4, stride: int = 2) -> tuple[int
     return top, left
 
 
-def pooled_size(n: int, k: int, s: int) -> int:
-    """⌊(n − k)/s⌋ + 1; PoolError if the window does not fit."""
-    if k < 1 or s < 1 or n < k:
-        raise PoolError("too_small", "the window is larger than the map", n=n, k=k)
-    return (n - k) // s + 1
-
-
 @dataclass(frozen=True)
 class PoolTable:
     """A window of a real feature map with its max- and average-pooled outputs, computed cell by cell."""
@@ -126,7 +116,7 @@ def pool_window(fmap: np.ndarray, k: int, s: int) -> PoolTable:
     """Max and average pooling of a small array, written out as loops (no pooling library call)."""
     x = np.asarray(fmap, dtype=np.float64)
     h, w = x.shape
-    oh, ow = pooled_size(h, k, s), pooled_size(w, k, s)
+    oh, ow = output_size(h, k, s), output_size(w, k, s)
     mx = np.empty((oh, ow))
     av = np.empty((oh, ow))
     arg = np.empty((oh, ow, 2), dtype=np.int64)
@@ -186,31 +176,11 @@ class PoolBackward:
 
 
 def route_gradient(x: np.ndarray, g: np.ndarray, kind: PoolKind, k: int, s: int) -> np.ndarray:
-    """dL/dx of a pooling of one [h, w] map for dL/dy = g, by the routing rule (loops, no autograd)."""
-    x = np.asarray(x, dtype=np.float64)
-    g = np.asarray(g, dtype=np.float64)
-    out = np.zeros_like(x)
-    oh, ow = g.shape
-    for i in range(oh):
-        for j in range(ow):
-            if kind == "max":
-                win = x[i * s:i * s + k, j * s:j * s + k]
-                u, v = divmod(int(np.argmax(win)), k)
-                out[i * s + u, j * s + v] += g[i, j]
-            else:
-                out[i * s:i * s + k, j * s:j * s + k] += g[i, j] / (k * k)
-    return out
+    """dL/dx of a k×k, stride-s pooling of one [h, w] map for dL/dy = g, by the routing rule (:func:`route`)."""
+    return route(x, g, PoolSpec(kind=kind, adaptive=False, k=(k, k), s=(s, s)))
 
 
 # --- any set-up: padding, dilation, ceil_mode, adaptive windows --------------------------------------------
-
-
-def _pair(v: Any, default: int) -> tuple[int, int]:
-    if v is None:
-        return default, default
-    if isinstance(v, (tuple, list)):
-        return (int(v[0]), int(v[1 if len(v) > 1 else 0]))
-    return int(v), int(v)
 
 
 @dataclass(frozen=True)
@@ -238,13 +208,17 @@ def pool_spec(rec: LayerRecord) -> PoolSpec:
     """The PoolSpec of a pooling record (from the module's constants)."""
     if rec.kind not in POOL_KINDS:
         raise PoolError("not_pool", f"{rec.key} is not a pooling layer", layer=rec.key)
-    cfg = rec.config
-    kind = pool_kind(rec)
-    if rec.kind.startswith("Adaptive"):
-        return PoolSpec(kind=kind, adaptive=True)
-    k = _pair(cfg.get("kernel_size"), 2)
-    return PoolSpec(kind=kind, adaptive=False, k=k, s=_pair(cfg.get("stride") or k, 1),
-                    p=_pair(cfg.get("padding"), 0), d=_pair(cfg.get("dilation"), 1),
+    return spec_of(rec.kind, rec.config)
+
+
+def spec_of(kind: str, cfg: Mapping[str, Any]) -> PoolSpec:
+    """The PoolSpec of a pooling layer of ``kind`` ("MaxPool2d", …) with constants ``cfg`` (``module_config``)."""
+    pk: PoolKind = "max" if "Max" in kind else "avg"
+    if kind.startswith("Adaptive"):
+        return PoolSpec(kind=pk, adaptive=True)
+    k = window.pair(cfg.get("kernel_size"), 2)
+    return PoolSpec(kind=pk, adaptive=False, k=k, s=window.pair(cfg.get("stride") or k, 1),
+                    p=window.pair(cfg.get("padding"), 0), d=window.pair(cfg.get("dilation"), 1),
                     ceil_mode=bool(cfg.get("ceil_mode", False)),
                     count_include_pad=bool(cfg.get("count_include_pad", True)),
                     divisor_override=cfg.get("divisor_override"))
@@ -252,16 +226,16 @@ def pool_spec(rec: LayerRecord) -> PoolSpec:
 
 def output_size(n: int, k: int, s: int, p: int = 0, d: int = 1, ceil_mode: bool = False) -> int:
     """o = ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1, or with ⌈…⌉ for ceil_mode (then minus 1 when the last window
-    would start in the right padding, (o − 1)·s ≥ n + p), as PyTorch computes it."""
-    if k < 1 or s < 1 or n + 2 * p - d * (k - 1) - 1 < 0:
-        raise PoolError("too_small", "the window is larger than the map", n=n, k=k)
-    return window_out(n, k, s, p, d, ceil_mode)
+    would start in the right padding, (o − 1)·s ≥ n + p), as PyTorch computes it (:func:`window.output_size`);
+    PoolError("too_small") when the window does not fit."""
+    try:
+        return window.output_size(n, k, s, p, d, ceil_mode)
+    except window.WindowError as e:
+        raise PoolError("too_small", "the window is larger than the map", n=n, k=k) from e
 
 
-def adaptive_range(i: int, n: int, o: int) -> tuple[int, int]:
-    """Adaptive pooling of n cells to o: window i covers cells ⌊i·n/o⌋ … ⌈(i + 1)·n/o⌉ − 1 (returned as
-    the half-open range [start, stop))."""
-    return (i * n) // o, -((-(i + 1) * n) // o)
+#: Adaptive pooling of n cells to o: window i covers the half-open range [⌊i·n/o⌋, ⌈(i + 1)·n/o⌉).
+adaptive_range = window.adaptive_bin
 
 
 @dataclass(frozen=True)
@@ -321,20 +295,21 @@ def _index_grid(windows: AxisWindows) -> tuple[np.ndarray, np.ndarray]:
 
 
 def pool_channel(x: np.ndarray, spec: PoolSpec, out_shape: tuple[int, int] | None = None) -> ChannelPool:
-    """Pool one map [h, w] as the layer does, from the windows above (no pooling library call); ``out_shape``
-    is needed for adaptive pooling. Every window is gathered into [oh, kh, ow, kw]; cells outside a window
-    (padding, past the edge, shorter adaptive windows) are masked out."""
+    """Pool one map [h, w] (or a stack [..., h, w], every map with the same windows) as the layer does, from
+    the windows above (no pooling library call); ``out_shape`` is needed for adaptive pooling. Every window is
+    gathered into [..., oh, ow, kh, kw]; cells outside a window (padding, past the edge, shorter adaptive
+    windows) are masked out."""
     x = np.asarray(x, dtype=np.float64)
-    h, w = x.shape
+    h, w = x.shape[-2:]
     oh, ow = out_shape if out_shape is not None else (None, None)
     rows, cols = axis_windows(h, spec, 0, oh), axis_windows(w, spec, 1, ow)
     ri, rok = _index_grid(rows)
     ci, cok = _index_grid(cols)
-    win = x[ri[:, :, None, None], ci[None, None, :, :]].transpose(0, 2, 1, 3)  # [oh, ow, kh, kw]
+    win = np.swapaxes(x[..., ri[:, :, None, None], ci[None, None, :, :]], -3, -2)  # [..., oh, ow, kh, kw]
     ok = (rok[:, None, :, None] & cok[None, :, None, :])
-    oh, ow, kh, kw = win.shape
+    oh, ow, kh, kw = ok.shape
     if spec.kind == "max":
-        flat = np.where(ok, win, -np.inf).reshape(oh, ow, kh * kw)
+        flat = np.where(ok, win, -np.inf).reshape(*win.shape[:-2], kh * kw)
         best = np.argmax(flat, axis=-1)  # first maximum in row-major order, as PyTorch picks
         u, v = np.divmod(best, kw)
         out = np.take_along_axis(flat, best[..., None], -1)[..., 0]
@@ -348,28 +323,44 @@ def pool_channel(x: np.ndarray, spec: PoolSpec, out_shape: tuple[int, int] | Non
             div = count
         else:
             div = np.outer(np.asarray(rows.sizes, dtype=np.float64), np.asarray(cols.sizes, dtype=np.float64))
-        out = np.where(ok, win, 0.0).sum(axis=(2, 3)) / div
-        arg = np.full((oh, ow), -1, dtype=np.int64)
+        out = np.where(ok, win, 0.0).sum(axis=(-2, -1)) / div
+        arg = np.full(out.shape, -1, dtype=np.int64)
     return ChannelPool(spec, out, arg.astype(np.int64), div, rows, cols)
 
 
-def route_channel(x: np.ndarray, g: np.ndarray, spec: PoolSpec) -> np.ndarray:
-    """dL/dx of one map for dL/dy = g by the routing rule: max sends g[i, j] to its window's argmax, average
-    spreads g[i, j]/divisor over the real cells of its window (no autograd)."""
+def route(x: np.ndarray, g: np.ndarray, spec: PoolSpec) -> np.ndarray:
+    """dL/dx of a pooling of x [..., h, w] for dL/dy = g [..., oh, ow], by the routing rule (no autograd):
+
+        max:      dL/dx[a, b] = Σ_{(i,j): (a,b) is the argmax of window (i,j)} g[i, j]
+        average:  dL/dx[a, b] = Σ_{(i,j): (a,b) a real cell of window (i,j)} g[i, j] / divisor[i, j]
+
+    with the windows of :func:`axis_windows` (padding, dilation, ceil_mode and adaptive bins included). This is
+    the one routing rule: the pooling page (one channel) and the hand backward of every layer use it."""
     x = np.asarray(x, dtype=np.float64)
     g = np.asarray(g, dtype=np.float64)
-    cp = pool_channel(x, spec, g.shape)
-    out = np.zeros(x.size)
+    cp = pool_channel(x, spec, g.shape[-2:])
+    if cp.out.shape != g.shape:
+        raise PoolError("config", f"dL/dy has shape {g.shape}, the pooling gives {cp.out.shape}")
+    h, w = x.shape[-2:]
+    lead = int(np.prod(x.shape[:-2], dtype=np.int64))
+    base = (np.arange(lead, dtype=np.int64) * (h * w))[:, None]  # offset of each map in the flat output
     if spec.kind == "max":
-        np.add.at(out, cp.argmax.ravel(), g.ravel())
+        idx = base + cp.argmax.reshape(lead, -1)
+        vals = g.reshape(lead, -1)
     else:
         ri, rok = _index_grid(cp.rows)
         ci, cok = _index_grid(cp.cols)
-        flat = ri[:, None, :, None] * x.shape[1] + ci[None, :, None, :]  # [oh, ow, kh, kw]
+        flat = ri[:, None, :, None] * w + ci[None, :, None, :]  # [oh, ow, kh, kw]
         ok = rok[:, None, :, None] & cok[None, :, None, :]
-        share = np.broadcast_to((g / cp.divisor)[:, :, None, None], flat.shape)
-        np.add.at(out, flat[ok], share[ok])
-    return out.reshape(x.shape)
+        share = np.broadcast_to((g / cp.divisor)[..., None, None], (*g.shape, *ok.shape[-2:]))
+        idx = base + flat[ok][None, :]
+        vals = share.reshape(lead, *ok.shape)[:, ok]
+    # bincount adds the values in order, window by window, as the loops of the rule would
+    return np.bincount(idx.ravel(), weights=vals.ravel(), minlength=lead * h * w).reshape(x.shape)
+
+
+#: dL/dx of one map [h, w] for dL/dy = g (:func:`route`).
+route_channel = route
 
 
 def torch_pool(x: torch.Tensor, spec: PoolSpec, out_shape: tuple[int, int] | None = None) -> torch.Tensor:
@@ -437,13 +428,12 @@ def pick_counts(cp: ChannelPool, shape: tuple[int, int]) -> np.ndarray:
 
 
 def size_formula(n: int, o: int, spec: PoolSpec, axis: int = 0) -> str:
-    """The output-size rule with the numbers filled in."""
+    """The output-size rule with the numbers filled in (:func:`window.size_formula`, the dilation written out;
+    :func:`window.adaptive_formula` for adaptive pooling to o)."""
     if spec.adaptive:
-        a, b = adaptive_range(0, n, o)
-        return f"o = {o}; i → ⌊i·{n}/{o}⌋ … ⌈(i+1)·{n}/{o}⌉ − 1 (i = 0: {a} … {b - 1})"
-    k, s, p, d = spec.k[axis], spec.s[axis], spec.p[axis], spec.d[axis]
-    lo, hi = ("⌈", "⌉") if spec.ceil_mode else ("⌊", "⌋")
-    return f"{lo}({n} + 2·{p} − {d}·({k} − 1) − 1)/{s}{hi} + 1 = {o}"
+        return window.adaptive_formula(n, o)
+    return window.size_formula(n, spec.k[axis], spec.s[axis], spec.p[axis], spec.d[axis], spec.ceil_mode,
+                               general=True)
 
 
 def pool_backward(trace: Trace, key: str, channel: int) -> PoolBackward:
