@@ -37,11 +37,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "conv.maps.input_rgb": ("Input picture: the {n}x{n} crop the model sees (before normalization)",
                             "输入图片：模型看到的 {n}x{n} 裁剪（归一化之前）"),
     "conv.maps.post_kind": ("{norm} → {act}", "{norm} → {act}"),
-    "conv.maps.downsampled": (
-        "Maps larger than {m}×{m} are drawn block-averaged ({f}×{f} cells → 1) so the page stays light; hovering "
-        "shows the averaged values and the rows/columns of the reduced map.",
-        "大于 {m}×{m} 的特征图以分块平均的方式绘制（{f}×{f} 个格子合成 1 个），以减轻页面负担；"
-        "鼠标悬停显示的是平均后的值，以及缩小后特征图的行列号。"),
     "conv.maps.vector": (
         "This 1×1 convolution works on 1×1 maps (inside a squeeze-and-excitation block, after a global "
         "average): each \"map\" is a single number, so it acts like a fully connected layer over the channels.",
@@ -50,12 +45,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "conv.maps.layer_input": ("This layer reads {shape}.", "这一层读入 {shape}。"),
     "conv.maps.caption": (
         "One map per output channel (kernel). Red = positive, blue = negative, white = 0 (diverging scale centred "
-        "on 0); after a ReLU the values are ≥ 0 and a sequential scale is used. Hover a cell for its value. "
+        "on 0); after a ReLU the values are ≥ 0 and a sequential scale is used. The colour bar gives the range; "
+        "the \"Kernel arithmetic\" tab prints the exact numbers of any cell. "
         "\"per map\" stretches each map to its own range (shapes are easy to see, but values are not comparable "
         "between maps); \"per layer\" uses one range for all maps.",
         "每个输出通道（每个卷积核）一张图。红色为正、蓝色为负、白色为 "
         "0（以 0 为中心的发散色标）；经过 ReLU 后数值 ≥ 0，"
-        "改用顺序色标。把鼠标放在格子上可看到数值。“每张图”让每"
+        "改用顺序色标。色条给出数值范围；“卷积核算术”标签页会打印任意格子的精确数值。“每张图”让每"
         "张图用自己的范围（便于看形状，但不同图之间的数值不可比）；"
         "“每层”让所有图共用一个范围。"),
     "conv.kernels.title": ("Kernels of {layer} · weight {shape}", "{layer} 的卷积核 · 权重 {shape}"),

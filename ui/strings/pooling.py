@@ -44,11 +44,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "每张都从 **{h_in}×{w_in} 变为 {h_out}×{w_out}**。第 i 个窗口覆盖第 ⌊i·n/o⌋ … ⌈(i + 1)·n/o⌉ − 1 个格子"
         "（相邻窗口大小可能不同，也可能共享一个格子）：{rule}。"
         "{n_in:,} 个数变成 {n_out:,} 个（少了 {ratio:.0f} 倍）。"),
-    "pool.maps.downsampled": (
-        "Maps larger than {side}×{side} are drawn as block averages to keep the page light; the numbers below "
-        "use the full maps.",
-        "大于 {side}×{side} 的特征图以块平均的方式绘制，以减轻页面负担；下面的数值使用完整的特征图。"),
-    # windows
     "pool.win.title": ("One output cell and the input window it reads", "一个输出格子及其读取的输入窗口"),
     "pool.win.intro": (
         "Choose a channel (strongest first) and an output cell (by default the channel's largest output): the "
