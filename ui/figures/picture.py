@@ -112,7 +112,8 @@ def colour_bar(height: int, zmin: float, zmax: float, scale: str, labels: Sequen
     """A vertical colour bar (zmax at the top) with its end values and, for a diverging scale, 0."""
     f = font(10)
     texts = list(labels) if labels is not None else [fmt_number(zmax), fmt_number(zmin)]
-    text_w = max(int(f.getlength(s)) for s in [*texts, "0"]) + 6
+    # at least the width of a long number, so pictures of the same maps line up whatever their ranges
+    text_w = max(int(f.getlength(s)) for s in [*texts, "0", "-0.0000e-00"]) + 6
     bar = np.linspace(1.0, 0.0, max(height, 2), dtype=np.float32)[:, None].repeat(BAR_W, axis=1)
     strip = Image.fromarray(colorize(bar, 0.0, 1.0, scale))
     img = Image.new("RGB", (BAR_W + text_w + 4, height + 12), "white")
