@@ -202,6 +202,8 @@ def test_picture_is_light_and_fits() -> None:
     fig = _figure(view)
     assert fig.layout.height <= 400
     assert len(fig.layout.images) == 2 and all(i.source.startswith("data:image/png;base64,") for i in fig.layout.images)
+    inp, maps = fig.layout.images  # the input and the maps' picture side by side: neither hides the other
+    assert inp.x + inp.sizex < maps.x
     assert len(fig.to_json()) < 80_000  # ~50 KB: 80 thumbnails travel as one palette PNG
     texts = [a.text for a in fig.layout.annotations]
     under = [s for s in texts if "×" in s and "<br>" in s]

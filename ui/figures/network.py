@@ -124,14 +124,16 @@ def layout_of(view: NetworkView, in_side: int = INPUT_SIDE) -> dict[str, Any]:
             "input_side": in_side, "height": TOP + body + BOTTOM}
 
 
-def _composite(lay: Mapping[str, Any]) -> np.ndarray:
-    """Every thumbnail pasted at its place on one white uint8 RGB canvas."""
-    canvas = np.full((lay["body"], lay["width"], 3), 255, dtype=np.uint8)
+def _composite(lay: Mapping[str, Any]) -> tuple[np.ndarray, int]:
+    """Every thumbnail pasted at its place on one white uint8 RGB canvas that starts at the first column (the
+    input is its own image, left of it); returns (canvas, its x in the picture)."""
+    left = min(x for column in lay["placed"] for x, _, _ in column)
+    canvas = np.full((lay["body"], lay["width"] - left, 3), 255, dtype=np.uint8)
     for column in lay["placed"]:
         for x, y, pic in column:
             h, w = pic.shape[:2]
-            canvas[y:y + h, x:x + w] = pic
-    return canvas
+            canvas[y:y + h, x - left:x - left + w] = pic
+    return canvas, left
 
 
 def network_figure(view: NetworkView, *, class_labels: Sequence[str], hovers: Sequence[str], input_title: str,
@@ -148,10 +150,11 @@ def network_figure(view: NetworkView, *, class_labels: Sequence[str], hovers: Se
     lay = layout_of(view, in_side)
     body, width, height = lay["body"], lay["width"], lay["height"]
     src_in = image_source(pic, "PNG" if max(view.input.shape[:2]) <= 64 else "JPEG")
+    maps, left = _composite(lay)
     images = [
         {"source": src_in, "xref": "x", "yref": "y", "x": 4, "y": TOP + (body - in_h) // 2, "sizex": in_side,
          "sizey": in_h, "sizing": "stretch", "layer": "below", "xanchor": "left", "yanchor": "top"},
-        {"source": _png_source(_composite(lay)), "xref": "x", "yref": "y", "x": 0, "y": TOP, "sizex": width,
+        {"source": _png_source(maps), "xref": "x", "yref": "y", "x": left, "y": TOP, "sizex": width - left,
          "sizey": body, "sizing": "stretch", "layer": "below", "xanchor": "left", "yanchor": "top"},
     ]
     staged = view.per_stage
