@@ -4,7 +4,8 @@
 ``walk_in_browser`` opens Debian's /usr/bin/chromium on it through playwright (playwright's own browser
 download is never used). A :class:`Walk` waits until each script run has finished, checks the page (no
 exception, no error alert, no console error, every chart drawn and every image loaded, no Plotly
-placeholder text, no number printed with more than 6 decimals) and takes full-page screenshots.
+placeholder text, no number printed with more than 6 decimals and 6 significant digits, no catalog key
+instead of its text) and takes full-page screenshots.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ HARMLESS_CONSOLE = [
 # Text that must never be shown: Plotly's placeholders for empty annotations and titles, JavaScript's
 # missing values, and float32 noise printed in full (0.0399999991059303).
 PLACEHOLDERS = re.compile(r"new text|Click to enter|(?<![\w.])(?:undefined|NaN|nan)(?!\w)")
-LONG_DECIMALS = re.compile(r"\d\.\d{7,}")
+LONG_DECIMALS = re.compile(r"\d+\.\d{7,}")
+MAX_SIGNIFICANT = 6  # 0.0009418 (4 significant digits) is fine; 0.0399999991059303 is float32 noise
 CATALOG_KEY = re.compile(r"(?<![\w.])[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+(?![\w.])")
 
 
@@ -162,8 +164,9 @@ IDLE_JS = """() => {
   return true;
 }"""
 
+# "Shown" means not inside something hidden (display: none); an image that has not loaded yet has no size.
 RENDERED_JS = """() => {
-  const visible = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const visible = el => el.checkVisibility ? el.checkVisibility() : !!el.getClientRects().length;
   const main = document.querySelector('[data-testid="stMain"]') || document;
   const charts = [...main.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(visible);
   const images = [...main.querySelectorAll('[data-testid="stImage"] img, [data-testid="stImages"] img')]
@@ -253,7 +256,8 @@ def text_problems(text: str) -> list[str]:
     out = []
     keys = _catalog_keys()
     found = [(m, "placeholder text") for m in list(PLACEHOLDERS.finditer(text))[:5]]
-    found += [(m, "a number with more than 6 decimals") for m in list(LONG_DECIMALS.finditer(text))[:5]]
+    found += [(m, "a number with more than 6 decimals (and significant digits)") for m in LONG_DECIMALS.finditer(text)
+              if len(m.group().replace(".", "").lstrip("0")) > MAX_SIGNIFICANT][:5]
     found += [(m, "a catalog key instead of its text") for m in CATALOG_KEY.finditer(text) if m.group() in keys][:5]
     for m, what in found:
         around = text[max(0, m.start() - 40):m.end() + 40].replace("\n", " ⏎ ")
@@ -365,7 +369,7 @@ class Walk:
 
     def upload(self, photo: Path, name: str, shot: str | None = "") -> None:
         self.page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(photo))
-        self.page.wait_for_selector('[data-testid="stSidebar"] [data-testid="stImage"] img')
+        self.page.wait_for_selector('[data-testid="stSidebar"] [data-testid="stImage"] img', timeout=RUN_TIMEOUT_MS)
         self.step(name, shot)
 
     def pick_model(self, text: str | None) -> str:

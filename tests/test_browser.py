@@ -5,7 +5,8 @@ input, switch the language to Chinese, click every page of the sidebar navigatio
 the image) and open every tab once, switch the model once, and come back to the Overview. On every page
 and tab: no exception element, no error alert, no browser console error, every visible chart and image
 rendered, no Plotly placeholder text ("new text", "Click to enter", undefined, NaN) and no number printed
-with more than 6 decimals. One number per page is checked against a computation made here, directly
+with more than 6 decimals (0.0399999991059303; 0.0009418 is fine: 4 significant digits), no
+untranslated catalog key. One number per page is checked against a computation made here, directly
 with torch.nn.functional on the same photo: the Overview's prediction and probabilities, the Convolution
 page's output shape, the Pooling page's sizes and the Fully connected page's logit. A full-page
 screenshot of each step lands in tests/output/screenshots/ (``make screenshots`` makes the documented set).
