@@ -14,7 +14,7 @@ from ui.figures.overview import top_k_bar
 from ui.i18n import class_name, t
 from ui.nav import KIND_PAGE, PageSpec, existing_pages
 from ui.picker import image_picker
-from ui.sidebar import page_context
+from ui.sidebar import PageContext, page_context
 from ui.weights import own_weights_uploader
 
 NAV_COUNT = "overview_net_nav"  # bumped on every click-through, so a returning reader gets a fresh chart state
@@ -62,7 +62,7 @@ def _network_figure(model_name: str, digest: str, lang: str, _view: NetworkView)
                           probs_title=t("overview.net.probs"), stem_label=t("overview.net.stem"))
 
 
-def network_at_a_glance(ctx, tr: Trace, image: PreparedImage) -> None:  # noqa: ANN001 - PageContext
+def network_at_a_glance(ctx: PageContext, tr: Trace, image: PreparedImage) -> None:
     """The whole forward pass in one picture; a click on a column (or a link) opens that layer on its page."""
     st.subheader(t("overview.net.title"))
     try:
