@@ -12,7 +12,7 @@ from ui import state
 from ui.figures.network import clicked_key, network_figure
 from ui.figures.overview import top_k_bar
 from ui.i18n import class_name, t
-from ui.nav import KIND_PAGE, PageSpec, existing_pages
+from ui.nav import KIND_PAGE, LAYER_PARAM, PageSpec, existing_pages
 from ui.picker import image_picker
 from ui.sidebar import PageContext, page_context
 from ui.weights import own_weights_uploader
@@ -21,10 +21,10 @@ NAV_COUNT = "overview_net_nav"  # bumped on every click-through, so a returning 
 LINKS_PER_ROW = 5
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _network(model_name: str, digest: str, _tr: Trace, _image: PreparedImage) -> NetworkView:
-    """The network-at-a-glance content of one (model, image): thumbnails and top classes, once per process."""
-    return network_view(_tr, pixels=_image.pixels)
+def _layer_query(spec: PageSpec, key: str) -> dict[str, str]:
+    """The URL query that opens ``key`` already selected on its page (pages whose layer picker is bound)."""
+    param = LAYER_PARAM.get(spec.path)
+    return {param: key} if param else {}
 
 
 def _page_of(kind: str) -> PageSpec | None:
@@ -48,16 +48,15 @@ def _hover(view: NetworkView, i: int) -> str:
              n=col.n_channels, page=page)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _network_figure(model_name: str, digest: str, lang: str, _view: NetworkView) -> go.Figure:
-    """The picture in one language (hover texts and class names): built once per (model, image, language)."""
+def _network_figure(view: NetworkView, lang: str) -> go.Figure:
+    """The picture in one language (hover texts and class names; ``lang`` keys the shared cache)."""
     out = None
-    if _view.output_key is not None:
-        kind = next((c.kind for c in _view.columns if c.key == _view.output_key), "Linear")
+    if view.output_key is not None:
+        kind = next((c.kind for c in view.columns if c.key == view.output_key), "Linear")
         spec = _page_of(kind)
-        out = t("overview.net.hover_output", key=_view.output_key, page=t(spec.title_key)) if spec else None
-    return network_figure(_view, class_labels=[class_name(c) for c, _ in _view.classes],
-                          hovers=[_hover(_view, i) for i in range(len(_view.columns))],
+        out = t("overview.net.hover_output", key=view.output_key, page=t(spec.title_key)) if spec else None
+    return network_figure(view, class_labels=[class_name(c) for c, _ in view.classes],
+                          hovers=[_hover(view, i) for i in range(len(view.columns))],
                           input_title=t("overview.net.input"), output_hover=out or "",
                           probs_title=t("overview.net.probs"), stem_label=t("overview.net.stem"))
 
@@ -66,7 +65,7 @@ def network_at_a_glance(ctx: PageContext, tr: Trace, image: PreparedImage) -> No
     """The whole forward pass in one picture; a click on a column (or a link) opens that layer on its page."""
     st.subheader(t("overview.net.title"))
     try:
-        view = _network(ctx.model_name, image.digest, tr, image)
+        view = ctx.shared(network_view, tr, pixels=image.pixels)  # once per (model, image), for every session
     except NoColumnsError:
         st.info(t("overview.net.none"))
         return
@@ -76,7 +75,7 @@ def network_at_a_glance(ctx: PageContext, tr: Trace, image: PreparedImage) -> No
         st.markdown(t("overview.net.intro_stages", model=ctx.title, n=view.n_map_layers, k=view.top_k))
     else:
         st.markdown(t("overview.net.intro", model=ctx.title, k=view.top_k))
-    fig = _network_figure(ctx.model_name, image.digest, ctx.lang, view)
+    fig = ctx.shared(_network_figure, view, ctx.lang)
     nav = st.session_state.get(NAV_COUNT, 0)
     event = st.plotly_chart(fig, key=f"overview_net_{nav}", on_select="rerun", selection_mode="points",
                             width="stretch", config={"displayModeBar": False})
@@ -86,7 +85,7 @@ def network_at_a_glance(ctx: PageContext, tr: Trace, image: PreparedImage) -> No
         spec = _page_of(tr[key].kind)
         if spec is not None:
             st.session_state[NAV_COUNT] = nav + 1
-            st.switch_page(spec.path, query_params={"layer": key})
+            st.switch_page(spec.path, query_params=_layer_query(spec, key))
     st.markdown(t("overview.net.links"))
     cols = view.columns
     for start in range(0, len(cols), LINKS_PER_ROW):
@@ -96,7 +95,7 @@ def network_at_a_glance(ctx: PageContext, tr: Trace, image: PreparedImage) -> No
             if spec is None:
                 continue
             cell.page_link(spec.path, label=col.key, icon=spec.icon, width="stretch",
-                           query_params={"layer": col.key},
+                           query_params=_layer_query(spec, col.key),
                            help=t("overview.net.link_help", key=col.key, page=t(spec.title_key)))
 
 
@@ -151,7 +150,9 @@ with left:
         card = ctx.info.card
         st.markdown("**" + t("overview.card") + "** · " + t(
             "overview.card_text", train=card["data"]["train_size"], val=card["data"]["val_size"],
-            epochs=card["epochs"], opt=card["optimizer"], test=card["data"]["test_size"], acc=ctx.info.test_accuracy))
+            epochs=card["epochs"], test=card["data"]["test_size"], acc=ctx.info.test_accuracy,
+            opt=t("overview.card_optimizer", lr=card["config"]["lr"], wd=card["config"]["weight_decay"],
+                  batch=card["config"]["batch_size"], epochs=card["epochs"])))
 with right:
     st.subheader(t("overview.architecture"))
     rows = state.get_layer_table(ctx.model_name, image.digest, tr)

@@ -16,7 +16,7 @@ from explain import network as net
 from explain.trace import trace
 from tests.helpers import assert_page_ok, catalog_leaks, photo_bytes, run_page, sample_bytes
 from ui.i18n import tr
-from ui.nav import KIND_PAGE
+from ui.nav import KIND_PAGE, LAYER_PARAM, PAGES
 
 PAGE = "pages/overview.py"
 LUTS = {False: net._SEQUENTIAL_LUT, True: net._DIVERGING_LUT}
@@ -228,18 +228,25 @@ def test_a_click_names_the_layer_to_open() -> None:
 # ---------------------------------------------------------------- the Overview section
 
 
-def _links(at) -> list[tuple[str, str, str]]:  # noqa: ANN001 - AppTest
-    """(label, page url name, layer) of every page link that carries a layer."""
+def _links(at) -> list[tuple[str, str, str | None]]:  # noqa: ANN001 - AppTest
+    """(label, page url name, layer selected by the link's query) of every link to a layer of the picture.
+
+    The layer travels as the page's own bound query parameter (ui.nav.LAYER_PARAM, e.g. ?conv_layer=…); a page
+    without a layer picker (the classifier) gets the link without a query."""
+    titles = {tr(lang, spec.title_key) for spec in PAGES for lang in ("en", "zh")}
     out = []
     for link in at.get("page_link"):
+        if link.proto.label in titles:  # "Explore each layer"
+            continue
         q = parse_qs(link.proto.query_string)
-        if "layer" in q:
-            out.append((link.proto.label, link.proto.page, q["layer"][0]))
+        layer = next((q[p][0] for p in LAYER_PARAM.values() if p in q), None)
+        out.append((link.proto.label, link.proto.page, layer))
     return out
 
 
-def _expected_links(view) -> list[tuple[str, str, str]]:  # noqa: ANN001
-    return [(c.key, Path(KIND_PAGE[c.kind]).stem, c.key) for c in view.columns]
+def _expected_links(view) -> list[tuple[str, str, str | None]]:  # noqa: ANN001
+    return [(c.key, Path(KIND_PAGE[c.kind]).stem, c.key if KIND_PAGE[c.kind] in LAYER_PARAM else None)
+            for c in view.columns]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -279,5 +286,5 @@ def test_overview_with_an_mlp_shows_units() -> None:
     assert_page_ok(at)
     assert at.session_state["cfg_model"] == name
     assert tr("zh", "overview.net.intro_units", model=name) in [e.value for e in at.markdown]
-    assert _links(at) == [("fc1", "classifier", "fc1"), ("act1", "activations", "act1"),
-                          ("fc2", "classifier", "fc2"), ("act2", "activations", "act2")]
+    assert _links(at) == [("fc1", "classifier", None), ("act1", "activations", "act1"),
+                          ("fc2", "classifier", None), ("act2", "activations", "act2")]

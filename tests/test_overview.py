@@ -77,7 +77,7 @@ def test_sample_through_the_picker_widgets(harness_lang) -> None:  # noqa: ANN00
     assert at.session_state["image"]["name"] == name
     assert_result_shown(at, "en", layer_count(models.DEFAULT_MODEL))
     # Switching the language in the sidebar keeps the image and translates the page.
-    at.radio(key="w_lang").set_value("zh")
+    at.radio(key="lang").set_value("zh")
     at.run()
     harness_lang("zh")
     at.run()
