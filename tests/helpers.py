@@ -184,3 +184,38 @@ def picture_cell(img, tile: int, row: int, col: int) -> np.ndarray:  # noqa: ANN
     x, y = img.origins[tile]
     f = img.factor
     return picture_rgb(img)[y + row * f + f // 2, x + col * f + f // 2].astype(int)
+
+
+def fmnist_reference(data: bytes, name: str, model_name: str):  # noqa: ANN201 - (model, x, logits)
+    """An independent forward pass of a Fashion-MNIST model on the same bytes the page reads: the committed model
+    (models.load), the input explain.imaging.prepare makes of the bytes, and the logits [K] (no trace, no page)."""
+    import torch
+
+    import models
+    from explain.imaging import prepare
+
+    model = models.load(model_name)
+    x = prepare(data, name).tensor
+    with torch.no_grad():
+        logits = model(x)[0]
+    return model, x, logits
+
+
+def tab_state(key: str, label_key: str, lang: str = "en") -> dict:
+    """Session state that opens a lazy tab before the run: {tab key: its translated label}."""
+    from ui.i18n import tr
+
+    return {key: tr(lang, label_key)}
+
+
+def metric_value(at, label: str) -> str:  # noqa: ANN001 - AppTest
+    """The value of the st.metric with this label (AssertionError listing the labels if none)."""
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    raise AssertionError(f"no metric {label!r}; metrics: {[m.label for m in at.metric]}")
+
+
+def percent(text: str) -> float:
+    """"47.2%" → 0.472."""
+    return float(text.strip().rstrip("%").replace(",", "")) / 100
