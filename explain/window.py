@@ -85,19 +85,21 @@ def output_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1, ceil_mode: b
     """o = ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1; with ``ceil_mode`` ⌈…⌉ + 1, minus 1 when the last window would
     start in the right padding ((o − 1)·s ≥ n + p), as PyTorch computes it.
 
-    WindowError("arguments") for n, k, s, d < 1 or p < 0; WindowError("too_small") when the window is larger
-    than the padded input (n + 2p < d·(k − 1) + 1).
+    WindowError("arguments") for n, k, s, d < 1 or p < 0; WindowError("too_small") when o < 1: without
+    ceil_mode that is a window larger than the padded input (n + 2p < d·(k − 1) + 1); with ceil_mode one
+    partial window that starts at cell 0 still counts (PyTorch pools 1×1 with k = 2 in ceil mode to 1×1).
     """
     if n < 1 or k < 1 or s < 1 or d < 1 or p < 0:
         raise WindowError("arguments", "n, k, s, d must be ≥ 1 and p ≥ 0", n=n, k=k, s=s, p=p, d=d)
     num = span(n, k, p, d)
-    if num < 0:
-        raise WindowError("too_small", "the window is larger than the padded input", n=n, k=k, s=s, p=p, d=d)
     if not ceil_mode:
-        return num // s + 1
-    out = -(-num // s) + 1
-    if (out - 1) * s >= n + p:  # the last window must start inside the input or the left padding
-        out -= 1
+        out = num // s + 1
+    else:
+        out = -(-num // s) + 1
+        if (out - 1) * s >= n + p:  # the last window must start inside the input or the left padding
+            out -= 1
+    if out < 1:
+        raise WindowError("too_small", "the window is larger than the padded input", n=n, k=k, s=s, p=p, d=d)
     return out
 
 
@@ -129,7 +131,8 @@ def adaptive_formula(n: int, o: int) -> str:
 
 
 def transposed_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1, *, output_padding: int = 0) -> int:
-    """o = (n − 1)·s − 2p + d·(k − 1) + output_padding + 1 (nn.ConvTranspose2d, per axis)."""
+    """o = (n − 1)·s − 2p + d·(k − 1) + output_padding + 1 (nn.ConvTranspose2d, per axis); the bare formula,
+    which can be 0 or negative when the padding crops more than the stamps cover (callers check o ≥ 1)."""
     return (n - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
 
 
