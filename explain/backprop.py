@@ -26,8 +26,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explain import pooling, window
 from explain.hooks import model_lock
-from explain.trace import LossKind
+from explain.trace import LossKind, module_config
 
 # --------------------------------------------------------------------------------------------------
 # The chain rule on a tiny network
@@ -486,10 +487,6 @@ def _elementwise_derivative(kind: str, a: torch.Tensor) -> torch.Tensor:
     raise KeyError(kind)
 
 
-def _pair(v: object) -> tuple[int, int]:
-    return (int(v[0]), int(v[1])) if isinstance(v, (tuple, list)) else (int(v), int(v))  # type: ignore[index]
-
-
 def hand_backward(kind: str, module: nn.Module, a: torch.Tensor, g: torch.Tensor,
                   ) -> tuple[torch.Tensor, dict[str, torch.Tensor]] | None:
     """(∂L/∂a, {param: ∂L/∂param}) of one layer from its input a and output gradient g, by the textbook formulas
@@ -498,9 +495,11 @@ def hand_backward(kind: str, module: nn.Module, a: torch.Tensor, g: torch.Tensor
     * Conv2d: ∂L/∂a = conv_transpose2d(g, W) (same stride, padding, groups, dilation);
       ∂L/∂W[o, i, u, v] = Σ_p g[o, p] · patch(a)[i, u, v, p] per group; ∂L/∂b_o = Σ_p g[o, p].
     * Linear: ∂L/∂a = g W, ∂L/∂W = gᵀ a, ∂L/∂b = Σ_n g.
-    * BatchNorm2d (eval): ∂L/∂a = g · γ/√(var + ε), ∂L/∂γ = Σ g·(a − μ)/√(var + ε), ∂L/∂β = Σ g.
-    * MaxPool2d: g goes back to the position of each window's maximum (summed where windows overlap).
-    * AdaptiveAvgPool2d: each output bin's g is spread evenly over its bin, g/|bin|.
+    * BatchNorm2d (eval, :class:`window.NormStats`): ∂L/∂a = g · γ/√(var + ε), ∂L/∂γ = Σ g·(a − μ)/√(var + ε),
+      ∂L/∂β = Σ g.
+    * MaxPool2d: g goes back to the position of each window's maximum (summed where windows overlap);
+      AdaptiveAvgPool2d: each output bin's g is spread evenly over its bin, g/|bin| (both by the pooling
+      page's routing rule, :func:`explain.pooling.route`).
     * Elementwise activations: g · f′(a); Dropout (eval), Identity, Flatten: g reshaped.
     """
     a = a.double()
@@ -518,42 +517,24 @@ def hand_backward(kind: str, module: nn.Module, a: torch.Tensor, g: torch.Tensor
             grads["bias"] = g.reshape(-1, w.shape[0]).sum(0)
         return g @ w, grads
     if kind == "BatchNorm2d":
-        assert isinstance(module, nn.BatchNorm2d) and module.running_var is not None and module.running_mean is not None
-        inv = 1 / torch.sqrt(module.running_var.double() + module.eps)
-        gamma = p.get("weight", torch.ones_like(inv))
-        xhat = (a - module.running_mean.double()[None, :, None, None]) * inv[None, :, None, None]
+        stats = window.norm_stats(module)
         grads = {}
         if "weight" in p:
-            grads["weight"] = (g * xhat).sum((0, 2, 3))
+            grads["weight"] = (g * stats.normalized(a)).sum((0, 2, 3))
         if "bias" in p:
             grads["bias"] = g.sum((0, 2, 3))
-        return g * (gamma * inv)[None, :, None, None], grads
-    if kind == "MaxPool2d":
-        assert isinstance(module, nn.MaxPool2d)
-        _, idx = F.max_pool2d(a, module.kernel_size, module.stride, module.padding, module.dilation,
-                              ceil_mode=module.ceil_mode, return_indices=True)
-        n, c = a.shape[:2]
-        da = torch.zeros(n, c, a.shape[2] * a.shape[3], dtype=a.dtype)
-        da.scatter_add_(2, idx.reshape(n, c, -1), g.reshape(n, c, -1))
-        return da.reshape(a.shape), {}
-    if kind == "AdaptiveAvgPool2d":
-        h, w = a.shape[-2:]
-        oh, ow = g.shape[-2:]
-        da = torch.zeros_like(a)
-        for i in range(oh):
-            h0, h1 = (i * h) // oh, -(-((i + 1) * h) // oh)
-            for j in range(ow):
-                w0, w1 = (j * w) // ow, -(-((j + 1) * w) // ow)
-                da[..., h0:h1, w0:w1] += g[..., i:i + 1, j:j + 1] / ((h1 - h0) * (w1 - w0))
-        return da, {}
+        return g * stats.scale[None, :, None, None], grads
+    if kind in ("MaxPool2d", "AdaptiveAvgPool2d"):
+        spec = pooling.spec_of(kind, module_config(module))
+        return torch.from_numpy(pooling.route(a.detach().cpu().numpy(), g.detach().cpu().numpy(), spec)), {}
     if kind == "Conv2d":
         assert isinstance(module, nn.Conv2d)
         if module.padding_mode != "zeros" or isinstance(module.padding, str):
             return None
         w = p["weight"]
-        s, pad, dil = _pair(module.stride), _pair(module.padding), _pair(module.dilation)
+        s, pad, dil = window.pair(module.stride), window.pair(module.padding), window.pair(module.dilation)
         k = tuple(w.shape[-2:])
-        out_pad = tuple(a.shape[2 + d] - ((g.shape[2 + d] - 1) * s[d] - 2 * pad[d] + dil[d] * (k[d] - 1) + 1)
+        out_pad = tuple(a.shape[2 + d] - window.transposed_size(g.shape[2 + d], k[d], s[d], pad[d], dil[d])
                         for d in range(2))
         da = F.conv_transpose2d(g, w, None, s, pad, out_pad, module.groups, dil)
         grp = module.groups

@@ -36,6 +36,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from explain import window
 from explain.trace import LayerRecord, Trace
 
 ACTIVATION_KINDS = ("ReLU", "Sigmoid", "Tanh", "ELU", "PReLU", "LeakyReLU", "GELU", "SiLU", "Identity", "ReLU6",
@@ -54,12 +55,6 @@ class ConvError(ValueError):
         super().__init__(message)
 
 
-def _pair(v: Any) -> tuple[int, int]:
-    if isinstance(v, (tuple, list)):
-        return int(v[0]), int(v[-1])
-    return int(v), int(v)
-
-
 def conv_layers(trace: Trace) -> list[LayerRecord]:
     """The Conv2d calls of a trace, in execution order."""
     return trace.of_kind("Conv2d")
@@ -67,14 +62,7 @@ def conv_layers(trace: Trace) -> list[LayerRecord]:
 
 def padding_of(config: Mapping[str, Any]) -> tuple[int, int]:
     """Leading (top, left) zero padding of a conv config; "valid" is 0, "same" pads ⌊d·(k − 1)/2⌋ first."""
-    pad = config.get("padding", 0)
-    if isinstance(pad, str):
-        if pad == "valid":
-            return 0, 0
-        kh, kw = _pair(config.get("kernel_size", 1))
-        dh, dw = _pair(config.get("dilation", 1))
-        return dh * (kh - 1) // 2, dw * (kw - 1) // 2
-    return _pair(pad)
+    return window.leading_padding(config.get("padding", 0), config.get("kernel_size", 1), config.get("dilation", 1))
 
 
 def activation_after(trace: Trace, rec: LayerRecord) -> LayerRecord | None:
@@ -153,21 +141,16 @@ def post_activation_record(trace: Trace, rec: LayerRecord) -> tuple[LayerRecord 
 
 def batch_norm_value(module: nn.Module, value: float, channel: int
                      ) -> tuple[float, tuple[float, float, float, float, float]]:
-    """y = γ_c·(z − μ_c)/√(σ²_c + ε) + β_c with the running statistics (eval mode); returns (y, (μ, σ², ε, γ, β)).
+    """y = γ_c·(z − μ_c)/√(σ²_c + ε) + β_c with the running statistics (eval mode, :class:`window.NormStats`);
+    returns (y, (μ, σ², ε, γ, β)).
 
     The trace keeps parameters, not buffers, so μ and σ² are read (never changed) from the model's module.
     """
-    mean = getattr(module, "running_mean", None)
-    var = getattr(module, "running_var", None)
-    if mean is None or var is None:
-        raise ConvError("norm", "batch norm without running statistics", kind=type(module).__name__)
-    mu, v = float(mean[channel]), float(var[channel])
-    eps = float(getattr(module, "eps", 1e-5))
-    w, b = getattr(module, "weight", None), getattr(module, "bias", None)
-    gamma = float(w[channel]) if w is not None else 1.0
-    beta = float(b[channel]) if b is not None else 0.0
-    y = gamma * (value - mu) / math.sqrt(v + eps) + beta
-    return y, (mu, v, eps, gamma, beta)
+    try:
+        stats = window.norm_stats(module)
+    except window.WindowError as e:
+        raise ConvError(e.code, str(e), **e.params) from e
+    return stats.value(value, channel), stats.channel(channel)
 
 
 @dataclass(frozen=True)
@@ -252,8 +235,8 @@ def conv_step(trace: Trace, key: str, channel: int, row: int, col: int, model: n
     oh, ow = rec.output.shape[-2:]
     if not (0 <= channel < out_c and 0 <= row < oh and 0 <= col < ow):
         raise ConvError("position", "position outside the feature map", channel=channel, row=row, col=col)
-    sh, sw = _pair(cfg.get("stride", 1))
-    dh, dw = _pair(cfg.get("dilation", 1))
+    sh, sw = window.pair(cfg.get("stride", 1))
+    dh, dw = window.pair(cfg.get("dilation", 1))
     ph, pw = padding_of(cfg)
     groups = int(cfg.get("groups", 1))
     g = channel // (out_c // groups)
@@ -351,7 +334,7 @@ class ConvGeometry:
 
     def numerator(self, axis: int = 0) -> int:
         """n + 2p − d(k − 1) − 1 along ``axis`` (0 = height, 1 = width)."""
-        return self.n[axis] + 2 * self.p[axis] - self.d[axis] * (self.k[axis] - 1) - 1
+        return window.span(self.n[axis], self.k[axis], self.p[axis], self.d[axis])
 
     @property
     def matches(self) -> bool:
@@ -367,8 +350,8 @@ def geometry(rec: LayerRecord) -> ConvGeometry:
     c_out, cin_g, kh, kw = (int(v) for v in w.shape)
     groups = int(cfg.get("groups", 1))
     n = (int(rec.input.shape[-2]), int(rec.input.shape[-1]))
-    s, d, p = _pair(cfg.get("stride", 1)), _pair(cfg.get("dilation", 1)), padding_of(cfg)
-    out = (output_size(n[0], kh, p[0], s[0], d[0]), output_size(n[1], kw, p[1], s[1], d[1]))
+    s, d, p = window.pair(cfg.get("stride", 1)), window.pair(cfg.get("dilation", 1)), padding_of(cfg)
+    out = (window.output_size(n[0], kh, s[0], p[0], d[0]), window.output_size(n[1], kw, s[1], p[1], d[1]))
     b = rec.params.get("bias")
     return ConvGeometry(
         key=rec.key, c_in=int(rec.input.shape[1]), c_out=c_out, groups=groups, n=n, k=(kh, kw), s=s, p=p, d=d,
@@ -440,13 +423,12 @@ def strongest_position(rec: LayerRecord, channel: int) -> tuple[int, int]:
 
 
 def output_size(n: int, k: int, p: int = 0, s: int = 1, d: int = 1) -> int:
-    """out = ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1 (= ⌊(n + 2p − k)/s⌋ + 1 for d = 1); ConvError if < 1."""
-    if n < 1 or k < 1 or p < 0 or s < 1 or d < 1:
-        raise ConvError("arguments", "n, k, s, d must be ≥ 1 and p ≥ 0", n=n, k=k, p=p, s=s)
-    span = n + 2 * p - d * (k - 1) - 1
-    if span < 0:
-        raise ConvError("too_small", "the kernel is larger than the padded input", n=n, k=k, p=p)
-    return span // s + 1
+    """out = ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1 (= ⌊(n + 2p − k)/s⌋ + 1 for d = 1) by :func:`window.output_size`,
+    here in the explorer's order (n, k, p, s, d); ConvError("arguments" / "too_small") when there is no output."""
+    try:
+        return window.output_size(n, k, s, p, d)
+    except window.WindowError as e:
+        raise ConvError(e.code, str(e), **e.params) from e
 
 
 @dataclass(frozen=True)
@@ -486,7 +468,7 @@ def sliding_window(n: int, k: int, p: int, s: int, values: np.ndarray | None = N
     out = output_size(n, k, p, s)
     x = example_input(n) if values is None else np.asarray(values, dtype=np.float32)
     pos = tuple((i * s, j * s) for i in range(out) for j in range(out))
-    num = n + 2 * p - k
+    num = window.span(n, k, p)  # n + 2p − k for d = 1
     padded = np.pad(x, p)
     y = F.conv2d(torch.from_numpy(x)[None, None], torch.ones(1, 1, k, k), stride=s, padding=p)[0, 0].numpy()
     return SlidingWindow(n=n, k=k, p=p, s=s, out=out, numerator=num, unused=num % s, positions=pos,
@@ -525,9 +507,9 @@ def _window(rec: LayerRecord) -> tuple[int, int, int] | None:
     """(k, s, d) of a layer that looks at neighbours; (1, 1, 1) for point-wise layers; None for a global pool."""
     cfg = rec.config
     if rec.kind in SPATIAL_KINDS:
-        k = _pair(cfg.get("kernel_size", 1))[0]
-        s = _pair(cfg.get("stride") or (1 if rec.kind == "Conv2d" else k))[0]
-        d = _pair(cfg.get("dilation", 1))[0]
+        k = window.pair(cfg.get("kernel_size", 1))[0]
+        s = window.pair(cfg.get("stride") or (1 if rec.kind == "Conv2d" else k))[0]
+        d = window.pair(cfg.get("dilation", 1))[0]
         return k, s, d
     if rec.kind in ADAPTIVE_KINDS and rec.input is not None and rec.input.dim() == 4 and rec.output.dim() == 4:
         n, m = int(rec.input.shape[-1]), int(rec.output.shape[-1])

@@ -31,9 +31,11 @@ import torch
 from PIL import Image
 from torch import nn
 
+from explain import window
 from explain.hooks import capture
 from explain.imaging import MEAN, MODEL_SIZE, STD, object_box, pad_square
 from explain.trace import Trace
+from explain.window import pair as _pair
 
 # --- the course's 2×3×4 example -------------------------------------------------------------------------
 
@@ -76,25 +78,18 @@ class ShapeStep:
         return math.prod(self.out_shape)
 
 
-def _pair(v: Any) -> tuple[int, int]:
-    return (int(v[0]), int(v[1])) if isinstance(v, (tuple, list)) else (int(v), int(v))
-
-
 def window_out(n: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = False) -> int:
-    """Output length of a sliding window: ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1 (⌈…⌉ with ``ceil_mode``)."""
-    num = n + 2 * p - d * (k - 1) - 1
-    if ceil_mode:
-        out = -(-num // s) + 1
-        if (out - 1) * s >= n + p:  # torch: the last window must start inside the input or left padding
-            out -= 1
-        return out
-    return num // s + 1
+    """Output length of a sliding window, :func:`window.output_size`: ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1 (⌈…⌉ with
+    ``ceil_mode``); 0 when the window does not fit."""
+    try:
+        return window.output_size(n, k, s, p, d, ceil_mode)
+    except window.WindowError:
+        return 0
 
 
 def _window_formula(axis: str, n: int, k: int, s: int, p: int, d: int, out: int, ceil_mode: bool) -> str:
-    kk = str(k) if d == 1 else f"{d}·({k} − 1) − 1"
-    lo, hi = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
-    return f"{axis}: {lo}({n} + 2·{p} − {kk})/{s}{hi} + 1 = {out}"
+    """"H: ⌊(28 + 2·1 − 3)/1⌋ + 1 = 28", :func:`window.size_formula` for one axis (``out`` is its value)."""
+    return f"{axis}: " + window.size_formula(n, k, s, p, d, ceil_mode)
 
 
 def shape_step(key: str, kind: str, config: dict[str, Any], in_shape: tuple[int, ...],

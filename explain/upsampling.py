@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
+from explain import window
+
 
 def _as4d(x: torch.Tensor) -> torch.Tensor:
     if x.dim() == 2:
@@ -60,14 +62,14 @@ def bilinear(x: torch.Tensor, scale: int) -> torch.Tensor:
 
 
 def transposed_out_size(n: int, k: int, s: int = 1, p: int = 0, output_padding: int = 0, d: int = 1) -> int:
-    """out = (n − 1)·s − 2p + d·(k − 1) + output_padding + 1."""
-    return (n - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
+    """out = (n − 1)·s − 2p + d·(k − 1) + output_padding + 1 (:func:`window.transposed_size`; this page's order
+    puts output_padding before d, as nn.ConvTranspose2d's arguments do)."""
+    return window.transposed_size(n, k, s, p, d, output_padding=output_padding)
 
 
 def transposed_formula(n: int, k: int, s: int, p: int, output_padding: int = 0, d: int = 1) -> str:
     """The size formula with the numbers filled in, e.g. "(7 − 1)·2 − 2·1 + 1·(4 − 1) + 0 + 1 = 14"."""
-    out = transposed_out_size(n, k, s, p, output_padding, d)
-    return f"({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {output_padding} + 1 = {out}"
+    return window.transposed_formula(n, k, s, p, d, output_padding=output_padding)
 
 
 def check_params(k: int, s: int, p: int, output_padding: int, d: int = 1) -> str | None:
@@ -91,8 +93,8 @@ def transposed_conv(x: torch.Tensor, weight: torch.Tensor, stride: int = 1, padd
     if cin != c:
         raise ValueError(f"weight expects {cin} input channels, the map has {c}")
     s, d, p = stride, dilation, padding
-    full_h = (h - 1) * s + d * (kh - 1) + 1 + output_padding
-    full_w = (w - 1) * s + d * (kw - 1) + 1 + output_padding
+    full_h = window.transposed_size(h, kh, s, 0, d, output_padding=output_padding)  # before cropping p a side
+    full_w = window.transposed_size(w, kw, s, 0, d, output_padding=output_padding)
     out = torch.zeros(n, cout, full_h, full_w, dtype=torch.promote_types(x4.dtype, weight.dtype))
     for a in range(kh):
         for b in range(kw):
@@ -210,7 +212,7 @@ class AdjointCheck:
 
 def fitting_output_padding(n: int, k: int = 3, s: int = 2, p: int = 1) -> int:
     """The output_padding (0 … s − 1) that brings a stride-s conv's output back to exactly n (odd n: 0)."""
-    down = (n + 2 * p - k) // s + 1
+    down = window.output_size(n, k, s, p)
     return int(min(max(n - transposed_out_size(down, k, s, p, 0), 0), s - 1))
 
 
