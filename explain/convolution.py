@@ -36,14 +36,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explain import window
+from explain import kinds, window
 from explain.trace import LayerRecord, Trace
 
-ACTIVATION_KINDS = ("ReLU", "Sigmoid", "Tanh", "ELU", "PReLU", "LeakyReLU", "GELU", "SiLU", "Identity", "ReLU6",
-                    "Hardswish", "Hardsigmoid", "Mish")
-NORM_KINDS = ("BatchNorm2d",)
-SPATIAL_KINDS = ("Conv2d", "MaxPool2d", "AvgPool2d")
-ADAPTIVE_KINDS = ("AdaptiveAvgPool2d", "AdaptiveMaxPool2d")
+ACTIVATION_KINDS = kinds.ELEMENTWISE_KINDS  # what may follow a conv: every activation and the identity
+NORM_KINDS = kinds.of_family("norm")
+SPATIAL_KINDS = kinds.with_shape_rule("conv", "pool")
+ADAPTIVE_KINDS = kinds.with_shape_rule("adaptive")
 
 
 class ConvError(ValueError):
@@ -71,46 +70,16 @@ def activation_after(trace: Trace, rec: LayerRecord) -> LayerRecord | None:
 
 
 def apply_activation(rec: LayerRecord, value: float, channel: int) -> float:
-    """f(value) for the activation layer ``rec`` at ``channel`` (PReLU uses that channel's learned slope).
-
-    ReLU max(0, z); Sigmoid 1/(1 + e^{−z}); Tanh; ELU z if z > 0 else α(e^z − 1);
-    PReLU max(0, z) + a_c·min(0, z); LeakyReLU with its negative slope; GELU; SiLU z·σ(z);
-    ReLU6 min(max(0, z), 6); Hardswish z·ReLU6(z + 3)/6; Hardsigmoid ReLU6(z + 3)/6; Mish z·tanh(softplus(z)).
-    """
-    z = torch.tensor(float(value), dtype=torch.float64)
-    cfg = rec.config
-    kind = rec.kind
-    if kind == "ReLU":
-        out = F.relu(z)
-    elif kind == "Sigmoid":
-        out = torch.sigmoid(z)
-    elif kind == "Tanh":
-        out = torch.tanh(z)
-    elif kind == "ELU":
-        out = F.elu(z, alpha=float(cfg.get("alpha", 1.0)))
-    elif kind == "PReLU":
+    """f(value) for the activation layer ``rec`` at ``channel`` (PReLU uses that channel's learned slope), in
+    float64, by the forward of ``rec.kind`` in :data:`explain.kinds.TABLE` with the layer's own constants."""
+    if rec.kind not in ACTIVATION_KINDS:
+        raise ConvError("activation", f"unsupported activation {rec.kind}", kind=rec.kind)
+    params: dict[str, torch.Tensor] = {}
+    if "weight" in rec.params:
         w = rec.params["weight"].double().reshape(-1)
-        a = w[channel] if w.numel() > 1 else w[0]
-        out = torch.clamp(z, min=0) + a * torch.clamp(z, max=0)
-    elif kind == "LeakyReLU":
-        out = F.leaky_relu(z, float(cfg.get("negative_slope", 0.01)))
-    elif kind == "GELU":
-        out = F.gelu(z, approximate=str(cfg.get("approximate", "none")))
-    elif kind == "SiLU":
-        out = F.silu(z)
-    elif kind == "ReLU6":
-        out = torch.clamp(z, 0.0, 6.0)
-    elif kind == "Hardswish":
-        out = z * torch.clamp(z + 3.0, 0.0, 6.0) / 6.0
-    elif kind == "Hardsigmoid":
-        out = torch.clamp(z + 3.0, 0.0, 6.0) / 6.0
-    elif kind == "Mish":
-        out = z * torch.tanh(F.softplus(z))
-    elif kind == "Identity":
-        out = z
-    else:
-        raise ConvError("activation", f"unsupported activation {kind}", kind=kind)
-    return float(out)
+        params["weight"] = w[channel] if w.numel() > 1 else w[0]
+    z = torch.tensor(float(value), dtype=torch.float64)
+    return float(kinds.forward(rec.kind, z, rec.config, params))
 
 
 def _follows(trace: Trace, rec: LayerRecord, kinds: Sequence[str]) -> LayerRecord | None:

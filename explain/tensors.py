@@ -31,7 +31,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from explain import window
+from explain import kinds, window
 from explain.hooks import capture
 from explain.imaging import MEAN, MODEL_SIZE, STD, object_box, pad_square
 from explain.trace import Trace
@@ -96,8 +96,9 @@ def shape_step(key: str, kind: str, config: dict[str, Any], in_shape: tuple[int,
                out_shape: tuple[int, ...]) -> ShapeStep:
     """Predict the output shape of one layer call from its configuration and input shape."""
     rule, formula, params = "other", "", {}
+    kind_rule = kinds.shape_rule(kind)  # from the table of layer kinds; "other" for a kind it does not know
     predicted = out_shape
-    if kind in ("Conv2d", "MaxPool2d", "AvgPool2d") and len(in_shape) == 4:
+    if kind_rule in ("conv", "pool") and len(in_shape) == 4:
         k, s = _pair(config["kernel_size"]), _pair(config.get("stride") or config["kernel_size"])
         pad = config.get("padding", 0)
         d = _pair(config.get("dilation", 1))
@@ -108,17 +109,17 @@ def shape_step(key: str, kind: str, config: dict[str, Any], in_shape: tuple[int,
             p = _pair(pad)
         n, c, h, w = in_shape
         hw = [window_out((h, w)[i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(2)]
-        if kind == "Conv2d":
+        if kind_rule == "conv":
             rule, c = "conv", int(config["out_channels"])
         else:
             rule = "pool"
         predicted = (n, c, hw[0], hw[1])
         formula = "; ".join(_window_formula(a, (h, w)[i], k[i], s[i], p[i], d[i], hw[i], ceil_mode)
                             for i, a in enumerate("HW"))
-        if kind == "Conv2d":
+        if kind_rule == "conv":
             formula = f"C: {in_shape[1]} → out_channels = {c}; " + formula
         params = {"k": k, "s": s, "p": p, "d": d}
-    elif kind in ("AdaptiveAvgPool2d", "AdaptiveMaxPool2d") and len(in_shape) == 4:
+    elif kind_rule == "adaptive" and len(in_shape) == 4:
         size = config.get("output_size")
         oh, ow = (size, size) if not isinstance(size, (tuple, list)) else (size[0], size[1])
         n, c, h, w = in_shape
@@ -126,7 +127,7 @@ def shape_step(key: str, kind: str, config: dict[str, Any], in_shape: tuple[int,
         rule, predicted = "adaptive", (n, c, oh, ow)
         formula = f"H: {h} → {oh}; W: {w} → {ow}"
         params = {"oh": oh, "ow": ow}
-    elif kind == "Flatten":
+    elif kind_rule == "flatten":
         start, end = int(config.get("start_dim", 1)), int(config.get("end_dim", -1))
         nd = len(in_shape)
         a, b = start % nd, end % nd
@@ -135,13 +136,12 @@ def shape_step(key: str, kind: str, config: dict[str, Any], in_shape: tuple[int,
         rule = "flatten"
         formula = " · ".join(str(v) for v in merged) + f" = {math.prod(merged)}"
         params = {"start_dim": start, "end_dim": end}
-    elif kind == "Linear":
+    elif kind_rule == "linear":
         rule = "linear"
         predicted = in_shape[:-1] + (int(config["out_features"]),)
         formula = f"{config['in_features']} → {config['out_features']}"
         params = {"in_features": config["in_features"], "out_features": config["out_features"]}
-    elif kind in ("ReLU", "ReLU6", "Sigmoid", "Tanh", "ELU", "PReLU", "LeakyReLU", "GELU", "SiLU", "Hardswish",
-                  "Hardsigmoid", "Dropout", "Identity", "BatchNorm2d", "Softmax", "StochasticDepth"):
+    elif kind_rule == "same":
         rule, predicted = "same", in_shape
     return ShapeStep(key, kind, rule, in_shape, out_shape, tuple(predicted), formula, params)
 
