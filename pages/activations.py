@@ -25,7 +25,7 @@ from ui.figures.maps import tiled_maps
 from ui.i18n import class_name, t
 from ui.mapview import show_maps
 from ui.paging import channel_pager
-from ui.sections import lazy_tabs
+from ui.sections import layer_select, lazy_tabs
 from ui.sidebar import page_context
 
 ctx = page_context()
@@ -112,8 +112,7 @@ def choose_layer(layers: list[act.ActivationLayer]) -> act.ActivationLayer:
     """The activation layer that the image tabs follow (above the tabs)."""
     keys = [a.key for a in layers]
     by_key = {a.key: a for a in layers}
-    state.forget_invalid("act_layer", keys)
-    key = st.selectbox(t("act.layer"), keys, key="act_layer", bind="query-params", format_func=lambda k: t(
+    key = layer_select(t("act.layer"), keys, "act_layer", format_func=lambda k: t(
         "act.layer_option", name=k, kind=by_key[k].kind, source=_source(by_key[k])))
     return by_key[key]
 

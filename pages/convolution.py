@@ -11,12 +11,11 @@ from explain import kernels as kern
 from explain.channels import channel_scores
 from explain.imaging import PreparedImage
 from explain.trace import LayerRecord, Trace
-from ui import state
 from ui.figures import convolution as figs
 from ui.i18n import t
 from ui.mapview import show_maps
 from ui.paging import channel_pager
-from ui.sections import lazy_tabs
+from ui.sections import layer_select, lazy_tabs
 from ui.sidebar import PageContext, page_context
 
 RANGE_MODES = ("map", "layer", "global")
@@ -376,9 +375,7 @@ def main(ctx: PageContext) -> None:
     rec: LayerRecord | None = None
     if layers:
         keys = [r.key for r in layers]
-        state.forget_invalid("conv_layer", keys)  # another model's layer: start at the first
-        key = st.selectbox(t("common.layer"), keys, key="conv_layer", bind="query-params",
-                           help=t("conv.layer_help"),
+        key = layer_select(t("common.layer"), keys, "conv_layer", help=t("conv.layer_help"),
                            format_func=lambda k: _layer_option(tr, k))
         rec = tr[key if key in keys else keys[0]]
         layer_summary(tr, rec)

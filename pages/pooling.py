@@ -12,7 +12,7 @@ from ui.figures import pooling as figs
 from ui.i18n import class_name, t
 from ui.mapview import show_maps
 from ui.paging import channel_pager
-from ui.sections import lazy_tabs
+from ui.sections import layer_select, lazy_tabs
 from ui.sidebar import PageContext, page_context
 
 RANGE_MODES = ("map", "layer", "global")
@@ -220,10 +220,7 @@ def main(ctx: PageContext) -> None:
         return
     keys = [r.key for r in layers]
     kinds = {r.key: r.kind for r in layers}
-    if st.session_state.get("pool_layer") not in keys:
-        st.session_state.pop("pool_layer", None)
-    key = st.selectbox(t("common.layer"), keys, key="pool_layer", bind="query-params",
-                       help=t("pool.layer_help"),
+    key = layer_select(t("common.layer"), keys, "pool_layer", help=t("pool.layer_help"),
                        format_func=lambda k: f"{k} · {kinds[k]}")
     rec = tr[key if key in keys else keys[0]]
     spec = pool.pool_spec(rec)

@@ -30,10 +30,12 @@ CATALOG = _load()
 
 
 def current_lang() -> str:
+    """The session's language; before the sidebar has run once, the link's ``?lang=`` (so that the
+    navigation of a first visit to ``/?lang=zh`` is Chinese too), else English."""
     try:
         import streamlit as st
 
-        lang = st.session_state.get("cfg_lang", "en")
+        lang = st.session_state.get("cfg_lang") or st.query_params.get("lang", "en")
     except Exception:  # outside a Streamlit run (figure tests): English
         lang = "en"
     return lang if lang in LANGS else "en"

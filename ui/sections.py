@@ -9,6 +9,7 @@ position as well: switching the language keeps the reader on the same section.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -39,3 +40,18 @@ def lazy_tabs(key: str, sections: Sequence[tuple[str, Callable[[], None]]], *, f
                 (st.fragment(run) if fragment else run)()
             return i
     return index
+
+
+def layer_select(label: str, keys: list[str], key: str, **kwargs: Any) -> str:  # noqa: ANN401
+    """A page's layer picker whose choice lives in the URL as ``?<key>=<layer>``.
+
+    A stale choice (another model's layer) is forgotten, a layer named by the URL (a link from the network
+    picture, a shared link, a reload) is selected, and the chosen layer is written back to the URL.
+    """
+    from ui import state
+
+    state.forget_invalid(key, keys)
+    state.follow_url(key, key, keys)
+    value = st.selectbox(label, keys, key=key, **kwargs)
+    state.to_url(key, value)
+    return value

@@ -76,22 +76,16 @@ class PageContext:
 
 
 def _persist(widget_key: str, store_key: str, default: str, options: list[str]) -> None:
-    """Start a sidebar widget from the session's remembered choice, once there is one.
+    """Start a sidebar widget from the session's remembered choice (a link's ``?lang=``/``?model=`` first).
 
-    On a session's first run nothing is remembered yet: the widget starts from the URL (its value is bound to
-    the query parameter named like its key, so ``/?lang=zh`` opens Chinese and a reload keeps the choice) or
-    from its default. Afterwards the remembered value (``cfg_*``) leads, so a page switch never loses it.
+    The remembered value (``cfg_*``) outlives the page: after a page switch the widget is a new one, so it is
+    set again on every run.
     """
-    if store_key not in st.session_state:
-        current = st.session_state.get(widget_key)
-        if current in options:  # the widget already holds a valid value (from the URL, or a rerun)
-            st.session_state[store_key] = current
-        return
-    value = st.session_state[store_key]
+    value = state.from_url(widget_key, options) or st.session_state.get(store_key, default)
     if value not in options:
         value = default if default in options else options[0]
     st.session_state[store_key] = value
-    st.session_state[widget_key] = value  # always: after a page switch the widget is a new one
+    st.session_state[widget_key] = value
 
 
 def _copy(widget_key: str, store_key: str) -> None:
@@ -166,16 +160,17 @@ def page_context() -> PageContext:
     by_name = {m.name: m for m in infos}
     with st.sidebar:
         lang = st.radio(t("sidebar.language"), list(LANGS), format_func=LANG_NAMES.get, key=state.LANG_WIDGET,
-                        horizontal=True, on_change=_copy, args=(state.LANG_WIDGET, state.LANG_KEY),
-                        bind="query-params")
+                        horizontal=True, on_change=_copy, args=(state.LANG_WIDGET, state.LANG_KEY))
         st.session_state[state.LANG_KEY] = lang
+        state.to_url(state.LANG_WIDGET, lang)
         # Labels are made now, in the session's language (format_func may run outside the script run).
         labels = {n: _option_label(by_name.get(n), n) for n in names}
         name = st.selectbox(
             t("sidebar.model"), names, key=state.MODEL_WIDGET, help=t("sidebar.model_help"), format_func=labels.get,
-            on_change=_copy, args=(state.MODEL_WIDGET, state.MODEL_KEY), bind="query-params",
+            on_change=_copy, args=(state.MODEL_WIDGET, state.MODEL_KEY),
         )
         st.session_state[state.MODEL_KEY] = name
+        state.to_url(state.MODEL_WIDGET, name)
     info = by_name.get(name)
     model = _load(name)
     spec = state.input_spec(info)

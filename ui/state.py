@@ -15,7 +15,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -58,6 +58,7 @@ LANG_KEY = "cfg_lang"  # the remembered choices; the sidebar widgets below start
 MODEL_KEY = "cfg_model"
 LANG_WIDGET = "lang"  # widget keys, also the URL's query parameters: /?lang=zh&model=tinyvgg-tanh
 MODEL_WIDGET = "model"
+URL_SEEN_KEY = "url_seen"  # {query parameter: the value this session last read from or wrote to the URL}
 SESSION_MODELS_KEY = "session_models"  # {name: (nn.Module, card dict)}: models trained in this session
 SESSION_PREFIX = "my-model-"
 
@@ -191,6 +192,36 @@ def current_image(spec: InputSpec | None = None) -> PreparedImage | None:
     if not cur:
         return None
     return _prepared(cur["digest"], cur["bytes"], cur["name"], spec)
+
+
+def from_url(param: str, options: Sequence[str]) -> str | None:
+    """A choice the URL brings that this session has not applied yet (a shared link, a reload, a click in the
+    network picture), if it is one of ``options``; None otherwise.
+
+    Links keep the reader's choices as plain values (``?lang=zh&model=tinyvgg-tanh&conv_layer=block2.conv1``),
+    not as the widgets' translated labels. A value is applied once: afterwards the widget leads and
+    :func:`to_url` writes its value back, so a reload or a copied link opens the same view.
+    """
+    raw = st.query_params.get(param)
+    seen = st.session_state.setdefault(URL_SEEN_KEY, {})
+    if raw is None or raw == seen.get(param):
+        return None
+    seen[param] = raw
+    return raw if raw in options else None
+
+
+def follow_url(param: str, widget_key: str, options: Sequence[str]) -> None:
+    """Before a widget is drawn: let a new value in the URL select its option."""
+    value = from_url(param, options)
+    if value is not None:
+        st.session_state[widget_key] = value
+
+
+def to_url(param: str, value: str) -> None:
+    """After a widget is drawn: its value goes into the URL (only when it changed)."""
+    st.session_state.setdefault(URL_SEEN_KEY, {})[param] = value
+    if st.query_params.get(param) != value:
+        st.query_params[param] = value
 
 
 def forget_invalid(key: str, options: list) -> None:

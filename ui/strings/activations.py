@@ -106,7 +106,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "act.maps_caption": (
         "Left: the pre-activations z (blue negative, red positive, white 0); right: f(z) for the same channels, "
         "every map at full resolution, each side with its own colour bar.",
-        "左：激活前数值 z（蓝色为负，红色为正，白色为 0）；右：同样这些通道的 f(z)，每张图都是完整分辨率，两边各有自己的色条。"),
+        "左：激活前数值 z（蓝色为负，红色为正，白色为 0）；右：同样这些通道的 f(z)，"
+        "每张图都是完整分辨率，两边各有自己的色条。"),
     "act.variants_fmnist_only": (
         "it compares TinyVGG models trained on Fashion-MNIST that differ only in their activation function",
         "它比较的是在 Fashion-MNIST 上训练、只有激活函数不同的 TinyVGG 模型"),
