@@ -211,8 +211,6 @@ def shape_rule(kind: str) -> str:
 
 #: The kinds with an elementwise forward: every activation and the identity.
 ELEMENTWISE_KINDS: tuple[str, ...] = tuple(k.kind for k in TABLE if k.elementwise)
-#: Which page explains a kind.
-KIND_PAGE: dict[str, str] = {k.kind: k.page for k in TABLE if k.page is not None}
 
 
 def forward(kind: str, z: torch.Tensor, config: Mapping[str, Any] | None = None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from explain import kinds
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -28,15 +30,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/upsampling.py", "nav.upsampling", ":material/open_in_full:", "nav.section.learning"),
 )
 
-#: Which page explains a layer kind (for links from the architecture table).
-KIND_PAGE: dict[str, str] = {
-    "Conv2d": "pages/convolution.py",
-    "ReLU": "pages/activations.py", "Sigmoid": "pages/activations.py", "Tanh": "pages/activations.py",
-    "ELU": "pages/activations.py", "PReLU": "pages/activations.py", "ReLU6": "pages/activations.py",
-    "Hardswish": "pages/activations.py", "Hardsigmoid": "pages/activations.py", "SiLU": "pages/activations.py",
-    "MaxPool2d": "pages/pooling.py", "AvgPool2d": "pages/pooling.py", "AdaptiveAvgPool2d": "pages/pooling.py",
-    "Flatten": "pages/classifier.py", "Linear": "pages/classifier.py",
-}
+#: Which page explains a layer kind (for links from the architecture table), from the table of layer kinds.
+KIND_PAGE: dict[str, str] = {k.kind: k.page for k in kinds.TABLE if k.page is not None}
 
 
 #: The query parameter that selects a layer on a page (its layer picker is bound to the URL), so a link such as
