@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explain import pooling, window
+from explain import kinds, pooling, window
 from explain.hooks import model_lock
 from explain.trace import LossKind, module_config
 
@@ -459,32 +459,10 @@ def largest_grad_index(grad: torch.Tensor) -> tuple[int, ...]:
 # --------------------------------------------------------------------------------------------------
 
 IMAGENET_HS: tuple[float, ...] = (1e-2, 1e-4, 1e-6)  # 6 extra float64 forwards of a large model
-ELEMENTWISE = ("ReLU", "ReLU6", "Sigmoid", "Tanh", "SiLU", "Hardswish", "Hardsigmoid")
-IDENTITY_KINDS = ("Dropout", "Identity", "Flatten")
-HAND_KINDS = (*ELEMENTWISE, *IDENTITY_KINDS, "Conv2d", "Linear", "BatchNorm2d", "MaxPool2d", "AdaptiveAvgPool2d")
+ELEMENTWISE = kinds.with_backward("elementwise")  # ∂L/∂a = g · f′(a), f′ from the table of layer kinds
+IDENTITY_KINDS = kinds.with_backward("identity")
+HAND_KINDS = tuple(k.kind for k in kinds.TABLE if k.backward)
 MAX_HAND_WEIGHT = 5_000_000  # weight gradients of bigger tensors are not formed (VGG/AlexNet FC)
-
-
-def _elementwise_derivative(kind: str, a: torch.Tensor) -> torch.Tensor:
-    """f′(a) of the elementwise activations: ReLU 1[a>0], ReLU6 1[0<a<6], σ(1−σ), 1−tanh², SiLU σ(1 + a(1−σ)),
-    Hardswish (2a+3)/6 on (−3, 3) (0 below, 1 above), Hardsigmoid 1/6 on (−3, 3)."""
-    if kind == "ReLU":
-        return (a > 0).to(a.dtype)
-    if kind == "ReLU6":
-        return ((a > 0) & (a < 6)).to(a.dtype)
-    if kind == "Sigmoid":
-        s = torch.sigmoid(a)
-        return s * (1 - s)
-    if kind == "Tanh":
-        return 1 - torch.tanh(a) ** 2
-    if kind == "SiLU":
-        s = torch.sigmoid(a)
-        return s * (1 + a * (1 - s))
-    if kind == "Hardswish":
-        return torch.where(a <= -3, torch.zeros_like(a), torch.where(a >= 3, torch.ones_like(a), (2 * a + 3) / 6))
-    if kind == "Hardsigmoid":
-        return ((a > -3) & (a < 3)).to(a.dtype) / 6
-    raise KeyError(kind)
 
 
 def hand_backward(kind: str, module: nn.Module, a: torch.Tensor, g: torch.Tensor,
@@ -500,13 +478,17 @@ def hand_backward(kind: str, module: nn.Module, a: torch.Tensor, g: torch.Tensor
     * MaxPool2d: g goes back to the position of each window's maximum (summed where windows overlap);
       AdaptiveAvgPool2d: each output bin's g is spread evenly over its bin, g/|bin| (both by the pooling
       page's routing rule, :func:`explain.pooling.route`).
-    * Elementwise activations: g · f′(a); Dropout (eval), Identity, Flatten: g reshaped.
+    * Elementwise activations: g · f′(a) (:mod:`explain.kinds`; PReLU's ∂L/∂a_c = Σ g · min(0, a) over channel
+      c); Dropout (eval), Identity, Flatten: g reshaped.
     """
     a = a.double()
     g = g.double()
     p = {k: v.detach().double() for k, v in module.named_parameters(recurse=False)}
     if kind in ELEMENTWISE:
-        return g * _elementwise_derivative(kind, a), {}
+        spec, config = kinds.KINDS[kind], module_config(module)
+        assert spec.derivative is not None
+        grads = spec.param_grads(a, g, config, p) if spec.param_grads is not None else {}
+        return g * spec.derivative(a, config, p), grads
     if kind in IDENTITY_KINDS:
         return g.reshape(a.shape), {}
     if kind == "Linear":

@@ -10,6 +10,7 @@ import streamlit as st
 from torch import nn
 
 from explain import backprop as bp
+from explain import kinds
 from explain.graph import model_graph
 from explain.summary import not_stored, output_grad_norm, weight_grad_norm
 from explain.trace import LossKind, Trace
@@ -55,9 +56,8 @@ def _fd(model: nn.Module, tr: Trace, layer: str, param: str, index: tuple[int, .
 
 
 MAX_GRAPH_NODES = 90  # larger graphs (MobileNet, EfficientNet) are listed in the backward-order table instead
-LOCAL_FAMILY = {**{k: "elementwise" for k in bp.ELEMENTWISE}, **{k: "identity" for k in bp.IDENTITY_KINDS},
-                "Conv2d": "conv", "Linear": "linear", "BatchNorm2d": "bn", "MaxPool2d": "maxpool",
-                "AdaptiveAvgPool2d": "avgpool"}
+#: The textbook backward each kind has (explain.kinds): picks the formula line of the "one layer by hand" section
+LOCAL_FAMILY = {k.kind: k.backward for k in kinds.TABLE if k.backward}
 
 
 def gradient_tab() -> None:

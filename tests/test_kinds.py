@@ -1,0 +1,167 @@
+"""The table of layer kinds against torch: every elementwise forward equals torch's module, every textbook
+derivative equals torch.autograd.grad (PReLU's per-channel slope and ELU's α included) on the real
+pre-activations of every committed TinyVGG, and the Backpropagation page's hand check covers all five variants."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from torch import nn
+
+import models
+from explain import activations as act
+from explain import backprop as bp
+from explain import convolution as conv
+from explain import kinds
+from explain import tensors as ten
+from explain.hooks import has_hooks
+from explain.trace import module_config, trace
+from ui.nav import KIND_PAGE, PAGES
+
+TINYVGG = ("tinyvgg-relu", "tinyvgg-sigmoid", "tinyvgg-tanh", "tinyvgg-elu", "tinyvgg-prelu")
+ELEMENTWISE = [k for k in kinds.TABLE if k.elementwise]
+#: float64 throughout, but torch keeps some constants (Hardsigmoid's 1/6) in float32
+GRAD_TOL = {"rtol": 1e-6, "atol": 1e-7}
+
+
+@pytest.fixture(scope="module")
+def traces() -> dict[str, tuple[nn.Module, object]]:
+    x, _ = models.test_batch()
+    out = {}
+    for name in TINYVGG:
+        model = models.load(name)
+        out[name] = (model, trace(model, x[:1], loss="cross_entropy"))
+    return out
+
+
+def _module(spec: kinds.LayerKind, channels: int, own: nn.Module | None) -> nn.Module:
+    """torch's module of a kind: the model's own when it uses this kind, else one with a non-default setting where
+    the kind has one (so the table must read the setting, not assume torch's default)."""
+    if own is not None and type(own).__name__ == spec.kind:
+        return own
+    if spec.kind == "PReLU":
+        m = nn.PReLU(channels)
+        with torch.no_grad():
+            m.weight.copy_(torch.linspace(-0.3, 0.6, channels))
+        return m
+    if spec.kind == "ELU":
+        return nn.ELU(alpha=0.7)
+    if spec.kind == "LeakyReLU":
+        return nn.LeakyReLU(0.2)
+    return getattr(nn, spec.kind)()
+
+
+def test_table_is_consistent() -> None:
+    assert len(kinds.KINDS) == len(kinds.TABLE)
+    assert all(k.derivative is not None for k in ELEMENTWISE)
+    assert all(k.name for k in kinds.TABLE if k.family == "activation" and k.elementwise)
+    assert all(k.backward == "elementwise" or k.kind in ("GELU", "Identity") for k in ELEMENTWISE)
+    pages = {p.path for p in PAGES}
+    assert {k.page for k in kinds.TABLE if k.page} <= pages
+    # the lists that used to be written out by hand are the table's
+    assert KIND_PAGE == {k.kind: k.page for k in kinds.TABLE if k.page}
+    assert set(act.KIND_TO_NAME) == {k.kind for k in kinds.TABLE if k.page == kinds.ACTIVATIONS_PAGE and k.name}
+    assert act.FUNCTIONS == ("sigmoid", "tanh", "relu", "elu", "prelu", "leaky_relu", "gelu", "silu", "relu6",
+                             "hardswish", "hardsigmoid")
+    assert set(conv.ACTIVATION_KINDS) == {k.kind for k in ELEMENTWISE}
+    assert {"ELU", "PReLU"} <= set(bp.ELEMENTWISE) and set(bp.ELEMENTWISE) <= set(bp.HAND_KINDS)
+    assert {s.rule for s in (ten.shape_step("a", k.kind, {}, (1, 3, 4, 4), (1, 3, 4, 4)) for k in ELEMENTWISE)} \
+        == {"same"}
+
+
+def test_mish_is_one_entry() -> None:
+    """Mish is known everywhere the table is read (it is not drawn on the Activations page yet)."""
+    z = torch.linspace(-4, 4, 41)
+    torch.testing.assert_close(act.function("mish")(z), nn.Mish()(z))
+    assert "Mish" in conv.ACTIVATION_KINDS and "Mish" in bp.ELEMENTWISE
+    assert kinds.shape_rule("Mish") == "same" and kinds.shape_rule("NoSuchLayer") == "other"
+
+
+@pytest.mark.parametrize("model_name", TINYVGG)
+@pytest.mark.parametrize("spec", ELEMENTWISE, ids=lambda k: k.kind)
+def test_forward_and_derivative_equal_torch(traces, model_name: str, spec: kinds.LayerKind) -> None:  # noqa: ANN001
+    """On every activation input of the model: f(z) = torch's module, f′(z) = torch.autograd.grad (and for PReLU
+    ∂L/∂a_c = autograd's gradient of the slope)."""
+    model, tr = traces[model_name]
+    acts = [r for r in tr.layers if r.kind in kinds.ELEMENTWISE_KINDS]
+    assert len(acts) == 4
+    for rec in acts:
+        z = rec.input.double()
+        own = model.get_submodule(rec.name)
+        mod = copy.deepcopy(_module(spec, z.shape[1], own)).double()  # a copy: the model stays as it is
+        config = module_config(mod)
+        params = {n: p.detach() for n, p in mod.named_parameters(recurse=False)}
+        with torch.enable_grad():
+            zz = z.clone().requires_grad_(True)
+            y = mod(zz.clone())
+            g = torch.randn(y.shape, dtype=y.dtype, generator=torch.Generator().manual_seed(rec.index))
+            got = torch.autograd.grad(y, [zz, *mod.parameters(recurse=False)], g)
+        fwd = kinds.forward(spec.kind, z, config, params)
+        torch.testing.assert_close(fwd, y.detach(), rtol=1e-12, atol=1e-12)
+        d = kinds.derivative(spec.kind, z, config, params)
+        torch.testing.assert_close(g * d, got[0], **GRAD_TOL)
+        if spec.param_grads is not None:
+            hand = spec.param_grads(z, g, config, params)
+            torch.testing.assert_close(hand["weight"], got[1], **GRAD_TOL)
+        if spec.kind == type(own).__name__:  # the model's own layer: the table's f equals the traced output
+            torch.testing.assert_close(kinds.forward(spec.kind, rec.input, module_config(own),
+                                                     dict(own.named_parameters(recurse=False))).detach(), rec.output)
+
+
+def test_settings_are_read() -> None:
+    """ELU's α, LeakyReLU's slope, GELU's tanh form and PReLU's per-channel a change the numbers as in torch."""
+    z = torch.linspace(-3, 3, 25, dtype=torch.float64).reshape(1, 1, 5, 5).repeat(1, 2, 1, 1)
+    for mod in (nn.ELU(alpha=2.5), nn.LeakyReLU(0.3), nn.GELU(approximate="tanh")):
+        spec = kinds.KINDS[type(mod).__name__]
+        zz = z.clone().requires_grad_(True)
+        y = mod(zz)
+        (dz,) = torch.autograd.grad(y.sum(), zz)
+        torch.testing.assert_close(spec.forward(z, module_config(mod), {}), y.detach())
+        torch.testing.assert_close(spec.derivative(z, module_config(mod), {}), dz)
+    a = torch.tensor([0.1, -0.4], dtype=torch.float64)
+    d = kinds.derivative("PReLU", z, {}, {"weight": a})
+    assert torch.all(d[0, 0][z[0, 0] <= 0] == 0.1) and torch.all(d[0, 1][z[0, 1] <= 0] == -0.4)
+    assert torch.all(d[z > 0] == 1)
+    # ELU′ at 0 is α·e⁰ = α, as autograd says
+    assert float(kinds.derivative("ELU", torch.zeros(1, dtype=torch.float64), {"alpha": 2.5})) == 2.5
+
+
+@pytest.mark.parametrize("model_name", TINYVGG)
+def test_hand_backward_covers_every_tinyvgg(traces, model_name: str) -> None:  # noqa: ANN001
+    """Every layer of every committed TinyVGG has a hand formula on the Backpropagation page, equal to autograd;
+    PReLU's slopes too."""
+    model, tr = traces[model_name]
+    for rec in tr.layers:
+        lg = bp.local_backward(model, rec.key, tr.layers)
+        assert lg.hand, rec.kind
+        assert lg.input_diff is not None and lg.input_diff < 1e-6 * max(1.0, lg.in_grad_norm), (rec.key, lg.input_diff)
+        own = {n for n, _ in model.get_submodule(rec.name).named_parameters(recurse=False)}
+        assert set(lg.param_diffs) == own, rec.key
+        assert all(v < 1e-6 for v in lg.param_diffs.values()), (rec.key, lg.param_diffs)
+    assert not has_hooks(model) and all(p.grad is None for p in model.parameters())
+
+
+def test_prelu_and_elu_hand_check_against_autograd(traces) -> None:  # noqa: ANN001
+    """The two variants the hand check used to miss: ∂L/∂a = g·f′(a) and PReLU's ∂L/∂a_c = Σ g·min(0, a)."""
+    for name, kind in (("tinyvgg-elu", "ELU"), ("tinyvgg-prelu", "PReLU")):
+        model, tr = traces[name]
+        for rec in (r for r in tr.layers if r.kind == kind):
+            module = model.get_submodule(rec.name)
+            hand = bp.hand_backward(kind, module, rec.input, rec.grad)
+            assert hand is not None
+            with torch.enable_grad():
+                a = rec.input.detach().double().requires_grad_(True)
+                m = nn.PReLU(module.weight.numel()).double() if kind == "PReLU" else nn.ELU(module.alpha)
+                if kind == "PReLU":
+                    with torch.no_grad():
+                        m.weight.copy_(module.weight.double())
+                leaves = [a, m.weight] if kind == "PReLU" else [a]
+                got = torch.autograd.grad(m(a), leaves, rec.grad.double())
+            torch.testing.assert_close(hand[0], got[0], **GRAD_TOL)
+            if kind == "PReLU":
+                assert set(hand[1]) == {"weight"}
+                torch.testing.assert_close(hand[1]["weight"], got[1], **GRAD_TOL)
+            else:
+                assert hand[1] == {}
