@@ -55,7 +55,7 @@ def _prelu_source() -> tuple[str, dict[str, np.ndarray]] | None:
 def section_curves() -> None:
     st.header(t("act.curves"))
     prelu = _prelu_source()
-    left, right = st.columns([1, 3])
+    left, right = st.columns([3, 5])
     own = act.model_functions(ctx.model)
     with left:
         if ctx.is_imagenet:  # the model's own functions first, with the modern ReLU-like family

@@ -55,7 +55,7 @@ def _fd(model: nn.Module, tr: Trace, layer: str, param: str, index: tuple[int, .
 
 
 
-MAX_GRAPH_NODES = 90  # larger graphs (MobileNet, EfficientNet) are listed in the backward-order table instead
+MAX_GRAPH_NODES = 40  # larger graphs (ResNet, MobileNet, EfficientNet) are listed in the backward-order table
 #: The textbook backward each kind has (explain.kinds): picks the formula line of the "one layer by hand" section
 LOCAL_FAMILY = {k.kind: k.backward for k in kinds.TABLE if k.backward}
 
@@ -281,7 +281,7 @@ def model_tab() -> None:
     params = [p for p, g in rec.param_grads.items() if g is not None]
     param = c2.selectbox(t("bp.fd.param"), params, key=f"bp_fd_param_{rec.key}")
     hs = bp.IMAGENET_HS if ctx.is_imagenet else bp.DEFAULT_HS  # each h costs two float64 forwards
-    h = c3.select_slider(t("bp.fd.h"), list(hs), value=1e-4, key=f"bp_fd_h_{ctx.family}",
+    h = c3.select_slider(t("bp.fd.h"), list(hs), value=1e-6, key=f"bp_fd_h_{ctx.family}",
                          format_func=lambda v: f"{v:.0e}")
     grad = rec.param_grads[param]
     assert grad is not None
@@ -301,12 +301,12 @@ def model_tab() -> None:
     st.markdown(t("bp.fd.w", name=f"{rec.name}.{param}", index=list(index)) + f" = {fmt(check.weight)} · "
                 + t("common.shape", shape=list(shape)))
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric(t("bp.fd.fd"), f"{row.fd:.8g}")
-    m2.metric(t("bp.fd.autograd"), f"{check.autograd:.8g}")
-    m3.metric(t("bp.fd.trace"), f"{float(grad[index]):.8g}")
+    m1.metric(t("bp.fd.fd"), f"{row.fd:.6g}")
+    m2.metric(t("bp.fd.autograd"), f"{check.autograd:.6g}")
+    m3.metric(t("bp.fd.trace"), f"{float(grad[index]):.6g}")
     m4.metric(t("bp.fd.rel"), f"{row.rel_error:.1e}")
-    st.caption(t("bp.fd.formula", lp=f"{row.loss_plus:.12g}", lm=f"{row.loss_minus:.12g}", h=f"{row.h:.0e}",
-                 fd=f"{row.fd:.8g}"))
+    st.caption(t("bp.fd.formula", lp=f"{row.loss_plus:.6g}", lm=f"{row.loss_minus:.6g}", h=f"{row.h:.0e}",
+                 diff=f"{row.loss_plus - row.loss_minus:.6g}", fd=f"{row.fd:.6g}"))
     if check.autograd == 0.0:
         st.info(t("bp.fd.zero"))
     st.plotly_chart(fd_error_figure(check, chosen_h=h, title=t("bp.fd.sweep"), y_title=t("bp.fd.rel")),

@@ -11,6 +11,7 @@ from explain.trace import Trace
 from ui import state
 from ui.figures.network import clicked_key, network_figure
 from ui.figures.overview import top_k_bar
+from ui.figures.picture import crisp
 from ui.i18n import class_name, t
 from ui.nav import KIND_PAGE, LAYER_PARAM, PageSpec, existing_pages
 from ui.picker import image_picker
@@ -122,7 +123,7 @@ for note in image.notes:
 cols = st.columns(len(image.steps))
 for col, step in zip(cols, image.steps, strict=False):
     label = t(f"step.{step.key}", **step.params)
-    col.image(step.image, caption=label if step.applied else t("step.skipped", step=label), width="stretch",
+    col.image(crisp(step.image), caption=label if step.applied else t("step.skipped", step=label), width="stretch",
               clamp=True)
 with st.expander(t("common.why")):
     if ctx.spec is None:

@@ -21,6 +21,7 @@ from explain.imaging import PreparedImage
 from explain.trace import LossKind, Trace
 from models import zoo
 from ui import state
+from ui.figures.picture import crisp
 from ui.i18n import FAMILY_KEY, LANG_NAMES, LANGS, class_name, t
 
 T = TypeVar("T")
@@ -185,7 +186,7 @@ def page_context() -> PageContext:
         if image is None:
             st.caption(t("sidebar.no_image"))
         else:
-            st.image(image.pixels, width=112, caption=image.name, clamp=True)
+            st.image(crisp(image.pixels, 112), width=112, caption=image.name, clamp=True)
             top = state.trace_for(name, image).top(1)[0]
             st.caption(t("sidebar.prediction", label=class_name(top[0], lang), prob=top[1]))
     return PageContext(lang, name, model, info, image, spec)

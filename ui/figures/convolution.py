@@ -22,6 +22,7 @@ from ui.figures.maps import (
     is_signed,
     tiled_maps,
 )
+from ui.figures.numbers import cell_text
 from ui.figures.picture import MapImage, drawable
 
 PAD_COLOR = "#d9d9d9"
@@ -70,7 +71,7 @@ def kernel_weights(weights: np.ndarray, title: str, *, out_label: str = "out", i
 
 
 def _cell_text(values: np.ndarray, pad: np.ndarray | None = None, pad_text: str = "0") -> np.ndarray:
-    text = np.vectorize(lambda v: f"{v:.2f}")(values).astype(object)
+    text = cell_text(values, 2)  # "0.04", "-0.3", "2e-03": never "-0.00"
     if pad is not None:
         text[pad] = pad_text
     return text

@@ -47,7 +47,7 @@ def flow_chart(flow: GradientFlow, *, title: str = "", output_name: str = "â€–âˆ
                                                                             "symbol": "diamond"},
                    hovertemplate="%{x}<br>" + weight_name + " = %{y:.3e}<extra></extra>"),
     ])
-    fig.update_yaxes(type="log", title=y_title, exponentformat="power", range=_log_range(out + wts))
+    fig.update_yaxes(type="log", title=y_title, exponentformat="power", dtick=1, range=_log_range(out + wts))
     fig.update_xaxes(tickangle=-40)
     # The title sits at the top of the figure and the legend in its own row between the title and the plot: a
     # legend anchored above the plot would otherwise be drawn over a title placed at the same height.
@@ -91,7 +91,7 @@ def flow_comparison(flows: Sequence[GradientFlow], *, activations: Sequence[str]
     fig.update_xaxes(categoryorder="array", categoryarray=union_order([f.keys() for f in flows]), row=1, col=1)
     fig.update_xaxes(categoryorder="array", row=1, col=2,
                      categoryarray=union_order([[lay.key for lay in f.weighted()] for f in flows]))
-    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(type="log", exponentformat="power", dtick=1)
     fig.update_yaxes(title=y_title, range=_log_range(all_out), row=1, col=1)
     fig.update_yaxes(range=_log_range(all_w), row=1, col=2)
     fig.update_xaxes(tickangle=-40)

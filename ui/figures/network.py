@@ -160,15 +160,15 @@ def network_figure(view: NetworkView, *, class_labels: Sequence[str], hovers: Se
     staged = view.per_stage
     notes: list[dict[str, Any]] = [
         {"x": 4 + in_side / 2, "y": TOP - 4, "text": f"<b>{input_title}</b>", "yanchor": "bottom",
-         "font": {"size": 11, "color": TEXT}},
+         "font": {"size": 13, "color": TEXT}},
         {"x": 4 + in_side / 2, "y": TOP + body + 4, "text": shape_text(view.input_shape), "yanchor": "top",
-         "font": {"size": 10, "color": MUTED}},
+         "font": {"size": 12, "color": MUTED}},
     ]
     for col, cx in zip(view.columns, lay["centres"], strict=True):
         title = stem_label if col.stage == "stem" else col.title
         notes.append({"x": cx, "y": TOP - 4, "text": title_lines(title, col.kind, staged), "yanchor": "bottom",
-                      "font": {"size": 11, "color": TEXT}})
-        notes.append({"x": cx, "y": TOP + body + 4, "yanchor": "top", "font": {"size": 10, "color": MUTED},
+                      "font": {"size": 13, "color": TEXT}})
+        notes.append({"x": cx, "y": TOP + body + 4, "yanchor": "top", "font": {"size": 12, "color": MUTED},
                       "text": shape_text(col.shape) + "<br>" + range_text(col.signed, col.vmin, col.vmax)})
     # arrows along the data flow: input → first column → … → last column → class bars
     edges = [4 + in_side, *lay["centres"]]
@@ -208,7 +208,7 @@ def network_figure(view: NetworkView, *, class_labels: Sequence[str], hovers: Se
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}},
     )
     for i, label in zip(rows, class_labels, strict=False):
-        font = {"size": 10, "color": TEXT if i == 0 else MUTED}
+        font = {"size": 12, "color": TEXT if i == 0 else MUTED}
         row = {"y": i - 0.22, "xref": "x2", "yref": "y2", "yanchor": "middle", "showarrow": False, "font": font}
         notes.append({**row, "x": 0, "xanchor": "left", "text": _short(label)})
         notes.append({**row, "x": 1.0, "xanchor": "right", "text": f"{probs[i]:.1%}"})
@@ -231,7 +231,7 @@ def network_figure(view: NetworkView, *, class_labels: Sequence[str], hovers: Se
     )
     if probs_title:
         fig.add_annotation(x=0.5, y=1.0, xref="x2 domain", yref="y2 domain", yanchor="bottom", showarrow=False,
-                           text=f"<b>{probs_title}</b>", font={"size": 11, "color": TEXT})
+                           text=f"<b>{probs_title}</b>", font={"size": 13, "color": TEXT})
     return fig
 
 

@@ -29,6 +29,7 @@ BAR_W = 14  # colour bar width
 TARGET_W = 880  # a grid is scaled (by whole pixels) to about this width
 MAX_TILE = 168  # a tile is never enlarged beyond this side
 MIN_TILE = 28
+MAX_H = 760  # a grid is never drawn taller than this (tiles shrink, to MIN_TILE at the least)
 LABEL_H = 14  # room above each tile for its number
 FONT_PATHS = (  # the first that exists; Noto CJK also draws Chinese labels
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -101,6 +102,13 @@ def enlarge(rgb: np.ndarray, factor: int) -> np.ndarray:
     return rgb if factor <= 1 else rgb.repeat(factor, axis=0).repeat(factor, axis=1)
 
 
+def crisp(pixels: np.ndarray, side: int = 224) -> np.ndarray:
+    """A small picture (28x28) enlarged by a whole factor to about ``side``, so the browser shows its real
+    pixels as squares instead of smoothing them; larger pictures are returned as they are."""
+    a = np.asarray(pixels)
+    return enlarge(a, max(1, side // max(a.shape[:2]))) if a.ndim >= 2 and max(a.shape[:2]) < side else a
+
+
 def to_png(rgb: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)).save(buf, format="PNG", compress_level=3)
@@ -158,7 +166,8 @@ def grid_picture(
     top_lab = LABEL_H if (labels or col_labels) else 0
     if tile is None:
         avail = max(target_width - left - (BAR_W + 50 if bar else 0), 100)
-        tile = int(np.clip(avail / cols - GAP, MIN_TILE, MAX_TILE))
+        tall = (MAX_H - (LABEL_H if col_labels else 0)) / rows - GAP - (LABEL_H if labels else 0)
+        tile = int(np.clip(min(avail / cols - GAP, tall), MIN_TILE, MAX_TILE))
     factor = max(1, tile // max(h, w))
     th, tw = h * factor, w * factor
     cell_h = th + GAP + (top_lab if labels else 0)

@@ -193,7 +193,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bp.fd.autograd": ("autograd (float64 copy)", "自动微分（float64 副本）"),
     "bp.fd.trace": ("autograd (shared trace)", "自动微分（共享的追踪记录）"),
     "bp.fd.rel": ("relative error", "相对误差"),
-    "bp.fd.formula": ("({lp} − {lm}) / (2 · {h}) = {fd}", "({lp} − {lm}) / (2 · {h}) = {fd}"),
+    "bp.fd.formula": ("L(w + h) = {lp}, L(w − h) = {lm}: (L(w + h) − L(w − h)) / (2h) = {diff} / (2 · {h}) = {fd}",
+                      "L(w + h) = {lp}，L(w − h) = {lm}：(L(w + h) − L(w − h)) / (2h) = {diff} / (2 · {h}) = {fd}"),
     "bp.fd.zero": ("This weight's gradient is 0 for this image: the loss does not depend on it here (e.g. the "
                    "ReLU after it is off, or max pooling did not pick its output).",
                    "这个权重在这张图片上的梯度为 0：这里损失与它无关"

@@ -1,9 +1,9 @@
 """Strings of the ImageNet models: picker labels, download and offline messages, their preprocessing."""
 
 STRINGS: dict[str, tuple[str, str]] = {
-    "sidebar.zoo_option": ("{title} (ImageNet) · top-1 {acc:.1%}", "{title}（ImageNet）· top-1 {acc:.1%}"),
-    "sidebar.zoo_option_missing": ("{title} (ImageNet) · top-1 {acc:.1%} · not downloaded yet",
-                                   "{title}（ImageNet）· top-1 {acc:.1%} · 尚未下载"),
+    "sidebar.zoo_option": ("{title} · ImageNet {acc:.1%}", "{title} · ImageNet {acc:.1%}"),
+    "sidebar.zoo_option_missing": ("{title} · ImageNet {acc:.1%} · not downloaded yet",
+                                   "{title} · ImageNet {acc:.1%} · 尚未下载"),
     "sidebar.own_option": ("{title} (your weights)", "{title}（你的权重）"),
     "zoo.checking": ("Looking for the weights in the cache…", "正在缓存中查找权重…"),
     "zoo.loading": ("Loading the model…", "正在加载模型…"),
