@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from explain.network import block_mean
 from ui.figures.cache import cached_figure
 from ui.figures.numbers import cell_text
 from ui.figures.picture import TARGET_W, MapImage, colorize, drawable, enlarge, grid_picture
@@ -67,15 +68,9 @@ def tile(maps: np.ndarray, cols: int | None = None, gap: int = 1) -> tuple[np.nd
 
 
 def downsample(maps: np.ndarray, max_side: int) -> np.ndarray:
-    """[C, H, W] → block means with an integer factor f = ⌈max(H, W)/max_side⌉ (edges padded by repetition)."""
-    c, h, w = maps.shape
-    f = math.ceil(max(h, w) / max_side) if max_side > 0 else 1
-    if f <= 1:
-        return maps
-    ph, pw = (-h) % f, (-w) % f
-    if ph or pw:
-        maps = np.pad(maps, ((0, 0), (0, ph), (0, pw)), mode="edge")
-    return maps.reshape(c, (h + ph) // f, f, (w + pw) // f, f).mean(axis=(2, 4)).astype(np.float32)
+    """[C, H, W] → block means with an integer factor f = ⌈max(H, W)/max_side⌉, as float32 (one implementation:
+    :func:`explain.network.block_mean`)."""
+    return block_mean(maps, max_side).astype(np.float32)
 
 
 def normalize_each(maps: np.ndarray, signed: bool) -> np.ndarray:
