@@ -81,7 +81,8 @@ def _check(at) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("model", ZOO)
 def test_activations_page(model: str, zoo_weights) -> None:  # noqa: ANN001
-    at = run_page("pages/activations.py", model=model, image=PHOTO, image_name="cat.jpg", timeout=300)
+    at = run_page("pages/activations.py", model=model, image=PHOTO, image_name="cat.jpg", timeout=300,
+                  state={"act_tab": "On this image"})
     _check(at)
     calls, _ = _reference(model)
     key, mod, z, a = next(c for c in calls if isinstance(c[1], ACTIVATIONS))
@@ -100,15 +101,22 @@ def test_activations_page(model: str, zoo_weights) -> None:  # noqa: ANN001
             expected[type(m).__name__] = expected.get(type(m).__name__, 0) + 1
     assert dict(zip(kinds["kind"], kinds["calls"], strict=True)) == expected
     # the model's own functions are drawn; the TinyVGG variants are not run for an ImageNet model
+    at.session_state["act_tab"] = "Curves"
+    at.run()
+    _check(at)
     curves = json.loads(at.get("plotly_chart")[0].proto.spec)
     drawn = {d["name"] for d in curves["data"]}
     assert {"ReLU", "Hardswish", "SiLU", "ReLU6", "Hardsigmoid"} <= drawn
+    at.session_state["act_tab"] = "Trained variants"
+    at.run()
+    _check(at)
     assert any("Fashion-MNIST" in i.value for i in at.info)
 
 
 @pytest.mark.parametrize("model", ZOO)
 def test_pooling_page(model: str, zoo_weights) -> None:  # noqa: ANN001
-    at = run_page("pages/pooling.py", model=model, image=PHOTO, image_name="cat.jpg", timeout=300)
+    at = run_page("pages/pooling.py", model=model, image=PHOTO, image_name="cat.jpg", timeout=300,
+                  state={"pool_tab": "One output cell"})
     _check(at)
     calls, _ = _reference(model)
     key, mod, x, y = next(c for c in calls if isinstance(c[1], POOLS))
@@ -124,6 +132,9 @@ def test_pooling_page(model: str, zoo_weights) -> None:  # noqa: ANN001
     value = f"{float(ref[0, c].max()):.4g}"
     window_text = next(m.value for m in at.markdown if m.value.startswith("The window holds"))
     assert f"**{value}**" in window_text
+    at.session_state["pool_tab"] = "Backward"
+    at.run()
+    _check(at)
     assert any("0.0e+00" in m.value for m in at.markdown if "autograd" in m.value)  # routing = autograd
     if isinstance(mod, nn.AdaptiveAvgPool2d):
         assert any("argmax routing does not apply" in cap.value for cap in at.caption)
@@ -131,7 +142,8 @@ def test_pooling_page(model: str, zoo_weights) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("model", ZOO)
 def test_upsampling_page(model: str, zoo_weights) -> None:  # noqa: ANN001
-    at = run_page("pages/upsampling.py", model=model, image=PHOTO, image_name="cat.jpg", timeout=300)
+    at = run_page("pages/upsampling.py", model=model, image=PHOTO, image_name="cat.jpg", timeout=300,
+                  state={"up_tab": "On a real map"})
     _check(at)
     calls, _ = _reference(model)
     outputs = {k: o for k, _, _, o in calls}
