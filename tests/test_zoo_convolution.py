@@ -3,7 +3,6 @@ behind it, against independent references (F.conv2d, F.batch_norm, autograd, nn.
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
@@ -68,19 +67,20 @@ def _texts(at) -> str:  # noqa: ANN001 - AppTest
 def test_convolution_page_with_imagenet_models(name: str, zoo_weights) -> None:  # noqa: ANN001 - fixture
     key = LAYER[name]
     at = run_page("pages/convolution.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300,
-                  state={"conv_layer": key})
+                  state={"conv_layer": key, "conv_tab": "Kernel arithmetic"})
     assert_page_ok(at)
     assert not catalog_leaks(at)
     assert at.selectbox(key="conv_layer").value == key
     mod, inp, ref = _layer_io(name, key)
     text = _texts(at)
-    # the output-size formula with the layer's real numbers, and the parameter count with groups
+    sizes = [len(el.proto.spec) for el in at.get("plotly_chart")]
+    # the output-size formula with the layer's real numbers, and the parameter count with groups (above the tabs)
     oh = ref.shape[-1]
     n, k, s, p, d = inp.shape[-1], mod.kernel_size[0], mod.stride[0], mod.padding[0], mod.dilation[0]
     assert f"⌊({n} + 2·{p} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = ⌊{n + 2 * p - d * (k - 1) - 1}/{s}⌋ + 1 = **{oh}**" in text
     total = sum(q.numel() for q in mod.parameters())
     assert f"·({mod.in_channels}/{mod.groups})·{k}·{k}" in text and f"**{total:,}**" in text
-    # the arithmetic: the page's default output (most active channel, strongest cell) equals F.conv2d there
+    # the arithmetic tab: the page's default output (most active channel, strongest cell) equals F.conv2d there
     out = ref[0]
     ch = int(out.mean(dim=(1, 2)).argmax())
     r, c = divmod(int(out[ch].argmax()), out.shape[-1])
@@ -89,25 +89,36 @@ def test_convolution_page_with_imagenet_models(name: str, zoo_weights) -> None: 
     assert shown == pytest.approx(float(out[ch, r, c]), abs=2e-4)
     if name in DEPTHWISE:
         assert mod.groups == mod.in_channels > 1
-        assert "exactly **one**" in text and f"reads exactly one input channel, channel {ch}." in text
+        assert f"reads exactly one input channel, channel {ch}." in text
         assert "Depthwise separable convolution" in [e.label for e in at.expander]
         assert "**" in text and "as many" in text  # the weight comparison with the pointwise conv after it
     elif mod.in_channels > 16:
-        assert "partial sum" in text and len(at.dataframe) == 2  # top partial sums + the receptive-field table
-    # channel paging and bounded figures
+        assert "partial sum" in text and len(at.dataframe) == 1  # the top partial sums
+    # the feature-map tab: channel paging, the kernels' picture titled with the weight's shape
+    at.session_state["conv_tab"] = "Feature maps & kernels"
+    at.run()
+    assert_page_ok(at)
+    text = _texts(at)
+    sizes += [len(el.proto.spec) for el in at.get("plotly_chart")]
+    if name in DEPTHWISE:
+        assert "exactly **one**" in text
     if mod.out_channels > 32:
         assert at.number_input(key=f"conv_page_{key}").value == 1
-    specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-    sizes = [len(el.proto.spec) for el in at.get("plotly_chart")]
-    assert max(sizes) < MAX_FIGURE, sizes
-    kernels = next(f for f in specs if f["layout"].get("title", {}).get("text", "").startswith("Kernels of"))
-    assert str(list(mod.weight.shape)) in kernels["layout"]["title"]["text"]
-    # the receptive-field table follows the data flow (ResNet-18's last conv sees 435x435, the published value)
+    kernels = next(m.value for m in at.markdown if m.value.startswith("**Kernels of"))
+    assert str(list(mod.weight.shape)) in kernels
+    # the depth tab: the receptive-field table follows the data flow (ResNet-18's last conv sees 435x435, the
+    # published value)
+    at.session_state["conv_tab"] = "What deeper layers see"
+    at.run()
+    assert_page_ok(at)
+    sizes += [len(el.proto.spec) for el in at.get("plotly_chart")]
+    assert max(sizes) < MAX_FIGURE, sizes  # bounded figures in every tab
+    assert len(at.dataframe) == 1
     table = at.dataframe[-1].value
     if name == "imagenet-resnet18":
         rf = dict(zip(table.iloc[:, 0], table.iloc[:, 7], strict=True))
         assert rf["layer4.1.conv2"] == "435×435" and rf["layer2.0.downsample.0"] == "43×43"
-        assert "branches join" in text
+        assert "branches join" in _texts(at)
 
 
 # ---------------------------------------------------------------- the arithmetic with groups, stride, dilation
