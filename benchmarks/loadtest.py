@@ -52,10 +52,7 @@ import math
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -78,6 +75,8 @@ from streamlit.proto.ClientState_pb2 import ClientState  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
+from tests.browser_walk import Server, app_server  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results.md"
 DEFAULT_MODELS = ("tinyvgg-relu", "imagenet-resnet18")
 DEFAULT_SESSIONS = (1, 10, 30)
@@ -92,12 +91,6 @@ _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=48, thread_name_prefix
 
 
 # --- server -------------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def _proc_cpu(pid: int) -> float:
     """utime + stime + cutime + cstime of ``pid`` in seconds (0 when it is gone)."""
@@ -132,23 +125,6 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-@dataclass
-class Server:
-    url: str
-    port: int
-    proc: subprocess.Popen
-    log: Path
-
-    def cpu(self) -> float:
-        return cpu_seconds(self.proc.pid)
-
-    def log_text(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")
-        except OSError:
-            return ""
-
-
 @contextlib.contextmanager
 def weights_home() -> Iterator[Path]:
     """A temporary TORCH_HOME with ResNet-18's weights (the real cached file linked, else random init)."""
@@ -174,46 +150,13 @@ def weights_home() -> Iterator[Path]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 @contextlib.contextmanager
 def serve(torch_home: Path, log: Path, extra_args: tuple[str, ...] = ()) -> Iterator[Server]:
-    """``streamlit run app.py`` as ``make run`` starts it (the repository's config), in its own process group."""
-    port = free_port()
+    """``streamlit run app.py`` as ``make run`` starts it (the repository's config), in its own process group:
+    the same server start as the browser test's (tests.browser_walk.app_server), offline, with its own hub cache."""
     env = {**os.environ, "TORCH_HOME": str(torch_home), "CNN_LENS_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true", *extra_args]
-    with log.open("wb") as fh:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(f"http://127.0.0.1:{port}", port, proc, log)
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{server.log_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer within {SERVER_START_S} s:\n{server.log_text()[-3000:]}")
-            time.sleep(0.3)
+    with app_server(log, env=env, extra_args=extra_args) as server:
         yield server
-    finally:
-        _kill(proc)
 
 
 # --- HTTP helpers (run in threads) ---------------------------------------------------------------------
@@ -624,9 +567,9 @@ def _match_label(options: tuple[str, ...], name: str, label: str) -> str:
 
 
 async def _step(server: Server, views: list[View], name: str, coros: list[Any]) -> dict[str, Any]:
-    cpu0, t0 = server.cpu(), time.monotonic()
+    cpu0, t0 = cpu_seconds(server.proc.pid), time.monotonic()
     results = await asyncio.gather(*coros, return_exceptions=True)
-    cpu = server.cpu() - cpu0
+    cpu = cpu_seconds(server.proc.pid) - cpu0
     done: list[View] = []
     for r in results:
         if isinstance(r, BaseException):  # a harness bug must not stop the run: count it

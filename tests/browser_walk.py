@@ -73,7 +73,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_command(port: int) -> list[str]:
+def server_command(port: int, extra_args: tuple[str, ...] = ()) -> list[str]:
     """``streamlit run app.py`` as ``make run`` starts it: .streamlit/config.toml decides everything it sets.
 
     Only the port and address are the walk's own; the file watcher is switched off here only when the
@@ -84,7 +84,7 @@ def server_command(port: int) -> list[str]:
     server = tomllib.loads(config.read_text()).get("server", {}) if config.exists() else {}
     if "fileWatcherType" not in server:
         cmd += ["--server.fileWatcherType", "none"]
-    return cmd
+    return cmd + list(extra_args)
 
 
 @dataclass
@@ -93,20 +93,24 @@ class Server:
     proc: subprocess.Popen
     log: Path
 
-    def log_tail(self, n: int = 4000) -> str:
+    def log_text(self) -> str:
         try:
-            return self.log.read_text(errors="replace")[-n:]
+            return self.log.read_text(errors="replace")
         except OSError:
             return ""
 
+    def log_tail(self, n: int = 4000) -> str:
+        return self.log_text()[-n:]
+
 
 @contextmanager
-def app_server(log: Path) -> Iterator[Server]:
-    """The app served on a free local port until the block ends (the server's output goes to ``log``)."""
+def app_server(log: Path, env: dict[str, str] | None = None, extra_args: tuple[str, ...] = ()) -> Iterator[Server]:
+    """The app served on a free local port until the block ends (the server's output goes to ``log``), in its own
+    process group; ``env`` replaces the environment, ``extra_args`` go to ``streamlit run``."""
     port = _free_port()
     with log.open("wb") as fh:
-        proc = subprocess.Popen(server_command(port), cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(server_command(port, extra_args), cwd=ROOT, env=env, stdout=fh,
+                                stderr=subprocess.STDOUT, start_new_session=True)
     srv = Server(f"http://127.0.0.1:{port}", proc, log)
     try:
         deadline = time.monotonic() + SERVER_START_S
