@@ -32,10 +32,11 @@ import torch
 from torch import nn
 
 import models
-from explain.imagenet_input import InputSpec, prepare_rgb
+from explain.imagenet_input import prepare_rgb
 from explain.imaging import MAX_BYTES, MEAN, STD, ImageError, PreparedImage, prepare, too_big
 from explain.summary import LayerRow, layer_table
 from explain.trace import trace
+from models.zoo import InputSpec
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2

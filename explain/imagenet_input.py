@@ -21,7 +21,6 @@ centred on black to that ratio (:func:`explain.imaging.pad_to_aspect`): step 1 w
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -30,22 +29,7 @@ from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as TF
 
 from explain.imaging import PreparedImage, Step, _thumb, decode, pad_to_aspect
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """The preprocessing constants of a set of pretrained weights."""
-
-    resize: int  # shorter side after the first resize
-    crop: int  # side of the centre crop = model input size
-    interpolation: str  # "bilinear" | "bicubic" | …
-    mean: tuple[float, float, float]
-    std: tuple[float, float, float]
-
-    @property
-    def key(self) -> str:
-        """A cache key: two specs with the same key give the same tensor."""
-        return f"rgb-{self.resize}-{self.crop}-{self.interpolation}-{self.mean}-{self.std}"
+from models.zoo import InputSpec  # plain data built from the weights' metadata; re-exported here
 
 
 def to_tensor_steps(rgb: Image.Image, spec: InputSpec) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -20,14 +20,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlparse
 
 import torch
 from torch import nn
 
-if TYPE_CHECKING:
-    from explain.imagenet_input import InputSpec
+
+@dataclass(frozen=True)
+class InputSpec:
+    """The preprocessing constants of a set of pretrained weights (from torchvision's ``weights.transforms()``)."""
+
+    resize: int  # shorter side after the first resize
+    crop: int  # side of the centre crop = model input size
+    interpolation: str  # "bilinear" | "bicubic" | …
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+    @property
+    def key(self) -> str:
+        """A cache key: two specs with the same key give the same tensor."""
+        return f"rgb-{self.resize}-{self.crop}-{self.interpolation}-{self.mean}-{self.std}"
 
 FAMILY = "imagenet"
 PREFIX = "imagenet-"
@@ -136,8 +149,6 @@ def meta(s: ZooSpec) -> dict[str, Any]:
 @cache
 def input_spec(s: ZooSpec) -> InputSpec:
     """The preprocessing of ``weights.transforms()``: resize, centre crop, scale to [0, 1], normalize."""
-    from explain.imagenet_input import InputSpec
-
     tf = _weights(s).transforms()
     return InputSpec(resize=int(tf.resize_size[0]), crop=int(tf.crop_size[0]),
                      interpolation=str(tf.interpolation.value), mean=tuple(float(v) for v in tf.mean),

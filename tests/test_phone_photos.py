@@ -20,8 +20,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from explain import imaging
-from explain.imagenet_input import InputSpec, prepare_rgb
+from explain.imagenet_input import prepare_rgb
 from explain.imaging import MODEL_SIZE, WORK_SIDE, ImageError, decode, jpeg_streams, prepare
+from models.zoo import InputSpec
 from tests.corpus import jpeg_declaring
 from tests.helpers import ROOT, run_page
 

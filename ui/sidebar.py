@@ -16,10 +16,10 @@ import streamlit as st
 from torch import nn
 
 import models
-from explain.imagenet_input import InputSpec
 from explain.imaging import PreparedImage
 from explain.trace import LossKind, Trace
 from models import zoo
+from models.zoo import InputSpec
 from ui import state
 from ui.figures.picture import crisp
 from ui.i18n import FAMILY_KEY, LANG_NAMES, LANGS, class_name, t

@@ -23,11 +23,12 @@ import torch
 from torch import nn
 
 import models
-from explain.imagenet_input import InputSpec, prepare_rgb
+from explain.imagenet_input import prepare_rgb
 from explain.imaging import PreparedImage, prepare
 from explain.summary import LayerRow, layer_table
 from explain.trace import LossKind, Trace, trace
 from models import zoo
+from models.zoo import InputSpec
 
 THREADS_ENV = "CNN_LENS_TORCH_THREADS"
 
