@@ -16,6 +16,7 @@ import models
 from explain.imagenet_input import prepare_rgb
 from models import zoo
 from tests.helpers import assert_page_ok, catalog_leaks, plotly_array, run_page
+from ui.i18n import tr
 
 ZOO = [s.name for s in zoo.ZOO]
 PHOTO = models.photo_samples()[0].read_bytes()  # cat-chelsea.jpg
@@ -40,9 +41,18 @@ def _payload(at) -> int:  # noqa: ANN001 - AppTest
     return sum(len(p.proto.spec) for p in at.get("plotly_chart"))
 
 
+def _open(at, key: str, label: str) -> None:  # noqa: ANN001 - AppTest
+    """Open the lazy tab ``label`` of the tabs ``key`` and rerun the page."""
+    at.session_state[key] = label
+    at.run()
+    assert_page_ok(at)
+    assert not catalog_leaks(at)
+
+
 @pytest.mark.parametrize("name", ZOO)
 def test_classifier_page(name: str, zoo_weights) -> None:  # noqa: ANN001 - fixture
-    at = run_page("pages/classifier.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300)
+    at = run_page("pages/classifier.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300,
+                  state={"cls_tab": "Fully connected"})
     assert_page_ok(at)
     assert not catalog_leaks(at)
     _, _, logits = _reference(name)
@@ -53,20 +63,27 @@ def test_classifier_page(name: str, zoo_weights) -> None:  # noqa: ANN001 - fixt
     assert total == pytest.approx(float(logits[k]), abs=2e-4)
     assert traced == pytest.approx(float(logits[k]), abs=2e-4)
     assert "they agree" in check
+    payload = _payload(at)
+    if name == "imagenet-squeezenet1_1":
+        assert "no fully connected layer" in _texts(at) and "classifier.1" in _texts(at)
+    else:
+        _open(at, "cls_tab", "Flatten")
+        assert "torch.flatten" in _texts(at)  # no nn.Flatten in any of these models
+        payload += _payload(at)
     # 1000 classes: the softmax table shows the top 10, most probable first
+    _open(at, "cls_tab", "Softmax")
     table = at.dataframe[0].value
     assert len(table) == 10
     from ui.i18n import class_name
 
     assert table.iloc[0, 0] == class_name(k, "en", family="imagenet")
-    text = _texts(at)
-    if name == "imagenet-squeezenet1_1":
-        assert "no fully connected layer" in text and "classifier.1" in text
-    else:
-        assert "torch.flatten" in text  # no nn.Flatten in any of these models
+    payload += _payload(at)
     # dL/dW[y] = dL/dz_y · x: stored (checked) or said to be not stored
+    _open(at, "cls_tab", "Loss")
+    text = _texts(at)
     assert "weight gradient autograd stored" in text or "does not store" in text
-    assert _payload(at) < 1_500_000
+    payload += _payload(at)
+    assert payload < 1_500_000  # all four tabs together
 
 
 def _first_weight_norm(at) -> float:  # noqa: ANN001 - AppTest
@@ -83,7 +100,7 @@ def test_gradient_flow_page(name: str, zoo_weights) -> None:  # noqa: ANN001 - f
     assert_page_ok(at)
     assert not catalog_leaks(at)
     text = _texts(at)
-    assert "does not apply to the ImageNet model" in text  # activation comparison and the Fashion-MNIST batch
+    assert "does not apply to the ImageNet model" in text  # the activation comparison
     # ‖∂L/∂W‖ of the first layer with weights, against torch.autograd.grad of the predicted class's logit
     model, x, logits = _reference(name)
     first = next(m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)))
@@ -97,7 +114,14 @@ def test_gradient_flow_page(name: str, zoo_weights) -> None:  # noqa: ANN001 - f
             (gb,) = torch.autograd.grad(model(x)[0, int(logits.argmax())], first.bias)
         ref = (ref ** 2 + float(gb.norm()) ** 2) ** 0.5
     assert shown == pytest.approx(ref, rel=1e-3)
-    assert _payload(at) < 1_500_000  # top-N channels, downsampled maps, ≤ 16 input channels
+    payload = _payload(at)
+    n_test = int(models.test_batch()[0].shape[0])
+    _open(at, "grad_tab", tr("en", "grad.tab.batch", n=n_test))
+    assert "does not apply to the ImageNet model" in _texts(at)  # the Fashion-MNIST batch
+    _open(at, "grad_tab", "Gradient maps of a conv layer")
+    assert at.get("image"), "the conv layer's dL/d(output) maps and kernel gradients are drawn"
+    payload += _payload(at)
+    assert payload < 1_500_000  # top-N channels, downsampled maps, ≤ 16 input channels
 
 
 @pytest.mark.parametrize("name", ZOO)
@@ -107,6 +131,7 @@ def test_backprop_page(name: str, zoo_weights) -> None:  # noqa: ANN001 - fixtur
     last = {"imagenet-squeezenet1_1": "classifier.1", "imagenet-mobilenet_v3_small": "classifier.3"}
     cheap = name in last
     state = {"bp_fd_run": True, "bp_fd_layer": last[name], f"bp_fd_param_{last[name]}": "bias"} if cheap else None
+    state = {**(state or {}), "bp_tab": "Your model: graph & check"}
     at = run_page("pages/backprop.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300, state=state)
     assert_page_ok(at)
     assert not catalog_leaks(at)
