@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch.nn import functional as F
 
 import models
 from explain import training
-from tests.helpers import assert_page_ok, catalog_leaks, photo_bytes, run_page, sample_bytes
+from models import data as fmnist
+from tests.helpers import (
+    assert_page_ok,
+    catalog_leaks,
+    chart_specs,
+    fmnist_reference,
+    numbers_in,
+    photo_bytes,
+    plotly_array,
+    run_page,
+    sample_bytes,
+    tab_state,
+)
 from ui.nav import existing_pages
 
 LAB = "pages/training_lab.py"
 MLP_PAGE = "pages/mlp_vs_cnn.py"
+TABS = ("mlp.tab.params", "mlp.tab.weights", "mlp.tab.shift_batch", "mlp.tab.shift_image")
 
 
 def _charts(at) -> int:  # noqa: ANN001
@@ -31,34 +45,97 @@ def session_model() -> dict:
     return {"session_models": {name: (model, card)}, "cfg_model": name}
 
 
+def _shift(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    """x moved down by dy and right by dx pixels (negative: up / left), the background entering: F.pad and a crop."""
+    bg = (0.0 - fmnist.MEAN) / fmnist.STD
+    h, w = x.shape[-2:]
+    padded = F.pad(x, (max(dx, 0), max(-dx, 0), max(dy, 0), max(-dy, 0)), value=bg)
+    return padded[..., max(-dy, 0):max(-dy, 0) + h, max(-dx, 0):max(-dx, 0) + w]
+
+
+def _batch_accuracy(model: torch.nn.Module, s: int) -> float:
+    """Accuracy on the 256 committed test images shifted by s pixels, the mean of "right" and "down"."""
+    x, y = models.test_batch()
+    with torch.no_grad():
+        return sum(float((model(_shift(x, dy, dx)).argmax(1) == y).float().mean())
+                   for dy, dx in ((0, s), (s, 0))) / 2
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_mlp_page_with_sample(lang: str) -> None:
+def test_mlp_page_every_tab_with_sample(lang: str) -> None:
     data, name = sample_bytes(3)
-    at = run_page(MLP_PAGE, lang=lang, image=data, image_name=name)
+    assert [m.name for m in models.available(arch="mlp")] == ["mlp-relu"]  # committed: compared on this page
+    for label in TABS:
+        at = run_page(MLP_PAGE, lang=lang, image=data, image_name=name, state=tab_state("mlp_tab", label, lang))
+        assert_page_ok(at)
+        assert not catalog_leaks(at), label
+        assert not at.info, label  # nothing is missing: the MLP is committed
+
+
+def test_mlp_page_parameters() -> None:
+    """The table's parameter counts against the models' own tensors (not their cards)."""
+    data, name = sample_bytes(6)
+    at = run_page(MLP_PAGE, lang="zh", image=data, image_name=name)
     assert_page_ok(at)
-    assert not catalog_leaks(at)
-    # weights (1 or 2), batch shift curve, strip, probability curve
-    assert _charts(at) >= 4
-    assert len(at.dataframe) == 2
-    if not models.available(arch="mlp"):
-        assert any("mlp-relu" in i.value for i in at.info)
+    table = at.dataframe[0].value
+    counts = dict(zip(table.iloc[:, 0], table.iloc[:, 2], strict=True))
+    assert set(counts) == {m.name for m in models.available(arch=None)}
+    for model_name, n in counts.items():
+        assert n == sum(p.numel() for p in models.load(model_name).parameters()), model_name
+    assert counts["mlp-relu"] == 235146
+
+
+def test_mlp_page_shift_numbers() -> None:
+    """Accuracy of the shifted test batch and the predictions of the shifted image, against forwards done here."""
+    data, name = sample_bytes(6)
+    at = run_page(MLP_PAGE, image=data, image_name=name, state=tab_state("mlp_tab", "mlp.tab.shift_batch"))
+    assert_page_ok(at)
+    mlp, cnn = models.load("mlp-relu"), models.load(models.DEFAULT_MODEL)
+    caption = next(c.value for c in at.caption if c.value.startswith("At 4 pixels"))
+    _, mlp_acc, mlp_drop, cnn_acc, cnn_drop = numbers_in(caption)[:5]
+    for model, acc, drop in ((mlp, mlp_acc, mlp_drop), (cnn, cnn_acc, cnn_drop)):
+        a0, a4 = _batch_accuracy(model, 0), _batch_accuracy(model, 4)
+        assert acc / 100 == pytest.approx(a4, abs=5.1e-4)
+        assert -drop == pytest.approx(100 * (a0 - a4), abs=0.051)  # "(−49.0 pp)"
+    at = run_page(MLP_PAGE, image=data, image_name=name, state=tab_state("mlp_tab", "mlp.tab.shift_image"))
+    assert_page_ok(at)
+    _, x, _ = fmnist_reference(data, name, models.DEFAULT_MODEL)
+    names = models.class_names("en")
+    table = at.dataframe[0].value
+    assert len(table) == 8  # 2 models x 4 directions
+    steps = {"right": (0, 1), "left": (0, -1), "down": (1, 0), "up": (-1, 0)}
+    for _, row in table.iterrows():
+        model_name, direction = (p.strip() for p in str(row.iloc[0]).split("·"))
+        model = mlp if model_name == "mlp-relu" else cnn
+        dy, dx = steps[direction]
+        with torch.no_grad():
+            preds = [int(model(_shift(x, dy * s, dx * s)).argmax()) for s in range(5)]
+        shown = [str(v) for v in row.iloc[1:]]
+        assert [v.removesuffix(" ✗") for v in shown] == [names[k] for k in preds], row.iloc[0]
+        assert [v.endswith("✗") for v in shown] == [k != preds[0] for k in preds], row.iloc[0]
 
 
 def test_mlp_page_upload_and_no_image() -> None:
-    at = run_page(MLP_PAGE, image=photo_bytes(size=(1200, 700)), image_name="photo.jpg")
+    at = run_page(MLP_PAGE, image=photo_bytes(size=(1200, 700)), image_name="photo.jpg",
+                  state=tab_state("mlp_tab", "mlp.tab.shift_image"))
     assert_page_ok(at)
-    assert _charts(at) >= 4
-    at = run_page(MLP_PAGE)
+    assert _charts(at) == 1  # the probability curve (the strip is a picture)
+    at = run_page(MLP_PAGE, state=tab_state("mlp_tab", "mlp.tab.shift_batch"))
     assert_page_ok(at)
-    assert at.info  # the prompt for an image, after the parts that need none
-    assert _charts(at) >= 2
+    assert _charts(at) == 1  # the batch needs no image
+    at = run_page(MLP_PAGE, state=tab_state("mlp_tab", "mlp.tab.shift_image"))
+    assert_page_ok(at)
+    assert at.info  # the prompt for an image
 
 
 @pytest.mark.parametrize("info", models.available(), ids=lambda i: i.name)
 def test_mlp_page_every_model(info) -> None:  # noqa: ANN001
     data, name = sample_bytes(0)
-    at = run_page(MLP_PAGE, model=info.name, image=data, image_name=name)
+    at = run_page(MLP_PAGE, model=info.name, image=data, image_name=name, state=tab_state("mlp_tab",
+                                                                                           "mlp.tab.shift_image"))
     assert_page_ok(at)
+    assert at.session_state["cfg_model"] == info.name
+    assert f"{info.name} · right" in set(at.dataframe[0].value.iloc[:, 0])  # the chosen CNN is compared
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -76,10 +153,20 @@ def test_training_lab_dropout_demo() -> None:
     data, name = sample_bytes(5)
     at = run_page(LAB, image=data, image_name=name)
     assert any("only the flag changes" in m.value for m in at.markdown)  # tinyvgg-relu: no dropout
+    _, _, logits = fmnist_reference(data, name, models.DEFAULT_MODEL)
+    bars = {d["name"]: plotly_array(d["y"]) for d in chart_specs(at)[0]["data"]}
+    assert set(bars) == {"train() #1", "train() #2", "eval() #1", "eval() #2"}
+    for v in bars.values():  # no dropout: all four passes are the model's own softmax
+        assert v == pytest.approx(torch.softmax(logits.double(), 0).numpy(), abs=1e-4)
     at.slider(key="train_demo_p").set_value(0.5).run()
     assert_page_ok(at)
     assert any("dropout" in c.value for c in at.caption)
     assert any("switched off" in m.value for m in at.markdown)
+    bars = {d["name"]: plotly_array(d["y"]) for d in chart_specs(at)[0]["data"]}
+    for k in ("eval() #1", "eval() #2"):  # eval mode: dropout off, the model's own softmax
+        assert bars[k] == pytest.approx(torch.softmax(logits.double(), 0).numpy(), abs=1e-4)
+    assert bars["train() #1"] != pytest.approx(bars["eval() #1"], abs=1e-4)  # train mode drops units
+    assert bars["train() #1"].sum() == pytest.approx(1.0, abs=1e-3)
 
 
 def test_training_lab_upload_no_image_and_models() -> None:
@@ -130,46 +217,6 @@ def test_kept_model_traces_on_every_page(session_model: dict) -> None:
         at = run_page(page, image=data, image_name=name, state=session_model)
         assert_page_ok(at)
         assert at.session_state["cfg_model"] == session_model["cfg_model"], page
-
-
-@pytest.fixture()
-def fake_mlp(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
-    """Until the real mlp-relu is committed: an untrained MLP checkpoint in a temporary weights folder."""
-    import json
-    import shutil
-
-    import streamlit as st
-
-    from models.arch import MLP
-
-    for f in models.WEIGHTS_DIR.glob("tinyvgg-relu.*"):
-        shutil.copy(f, tmp_path / f.name)
-    torch.manual_seed(0)
-    mlp = MLP()
-    torch.save(mlp.state_dict(), tmp_path / "mlp-relu.pt")
-    card = {"name": "mlp-relu", "arch": "mlp", "activation": "relu", "accuracy": {"test": 0.1},
-            "parameters": sum(p.numel() for p in mlp.parameters())}
-    (tmp_path / "mlp-relu.json").write_text(json.dumps(card))
-    monkeypatch.setattr(models, "WEIGHTS_DIR", tmp_path)
-    models._scan.cache_clear()
-    st.cache_resource.clear()
-    yield
-    monkeypatch.undo()
-    models._scan.cache_clear()
-    st.cache_resource.clear()
-
-
-def test_mlp_page_with_an_mlp(fake_mlp) -> None:  # noqa: ANN001
-    assert [m.name for m in models.available(arch="mlp")] == ["mlp-relu"]
-    data, name = sample_bytes(6)
-    at = run_page(MLP_PAGE, lang="zh", image=data, image_name=name)
-    assert_page_ok(at)
-    assert not at.info
-    assert _charts(at) == 5  # templates, kernels, batch curve, strip, probability curve
-    table = at.dataframe[0].value
-    assert "mlp-relu" in set(table.iloc[:, 0]) and 235146 in set(table.iloc[:, 2])
-    flips = at.dataframe[1].value
-    assert len(flips) == 8  # 2 models x 4 directions
 
 
 def test_training_lab_without_the_dataset(tmp_path, monkeypatch) -> None:  # noqa: ANN001
