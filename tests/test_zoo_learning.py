@@ -18,8 +18,7 @@ from explain.imagenet_input import prepare_rgb
 from explain.indexing import panels_to_show
 from explain.shift import param_comparison
 from models import zoo
-from tests.helpers import assert_page_ok, run_page, without_inplace
-from ui.figures.maps import downsample
+from tests.helpers import assert_page_ok, expected_colour, picture_rgb, run_page, without_inplace
 
 ZOO = [s.name for s in zoo.ZOO]
 PHOTO = models.photo_samples()[0].read_bytes()  # cat-chelsea.jpg
@@ -68,49 +67,108 @@ def _last_spatial_conv(model: nn.Module, x: torch.Tensor) -> str:
     return calls[-1]
 
 
+@pytest.fixture
+def shown_maps(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every map picture (ui.figures.picture.MapImage) a page hands to ``ui.mapview.show_maps``, in order; the page
+    still shows each (the pages import ``show_maps`` on every run, so they get this recording wrapper)."""
+    import ui.mapview
+
+    seen: list = []
+    real = ui.mapview.show_maps
+
+    def record(img, **kwargs) -> None:  # noqa: ANN001, ANN003
+        seen.append(img)
+        real(img, **kwargs)
+
+    monkeypatch.setattr(ui.mapview, "show_maps", record)
+    return seen
+
+
+def _picture(seen: list, title_start: str):  # noqa: ANN202 - a MapImage
+    titles = [img.title for img in seen]
+    for img in seen:
+        if img.title.startswith(title_start):
+            return img
+    raise AssertionError(f"no picture titled {title_start!r}…; titles: {titles}")
+
+
+def _assert_overlay(img, pixels: np.ndarray, ref: np.ndarray, opacity: float = 0.6) -> None:  # noqa: ANN001
+    """The picture is (1 − α)·photo + α·Jet((ref − min)/(max − min)) at every one of the 224x224 pixels, the colour
+    taken from plotly's own Jet scale at the LUT index of the reference value; a value on the edge of a LUT bin may
+    fall into the next one (the page's map and the reference differ in float rounding), so ±1 index is allowed."""
+    lo, hi = float(ref.min()), float(ref.max())
+    assert (img.zmin, img.zmax) == pytest.approx((lo, hi), abs=1e-3 * hi)
+    jet = np.stack([expected_colour(i / 255, 0.0, 1.0, "Jet") for i in range(256)]).astype(np.float64)
+    idx = np.rint(np.clip((ref - lo) / (hi - lo), 0, 1) * 255).astype(int)
+    x, y = img.origins[0]
+    f = img.factor
+    h, w = ref.shape
+    got = picture_rgb(img)[y + f // 2:y + h * f:f, x + f // 2:x + w * f:f].astype(np.float64)
+    assert got.shape == (h, w, 3)
+    ok = np.zeros((h, w), dtype=bool)
+    for d in (-1, 0, 1):
+        want = np.rint((1 - opacity) * pixels.astype(np.float64) + opacity * jet[np.clip(idx + d, 0, 255)])
+        ok |= (np.abs(got - want) <= 1).all(axis=-1)
+    assert ok.all(), f"{int((~ok).sum())} of {h * w} pixels differ"
+
+
 @pytest.mark.parametrize("name", ZOO)
-def test_attribution_page(name: str, zoo_weights) -> None:  # noqa: ANN001
+def test_attribution_page(name: str, zoo_weights, shown_maps: list) -> None:  # noqa: ANN001
     from captum.attr import LayerAttribution, LayerGradCam, Saliency
 
-    at = run_page("pages/attribution.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300)
+    at = run_page("pages/attribution.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300,
+                  state={"attr_tab": "Gradients"})
     assert_page_ok(at)
     model, x = _model_and_input(name)
+    pixels = prepare_rgb(PHOTO, "cat.jpg", zoo.input_spec(zoo.spec(name))).pixels
     with torch.no_grad():
         target = int(model(x).argmax())
     own = without_inplace(model)
-    # saliency max_c |∂S_t/∂x_c|, block-averaged to 112x112 as drawn
+    # saliency max_c |∂S_t/∂x_c|, every pixel of the picture over the photo
     sal = Saliency(own).attribute(x.clone(), target=target, abs=True)[0].amax(0)
-    drawn = _array(_chart(at, "Saliency")["data"][1]["z"])
-    ref = downsample(sal[None].numpy(), 112)[0]
-    np.testing.assert_allclose(drawn, ref, rtol=1e-3, atol=1e-3 * float(ref.max()) + 1e-12)
+    _assert_overlay(_picture(shown_maps, "Saliency"), pixels, sal.numpy())
     # Grad-CAM on the last spatial convolution (the default layer) against captum's LayerGradCam
+    shown_maps.clear()
+    at.session_state["attr_tab"] = "Grad-CAM"
+    at.run()
+    assert_page_ok(at)
     layer = _last_spatial_conv(model, x)
-    spec = _chart(at, f"Grad-CAM of {layer}")
     cam = LayerGradCam(own, own.get_submodule(layer)).attribute(x.clone(), target=target, relu_attributions=True)
     up = LayerAttribution.interpolate(cam, (224, 224), interpolate_mode="bilinear")[0, 0].detach()
-    ref = downsample(up[None].numpy(), 112)[0]
-    np.testing.assert_allclose(_array(spec["data"][1]["z"]), ref, rtol=1e-3, atol=1e-3 * float(ref.max()) + 1e-12)
-    assert spec["data"][0]["type"] == "image" and spec["data"][0]["source"].startswith("data:image/jpeg;base64,")
+    _assert_overlay(_picture(shown_maps, f"Grad-CAM of {layer}"), pixels, up.numpy())
 
 
 def test_attribution_costly_parts_run_on_request(zoo_weights) -> None:  # noqa: ANN001
     """ImageNet: the sanity check and occlusion wait for their toggles, then run and draw."""
     name = "imagenet-squeezenet1_1"
-    at = run_page("pages/attribution.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300)
+    at = run_page("pages/attribution.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300,
+                  state={"attr_tab": "Sanity check"})
     assert_page_ok(at)
-    assert {"attr_rand_run", "attr_occ_run"} <= {tg.key for tg in at.toggle}
-    n_charts = len(at.get("plotly_chart"))
-    at.toggle(key="attr_rand_run").set_value(True)
+    assert "attr_rand_run" in {tg.key for tg in at.toggle}
+    n_charts, n_pictures = len(at.get("plotly_chart")), len(at.get("image"))
+    at.toggle(key="attr_rand_run").set_value(True).run(timeout=300)
+    assert_page_ok(at)
+    assert len(at.get("plotly_chart")) == n_charts + 1  # the Spearman chart
+    assert len(at.get("image")) == n_pictures + 1  # the randomization maps
+    at.session_state["attr_tab"] = "Occlusion"
+    at.run(timeout=300)
+    assert_page_ok(at)
+    assert "attr_occ_run" in {tg.key for tg in at.toggle}
+    n_pictures = len(at.get("image"))
     at.toggle(key="attr_occ_run").set_value(True).run(timeout=300)
     assert_page_ok(at)
-    assert len(at.get("plotly_chart")) == n_charts + 3  # randomization maps, Spearman chart, occlusion map
+    assert len(at.get("image")) == n_pictures + 1  # the occlusion map
 
 
 @pytest.mark.parametrize("name", ZOO)
 def test_tensors_page(name: str, zoo_weights) -> None:  # noqa: ANN001
-    at = run_page("pages/tensors.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300)
+    at = run_page("pages/tensors.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300,
+                  state={"tens_tab": "transforms.Compose"})
     assert_page_ok(at)
     assert any(s.value.startswith("Same tensor") for s in at.success)  # Compose == the app's preprocessing
+    at.session_state["tens_tab"] = "Image embedding"
+    at.run()
+    assert_page_ok(at)
     model, x = _model_and_input(name)
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     if not linears:  # SqueezeNet classifies with a 1x1 convolution
