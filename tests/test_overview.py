@@ -4,9 +4,19 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 import models
-from tests.helpers import assert_page_ok, catalog_leaks, photo_bytes, run_page, sample_bytes
+from tests.helpers import (
+    assert_page_ok,
+    catalog_leaks,
+    chart_specs,
+    fmnist_reference,
+    photo_bytes,
+    plotly_array,
+    run_page,
+    sample_bytes,
+)
 from ui.i18n import CATALOG, tr
 
 PAGE = "pages/overview.py"
@@ -51,6 +61,42 @@ def assert_result_shown(at, lang: str, n_layers: int | None = None) -> None:  # 
     assert tr(lang, "overview.architecture") in [e.value for e in at.subheader]
 
 
+def assert_numbers(at, data: bytes, name: str, model_name: str, lang: str = "en") -> None:  # noqa: ANN001
+    """The shown numbers against an independent forward pass of the same bytes (models.load + imaging.prepare):
+    the top-k bars and the network picture's probability column against torch.softmax, and the layer table's
+    parameter counts and mean outputs against the modules and forward hooks."""
+    model, x, logits = fmnist_reference(data, name, model_name)
+    p = torch.softmax(logits.double(), 0)
+    names = models.class_names(lang)
+    specs = chart_specs(at)
+    topk = next(s for s in specs if s["data"] and all(isinstance(v, str) for v in s["data"][0].get("y") or [0]))
+    bars = topk["data"][0]
+    shown = dict(zip(bars["y"], plotly_array(bars["x"]), strict=True))
+    assert len(shown) >= 3
+    order = torch.argsort(p, descending=True)[:len(shown)]
+    assert set(shown) == {names[int(k)] for k in order}  # the most probable classes
+    for k in order:
+        assert shown[names[int(k)]] == pytest.approx(float(p[k]), abs=1e-5), names[int(k)]
+    picture = next(d for s in specs for d in s["data"] if d.get("orientation") == "h" and d is not bars)
+    assert plotly_array(picture["x"]) == pytest.approx(torch.sort(p, descending=True).values.numpy(), abs=1e-5)
+    outs: dict[str, torch.Tensor] = {}
+    leaves = {n: m for n, m in model.named_modules() if n and not list(m.children())}
+    handles = [m.register_forward_hook(lambda _m, _a, o, n=n: outs.__setitem__(n, o.detach().clone()))
+               for n, m in leaves.items()]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    table = at.dataframe[0].value
+    assert list(table.iloc[:, 0]) == list(leaves)
+    for _, row in table.iterrows():
+        n = str(row.iloc[0])
+        assert int(row.iloc[3]) == sum(q.numel() for q in leaves[n].parameters()), n
+        assert float(row.iloc[4]) == pytest.approx(float(outs[n].double().mean()), abs=6e-5), n
+
+
 def layer_count(model_name: str) -> int:
     from explain.hooks import leaf_modules
 
@@ -76,6 +122,7 @@ def test_sample_through_the_picker_widgets(harness_lang) -> None:  # noqa: ANN00
     at.run()
     assert at.session_state["image"]["name"] == name
     assert_result_shown(at, "en", layer_count(models.DEFAULT_MODEL))
+    assert_numbers(at, models.samples()[3].read_bytes(), name, models.DEFAULT_MODEL)
     # Switching the language in the sidebar keeps the image and translates the page.
     at.radio(key="lang").set_value("zh")
     at.run()
@@ -83,6 +130,7 @@ def test_sample_through_the_picker_widgets(harness_lang) -> None:  # noqa: ANN00
     at.run()
     assert at.session_state["image"]["name"] == name
     assert_result_shown(at, "zh")
+    assert_numbers(at, models.samples()[3].read_bytes(), name, models.DEFAULT_MODEL, "zh")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -95,6 +143,7 @@ def test_upload_through_the_file_uploader(lang: str, harness_lang) -> None:  # n
     assert at.session_state["image"]["name"] == "photo.jpg"
     assert at.session_state["image"]["bytes"] == data
     assert_result_shown(at, lang)
+    assert_numbers(at, data, "photo.jpg", models.DEFAULT_MODEL, lang)
     assert any("1280" in e.value and "960" in e.value for e in at.caption)  # the original size is reported
 
 
@@ -113,6 +162,7 @@ def test_broken_upload_shows_an_error_and_keeps_the_image(lang: str, harness_lan
     assert at.session_state["image"]["name"] == name and at.session_state["image"]["bytes"] == data
     # The page still shows the previous image's results, and a rerun keeps the message without a new error.
     assert len(at.get("plotly_chart")) >= 1 and len(at.dataframe) == 1
+    assert_numbers(at, data, name, models.DEFAULT_MODEL, lang)
     at.run()
     assert not at.exception and [e.value for e in at.error] == [want]
 
@@ -132,8 +182,11 @@ def test_every_model_with_a_sample(model: str) -> None:
     at = run_page(PAGE, lang="en", model=model, image=data, image_name=name)
     assert_result_shown(at, "en", layer_count(model))
     assert at.session_state["cfg_model"] == model
+    assert_numbers(at, data, name, model)
 
 
 def test_large_upload_in_chinese() -> None:
-    at = run_page(PAGE, lang="zh", image=photo_bytes("PNG", size=(2400, 1800)), image_name="big.png")
+    big = photo_bytes("PNG", size=(2400, 1800))
+    at = run_page(PAGE, lang="zh", image=big, image_name="big.png")
     assert_result_shown(at, "zh")
+    assert_numbers(at, big, "big.png", models.DEFAULT_MODEL, "zh")
