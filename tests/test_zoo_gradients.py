@@ -15,8 +15,9 @@ from torch.nn import functional as F
 import models
 from explain.imagenet_input import prepare_rgb
 from models import zoo
-from tests.helpers import assert_page_ok, catalog_leaks, plotly_array, run_page
+from tests.helpers import assert_page_ok, catalog_leaks, numbers_in, plotly_array, run_page
 from ui.i18n import tr
+from ui.state import LARGE_PARAM_GRAD_LIMIT
 
 ZOO = [s.name for s in zoo.ZOO]
 PHOTO = models.photo_samples()[0].read_bytes()  # cat-chelsea.jpg
@@ -78,10 +79,21 @@ def test_classifier_page(name: str, zoo_weights) -> None:  # noqa: ANN001 - fixt
 
     assert table.iloc[0, 0] == class_name(k, "en", family="imagenet")
     payload += _payload(at)
-    # dL/dW[y] = dL/dz_y · x: stored (checked) or said to be not stored
+    # dL/dW[y] = dL/dz_y · x for the label y = the predicted class: its norm against torch.autograd.grad of the
+    # cross-entropy with respect to the head's weight (the last Linear, or SqueezeNet's 1x1 conv)
     _open(at, "cls_tab", "Loss")
     text = _texts(at)
-    assert "weight gradient autograd stored" in text or "does not store" in text
+    model, x, _ = _reference(name)
+    head = [m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))][-1]
+    with torch.enable_grad():
+        (g,) = torch.autograd.grad(F.cross_entropy(model(x), torch.tensor([k])), head.weight)
+    row = next(m.value for m in at.markdown if "weight row" in m.value)
+    d, norm = numbers_in(row.split("Its norm over the")[1])[:2]
+    assert d == g[k].numel() and norm == pytest.approx(float(g[k].norm()), rel=1e-3)
+    # the trace stores weight gradients up to LARGE_PARAM_GRAD_LIMIT numbers: the check is shown exactly then
+    stored = head.weight.numel() <= LARGE_PARAM_GRAD_LIMIT
+    assert ("weight gradient autograd stored" in text) is stored
+    assert ("does not store" in text) is (not stored)
     payload += _payload(at)
     assert payload < 1_500_000  # all four tabs together
 
