@@ -207,7 +207,9 @@ def test_figures_without_streamlit(relu: nn.Module, images: list[torch.Tensor]) 
     signed = attribution_overlay(pixels, gradient_times_input(tr), signed=True)
     assert signed.zmin == -signed.zmax
     cam = grad_cam(tr, "block2.conv2")
-    assert len(channel_weights_bar(cam.weights).data[0].y) == 32
+    bar = channel_weights_bar(cam.weights).data[0]
+    np.testing.assert_allclose(bar.y, cam.weights.numpy(), rtol=1e-6)  # α_k, checked against autograd above
+    assert list(bar.x) == list(range(32))
     check = randomization_check(relu, x, 2)
     labels = ["trained", *[s.layers[-1] for s in check.steps]]
     rm = randomization_maps(check.original, check.steps, labels)
