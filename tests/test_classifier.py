@@ -94,8 +94,11 @@ def test_not_applicable() -> None:
     mlp = models.build("mlp", "relu", seed=0)
     tr = trace(mlp, torch.randn(1, 1, 28, 28))
     assert cls.feature_shape(tr) is None  # the classifier's input is a hidden layer, not a flattened map
-    assert cls.class_weight_maps(tr, 0).shape == (1, 1, 128)
-    assert cls.logit_breakdown(tr, 2).matches and cls.logit_breakdown(tr, 2).channel_sums is None
+    np.testing.assert_array_equal(cls.class_weight_maps(tr, 0), mlp.classifier.weight.detach()[0].reshape(1, 1, 128))
+    bd = cls.logit_breakdown(tr, 2)
+    assert bd.matches and bd.channel_sums is None
+    with torch.no_grad():  # z_2 of the MLP's own forward
+        assert bd.total == pytest.approx(float(mlp(tr.input)[0, 2]), abs=1e-5)
 
 
 @pytest.mark.parametrize("temperature", [0.1, 0.5, 1.0, 3.0, 10.0])
