@@ -8,12 +8,18 @@ differentiated is either
 
 Over a batch, L is the mean of the per-image values. Every gradient comes from one call of
 ``torch.autograd.grad(L, [x, outputs…, parameters…])``: nothing is accumulated in ``.grad``, the
-model's train/eval flags are restored, and no hook is left behind (see :mod:`explain.hooks`).
+model's train/eval flags are restored, and nothing the recording used is left on the model (see
+:mod:`explain.hooks`).
+
+Cost: the forward and backward are the model's own (no output is cloned or replaced; a copy is made
+only of a tensor an in-place op overwrites), plus a few microseconds of Python per recorded call. The
+first trace of a model also copies every recorded tensor once, to learn which ones in-place ops change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -23,9 +29,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explain.hooks import capture, model_lock
+from explain.hooks import Call, capture, model_lock
 
 LossKind = Literal["logit", "cross_entropy"]
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_PLAIN = (int, float, str, bool, tuple)
+_NULL = nullcontext()
 
 
 @dataclass(frozen=True)
@@ -98,9 +107,10 @@ class Trace:
 def module_config(module: nn.Module) -> dict[str, Any]:
     """The hyper-parameters torch declares as constants (kernel_size, stride, padding, …)."""
     out: dict[str, Any] = {}
+    attrs = module.__dict__
     for k in getattr(module, "__constants__", ()):
-        v = getattr(module, k, None)
-        if isinstance(v, (int, float, str, bool, tuple, type(None))):
+        v = attrs[k] if k in attrs else getattr(module, k, None)
+        if v is None or isinstance(v, _PLAIN):
             out[k] = v
     return out
 
@@ -117,6 +127,23 @@ def _as_targets(target: int | Sequence[int] | torch.Tensor | None, logits: torch
     return t
 
 
+def _record(**fields: Any) -> LayerRecord:  # noqa: ANN401
+    """``LayerRecord(**fields)`` without the frozen dataclass's per-field ``object.__setattr__`` (a trace of
+    EfficientNet-B0 makes 223 of them); the record is as frozen as one built by ``__init__``."""
+    rec = object.__new__(LayerRecord)
+    rec.__dict__.update(fields)
+    return rec
+
+
+def _own_params(module: nn.Module) -> dict[str, nn.Parameter]:
+    """The module's own parameters by name (``named_parameters(recurse=False)``, read from its dict)."""
+    out: dict[str, nn.Parameter] = {}
+    for k, p in module._parameters.items():
+        if p is not None and all(p is not q for q in out.values()):
+            out[k] = p
+    return out
+
+
 def trace(
     model: nn.Module,
     x: torch.Tensor,
@@ -131,69 +158,89 @@ def trace(
     ``target`` defaults to the predicted class. ``label`` (for cross-entropy) defaults to the target.
     ``param_grad_limit``: parameters with more elements get no gradient (``None``), which bounds the
     memory of a trace of a large model (VGG-11's first FC weight alone is 103 M numbers).
+
+    The forward is the model's own (no output is replaced); see :mod:`explain.hooks` for how values
+    overwritten by in-place ops are kept. It runs a second time, copying every output, only when an
+    in-place op overwrote a tensor that the earlier captures of this model had seen left alone.
     """
     if loss not in ("logit", "cross_entropy"):
         raise ValueError("loss must be 'logit' or 'cross_entropy'")
     if x.dim() == 3:
         x = x.unsqueeze(0)
-    flags = [(m, m.training) for m in model.modules()]
-    with model_lock(model), torch.inference_mode(False), torch.enable_grad():
-        try:
-            model.eval()
-            xi = x.detach().clone().requires_grad_(True)
-            with capture(model) as tape:
+    # Outside inference mode and with grad on (the usual case), skip entering the two contexts.
+    inference = torch.inference_mode(False) if torch.is_inference_mode_enabled() else _NULL
+    with model_lock(model), inference, (_NULL if torch.is_grad_enabled() else torch.enable_grad()):
+        xi = x.detach().clone().requires_grad_(True)
+        for copy_all in (None, True):
+            with capture(model, copy_all=copy_all, eval_mode=True) as tape:
                 logits = model(xi)
-            if not isinstance(logits, torch.Tensor) or logits.dim() != 2:
-                raise ValueError("the model must return logits of shape [N, classes]")
-            t = _as_targets(target, logits)
-            y = None
-            if loss == "logit":
-                value = logits.gather(1, t[:, None]).mean()
-            else:
-                y = t if label is None else _as_targets(label, logits)
-                value = F.cross_entropy(logits, y)
-            calls = [c for c in tape.calls if c.output is not None and c.output.requires_grad]
-            params: list[torch.nn.Parameter] = []
-            seen: set[int] = set()
-            for c in tape.calls:
-                for p in c.module.parameters(recurse=False):
-                    big = param_grad_limit is not None and p.numel() > param_grad_limit
-                    if p.requires_grad and id(p) not in seen and not big:
-                        seen.add(id(p))
-                        params.append(p)
-            grads = torch.autograd.grad(
-                value, [xi, *[c.output for c in calls], *params], allow_unused=True
-            )
-        finally:
-            for m, was in flags:
-                m.training = was
-    gx, g_out, g_par = grads[0], grads[1:1 + len(calls)], grads[1 + len(calls):]
-    out_grad = {id(c): g for c, g in zip(calls, g_out, strict=False)}
-    par_grad = {id(p): g for p, g in zip(params, g_par, strict=False)}
+            if not tape.missed:
+                break
+        if not isinstance(logits, torch.Tensor) or logits.dim() != 2:
+            raise ValueError("the model must return logits of shape [N, classes]")
+        t = _as_targets(target, logits)
+        y = None
+        if loss == "logit":
+            value = logits.gather(1, t.unsqueeze(1)).mean()
+        else:
+            y = t if label is None else _as_targets(label, logits)
+            value = F.cross_entropy(logits, y)
+        targets: list[Any] = [xi]  # what to differentiate: the input, each output, each parameter
+        with_grad: list[Call] = []
+        own: dict[int, tuple[nn.Module, dict[str, nn.Parameter]]] = {}
+        params: list[nn.Parameter] = []
+        seen: set[int] = set()
+        for c in tape.calls:
+            if c.grad_target is not None:
+                targets.append(c.grad_target)
+                with_grad.append(c)
+            if id(c.module) in own:
+                continue
+            ps = _own_params(c.module)
+            own[id(c.module)] = (c.module, ps)
+            for p in ps.values():
+                big = param_grad_limit is not None and p.numel() > param_grad_limit
+                if p.requires_grad and id(p) not in seen and not big:
+                    seen.add(id(p))
+                    params.append(p)
+        grads = torch.autograd.grad(value, [*targets, *params], allow_unused=True)
+    # Gradients from autograd.grad (create_graph=False) are outside any graph already: no detach needed.
+    n = len(targets)
+    gx = grads[0]
+    out_grad = dict(zip(map(id, with_grad), grads[1:n], strict=True))
+    par_grad = dict(zip(map(id, params), grads[n:], strict=True))
+    shared: dict[int, tuple[Mapping[str, torch.Tensor], Mapping[str, torch.Tensor | None], Mapping[str, Any]]] = {}
+    for key, (module, ps) in own.items():  # one read-only view per module, shared by its calls
+        config = module_config(module)
+        if not ps:
+            shared[key] = (_EMPTY, _EMPTY, MappingProxyType(config) if config else _EMPTY)
+            continue
+        shared[key] = (
+            MappingProxyType({k: v.detach() for k, v in ps.items()}),
+            MappingProxyType({k: par_grad.get(id(v)) for k, v in ps.items()}),
+            MappingProxyType(config),
+        )
     records = []
     for i, c in enumerate(tape.calls):
-        ps = dict(c.module.named_parameters(recurse=False))
-        g = out_grad.get(id(c))
-        records.append(LayerRecord(
+        ps_view, grads_view, config = shared[id(c.module)]
+        records.append(_record(
             index=i, name=c.name, call=c.call, kind=type(c.module).__name__,
             input=c.input,
-            output=c.output.detach(),
-            grad=None if g is None else g.detach(),
-            params=MappingProxyType({k: v.detach() for k, v in ps.items()}),
-            param_grads=MappingProxyType({
-                k: (None if par_grad.get(id(v)) is None else par_grad[id(v)].detach()) for k, v in ps.items()
-            }),
-            config=MappingProxyType(module_config(c.module)),
+            output=c.value,
+            grad=out_grad.get(id(c)),
+            params=ps_view,
+            param_grads=grads_view,
+            config=config,
         ))
     logits_d = logits.detach()
     return Trace(
         input=xi.detach(),
-        input_grad=(torch.zeros_like(xi) if gx is None else gx.detach()),
+        input_grad=(torch.zeros_like(xi) if gx is None else gx),
         logits=logits_d,
         probs=torch.softmax(logits_d, dim=1),
-        target=tuple(int(v) for v in t),
-        label=None if y is None else tuple(int(v) for v in y),
+        target=tuple(t.tolist()),
+        label=None if y is None else tuple(y.tolist()),
         loss_kind=loss,
-        loss=float(value.detach()),
+        loss=value.item(),
         layers=tuple(records),
     )

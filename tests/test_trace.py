@@ -15,6 +15,7 @@ import copy
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import torch
@@ -25,7 +26,7 @@ from torch.nn import functional as F
 from torchvision.models.feature_extraction import create_feature_extractor
 
 import models
-from explain.hooks import has_hooks, leaf_modules
+from explain.hooks import capture, has_hooks, leaf_modules
 from explain.trace import Trace, trace
 
 ATOL = 1e-6
@@ -266,13 +267,16 @@ class _CallRecorder(Interpreter):
     def __init__(self, gm: torch.fx.GraphModule) -> None:
         super().__init__(gm)
         self.outputs: dict[str, torch.Tensor] = {}
+        self.inputs: dict[str, torch.Tensor] = {}
         self._counts: dict[str, int] = {}
 
     def call_module(self, target, args, kwargs):  # noqa: ANN001, ANN201 - torch.fx signature
         out = super().call_module(target, args, kwargs)
         n = self._counts.get(target, 0)
         self._counts[target] = n + 1
-        self.outputs[target if n == 0 else f"{target}#{n + 1}"] = out
+        key = target if n == 0 else f"{target}#{n + 1}"
+        self.outputs[key] = out
+        self.inputs[key] = args[0]
         return out
 
 
@@ -288,12 +292,32 @@ def _check_grads_against(tr: Trace, refs: dict[str, torch.Tensor], logits: torch
             torch.testing.assert_close(tr[k].grad, g, rtol=1e-4, atol=1e-6, msg=lambda m, k=k: f"{k}: {m}")
 
 
+def _assert_same_trace(a: Trace, b: Trace) -> None:
+    """Two traces of one (model, input): every tensor equal."""
+    assert a.keys() == b.keys() and a.target == b.target and a.loss == b.loss
+    assert torch.equal(a.logits, b.logits) and torch.equal(a.input_grad, b.input_grad)
+    for r, s in zip(a.layers, b.layers, strict=True):
+        assert torch.equal(r.output, s.output) and torch.equal(r.input, s.input), r.key
+        assert (r.grad is None and s.grad is None) or torch.equal(r.grad, s.grad), r.key
+        for k, g in r.param_grads.items():
+            assert (g is None and s.param_grads[k] is None) or torch.equal(g, s.param_grads[k]), r.key
+
+
+def _first_and_second_trace(model: nn.Module, x: torch.Tensor) -> Trace:
+    """The model's first trace copies every output; the second copies only those an in-place op overwrote
+    in the first. Both must be the same; the second is returned for the reference checks."""
+    first = trace(model, x)
+    second = trace(model, x)
+    _assert_same_trace(first, second)
+    return second
+
+
 def test_resnet18_against_feature_extractor() -> None:
     torch.manual_seed(0)
     model = torchvision.models.resnet18(weights=None, num_classes=10).eval()
     before = _state(model)
     x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
-    tr = trace(model, x)
+    tr = _first_and_second_trace(model, x)
     keys = tr.keys()
     assert "layer1.0.relu#2" in keys and "layer4.1.relu#2" in keys  # torchvision reuses self.relu per block
     assert len(keys) == len(set(keys))
@@ -313,24 +337,172 @@ def test_resnet18_against_feature_extractor() -> None:
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
 
 
-def test_mobilenet_v3_small_against_fx_interpreter() -> None:
+@pytest.mark.parametrize("arch", ["mobilenet_v3_small", "efficientnet_b0"])
+def test_mobilenet_and_efficientnet_against_fx_interpreter(arch: str) -> None:
+    """In-place Hardswish/SiLU after batch norms, ``result += input``, EfficientNet's StochasticDepth that
+    returns its input unchanged (one tensor recorded by two layers)."""
     torch.manual_seed(0)
-    model = torchvision.models.mobilenet_v3_small(weights=None, num_classes=10).eval()
+    model = torchvision.models.get_model(arch, weights=None, num_classes=10).eval()
     x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
-    tr = trace(model, x)
+    tr = _first_and_second_trace(model, x)
     ref_model = _no_inplace(model)
     rec = _CallRecorder(symbolic_trace(ref_model))
     xi = x.clone().requires_grad_(True)
     logits = rec.run(xi)
-    assert tr.keys() == list(rec.outputs)
-    for k in tr.keys():
+    # torch.fx traces through StochasticDepth (a torchvision op, not a torch.nn leaf); in eval it is the identity.
+    extra = [r for r in tr.layers if r.key not in rec.outputs]
+    assert all(r.kind == "StochasticDepth" and torch.equal(r.output, r.input) for r in extra)
+    assert [k for k in tr.keys() if k in rec.outputs] == list(rec.outputs)
+    for k in rec.outputs:
         torch.testing.assert_close(tr[k].output, rec.outputs[k].detach(), rtol=1e-5, atol=1e-5,
                                    msg=lambda m, k=k: k + m)
+        torch.testing.assert_close(tr[k].input, rec.inputs[k].detach(), rtol=1e-5, atol=1e-5,
+                                   msg=lambda m, k=k: k + " (input)" + m)
     # A batch norm followed by an in-place activation keeps its signed output.
     bn_then_inplace = [r for r in tr.layers if r.kind == "BatchNorm2d"]
     assert any(r.output.min() < 0 for r in bn_then_inplace)
     _check_grads_against(tr, rec.outputs, logits, xi)
     assert not has_hooks(model)
+
+
+# --- in-place ops: what is copied, and when ------------------------------------------------------------
+
+
+class Overwrites(nn.Module):
+    """conv → tanh; when ``scale`` is set, the conv output is then doubled in place through a view, which
+    overwrites the recorded output of ``conv`` and the recorded input of ``act`` (a functional in-place op
+    that only shows up for some inputs, so the first capture cannot learn it); ``relu`` is in place."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = nn.Conv2d(1, 2, 3, padding=1)
+        self.act = nn.Tanh()
+        self.relu = nn.ReLU(inplace=True)
+        self.fc = nn.Linear(2 * 4 * 4, 3)
+        self.scale = False
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.conv(x)
+        a = self.act(h)
+        if self.scale:
+            h.view(-1).mul_(2)
+        return self.fc(torch.flatten(self.relu(h + a), 1))
+
+
+def test_overwrite_the_first_capture_did_not_see_is_traced_again() -> None:
+    net = Overwrites().eval()
+    x = torch.randn(1, 1, 4, 4, generator=torch.Generator().manual_seed(2))
+    trace(net, x)  # scale off: nothing but the in-place ReLU's input needs a copy
+    net.scale = True
+    tr = trace(net, x)  # conv's output is overwritten without a copy: the tracer runs again, copying all
+    xi = x.clone().requires_grad_(True)
+    h0 = net.conv(xi)
+    a = torch.tanh(h0)
+    s = h0 * 2 + a
+    r = F.relu(s)
+    z = net.fc(torch.flatten(r, 1))
+    assert tr.target == (int(z.argmax()),)
+    g = torch.autograd.grad(z[0, tr.target[0]], [h0, a, s, r, xi])
+    torch.testing.assert_close(tr["conv"].output, h0.detach(), rtol=0, atol=0)
+    torch.testing.assert_close(tr["act"].input, h0.detach(), rtol=0, atol=0)
+    torch.testing.assert_close(tr["relu"].input, s.detach(), rtol=0, atol=0)
+    torch.testing.assert_close(tr["relu"].output, r.detach(), rtol=0, atol=0)
+    for key, want in zip(["conv", "act", "relu"], [g[0], g[1], g[3]], strict=True):
+        torch.testing.assert_close(tr[key].grad, want, rtol=1e-6, atol=1e-7, msg=lambda m, k=key: k + m)
+    torch.testing.assert_close(tr.input_grad, g[4], rtol=1e-6, atol=1e-7)
+    _assert_same_trace(tr, trace(net, x))  # now learned: copied while recording, no second run
+    with capture(net) as tape:
+        net(x)
+    assert tape.missed == () and tape.copies == 2  # conv's output and the in-place ReLU's input
+    assert not has_hooks(net)
+
+
+def test_capture_reports_what_it_missed() -> None:
+    net = Overwrites().eval()
+    x = torch.randn(1, 1, 4, 4, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        with capture(net) as first:
+            net(x)
+        net.scale = True
+        with capture(net) as tape:
+            net(x)
+        with capture(net) as again:
+            net(x)
+    assert first.missed == () and ("out", "conv", 0) in tape.missed
+    assert again.missed == ()
+    torch.testing.assert_close(again.calls[0].value, net.conv(x).detach(), rtol=0, atol=0)
+
+
+def test_capture_in_inference_mode_copies_what_it_cannot_check() -> None:
+    """Inference tensors have no version counter: every value is copied when recorded."""
+    net = Overwrites().eval()
+    net.scale = True
+    x = torch.randn(1, 1, 4, 4, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        h0 = net.conv(x)
+    with torch.inference_mode(), capture(net) as tape:
+        net(x)
+    by_name = {c.name: c for c in tape.calls}
+    assert torch.equal(by_name["conv"].value, h0) and torch.equal(by_name["act"].input, h0)
+    assert torch.equal(by_name["relu"].input, h0 * 2 + torch.tanh(h0))
+
+
+class _Double(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN401 - autograd.Function signature
+        return x * 2
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> torch.Tensor:  # noqa: ANN401
+        return g * 2
+
+
+class _DoubleModule(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _Double.apply(x)
+
+
+def test_gradient_at_a_python_function_output_overwritten_in_place() -> None:
+    """dL/d(output as returned), not of the later in-place ×3: the edge of a Python autograd.Function."""
+    torch.manual_seed(0)
+    net = nn.Sequential(OrderedDict(lin1=nn.Linear(4, 4), dbl=_DoubleModule(), lin2=nn.Linear(4, 2)))
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        h = net.dbl(net.lin1(x))
+        h.mul_(3)
+        return net.lin2(h)
+
+    net.forward = forward  # an instance attribute: only this test's module
+    x = torch.randn(1, 4, generator=torch.Generator().manual_seed(0))
+    for _ in range(2):  # the first trace copies everything, the second only what the first saw overwritten
+        tr = trace(net, x, target=1)
+        torch.testing.assert_close(tr["dbl"].grad, 3 * net.lin2.weight[1:2].detach(), rtol=1e-6, atol=1e-7)
+        torch.testing.assert_close(tr["dbl"].output, 2 * net.lin1(x).detach(), rtol=1e-6, atol=1e-7)
+        torch.testing.assert_close(tr["lin2"].input, 6 * net.lin1(x).detach(), rtol=1e-6, atol=1e-7)
+
+
+def test_copies_only_where_an_in_place_op_overwrites(relu_model: nn.Module) -> None:
+    """After a model's first capture, TinyVGG (no in-place op) copies nothing; ResNet-18 copies the input of
+    each in-place ReLU call and each block's bn2 output (``out += identity``), not the other calls."""
+    tiny = copy.deepcopy(relu_model)
+    x = torch.zeros(1, 1, 28, 28)
+    copies = []
+    for _ in range(2):
+        with capture(tiny) as tape:
+            tiny(x)
+        copies.append(tape.copies)
+    assert copies[0] > 0 and copies[1] == 0
+    torch.manual_seed(0)
+    resnet = torchvision.models.resnet18(weights=None, num_classes=10).eval()
+    xr = torch.randn(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    tr = trace(resnet, xr)
+    with torch.enable_grad(), capture(resnet) as tape:
+        resnet(xr.clone().requires_grad_(True))
+    n_relu = len(tr.of_kind("ReLU"))
+    n_blocks = sum(isinstance(m, torchvision.models.resnet.BasicBlock) for m in resnet.modules())
+    assert tape.missed == () and tape.copies == n_relu + n_blocks < len(tape.calls) // 2
+    assert not has_hooks(tiny) and not has_hooks(resnet)
 
 
 # --- side effects -------------------------------------------------------------------------------------
@@ -396,6 +568,43 @@ def test_no_grad_no_weight_change_and_flags_restored() -> None:
     assert "dropout" in a.keys()
 
 
+def test_a_leaf_with_its_own_forward_gets_it_back() -> None:
+    lin = nn.Linear(3, 2)
+
+    def doubled(x: torch.Tensor) -> torch.Tensor:
+        return 2 * F.linear(x, lin.weight, lin.bias)
+
+    lin.forward = doubled  # an instance attribute, as a user might set
+    net = nn.Sequential(lin, nn.Tanh())
+    x = torch.randn(2, 3, generator=torch.Generator().manual_seed(0))
+    tr = trace(net, x)
+    torch.testing.assert_close(tr["0"].output, doubled(x).detach(), rtol=0, atol=0)
+    assert lin.__dict__["forward"] is doubled and not has_hooks(net)
+    assert all("forward" not in m.__dict__ for m in (net, net[1]))
+
+
+def test_two_models_sharing_a_layer_traced_at_once() -> None:
+    """Captures of two models that share a leaf overlap in time: each records its own calls, and the
+    shared layer gets its own forward back when the last capture closes."""
+    torch.manual_seed(0)
+    shared = nn.Linear(4, 4)
+    nets = [nn.Sequential(shared, nn.ReLU(), nn.Linear(4, 3)), nn.Sequential(nn.Tanh(), shared, nn.Linear(4, 2))]
+    xs = [torch.randn(2, 4, generator=torch.Generator().manual_seed(i)) for i in range(2)]
+    serial = [trace(n, x) for n, x in zip(nets, xs, strict=True)]
+    barrier = threading.Barrier(2)
+
+    def job(i: int) -> list[Trace]:
+        barrier.wait()
+        return [trace(nets[i], xs[i]) for _ in range(20)]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parallel = list(pool.map(job, range(2)))
+    for want, got_list in zip(serial, parallel, strict=True):
+        for got in got_list:
+            _assert_same_trace(want, got)
+    assert "forward" not in shared.__dict__ and not any(has_hooks(n) for n in nets)
+
+
 def test_eight_threads_share_one_model(relu_model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
     x_all, _ = models.test_batch()
     inputs = [x_all[i:i + 1] for i in range(8)]
@@ -422,8 +631,6 @@ def test_eight_threads_share_one_model(relu_model: nn.Module, batch: tuple[torch
 
 def test_plain_forward_in_another_thread_during_capture(relu_model: nn.Module) -> None:
     """A thread running the shared model without tracing is not recorded and gets normal results."""
-    from explain.hooks import capture
-
     x = torch.zeros(1, 1, 28, 28)
     with torch.no_grad():
         want = relu_model(x)
