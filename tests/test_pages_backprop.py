@@ -146,15 +146,18 @@ def _assert_finite_difference(at, model: torch.nn.Module, x: torch.Tensor, label
         lp = float(F.cross_entropy(twin(x64), y))
         p[index] = w - h
         lm = float(F.cross_entropy(twin(x64), y))
-    caption = next(c.value for c in at.caption if c.value.startswith("("))
-    shown_lp, shown_lm, two, shown_h, shown_fd = numbers_in(caption)[:5]  # "(L+ − L−) / (2 · h) = fd"
-    assert two == 2
-    assert shown_h == h
-    assert shown_lp == pytest.approx(lp, rel=1e-10, abs=1e-13)
-    assert shown_lm == pytest.approx(lm, rel=1e-10, abs=1e-13)
-    assert shown_fd == pytest.approx((lp - lm) / (2 * h), rel=1e-6, abs=1e-12)
-    assert float(metric_value(at, tr(lang, "bp.fd.fd"))) == pytest.approx((lp - lm) / (2 * h), rel=1e-6, abs=1e-12)
-    assert float(metric_value(at, tr(lang, "bp.fd.autograd"))) == pytest.approx(float(g[index]), rel=1e-6, abs=1e-12)
+    # "L(w + h) = …, L(w − h) = …: (L(w + h) − L(w − h)) / (2h) = diff / (2 · h) = fd", 6 significant digits
+    caption = next(c.value for c in at.caption if c.value.startswith("L(w + h) ="))
+    shown_lp = numbers_in(caption.split("L(w + h) =")[1])[0]
+    shown_lm = numbers_in(caption.split("L(w − h) =")[1])[0]
+    shown_diff, two, shown_h, shown_fd = numbers_in(caption.rsplit("(2h) =", 1)[1])[:4]
+    assert two == 2 and shown_h == h
+    assert shown_lp == pytest.approx(lp, rel=5e-6)
+    assert shown_lm == pytest.approx(lm, rel=5e-6)
+    assert shown_diff == pytest.approx(lp - lm, rel=5e-6, abs=1e-15)
+    assert shown_fd == pytest.approx((lp - lm) / (2 * h), rel=5e-6, abs=1e-12)
+    assert float(metric_value(at, tr(lang, "bp.fd.fd"))) == pytest.approx((lp - lm) / (2 * h), rel=5e-6, abs=1e-12)
+    assert float(metric_value(at, tr(lang, "bp.fd.autograd"))) == pytest.approx(float(g[index]), rel=5e-6, abs=1e-12)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
