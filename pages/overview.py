@@ -22,6 +22,17 @@ NAV_COUNT = "overview_net_nav"  # bumped on every click-through, so a returning 
 LINKS_PER_ROW = 5
 
 
+def _optimizer_text(card: dict) -> str:
+    """How a model was trained, in the reader's language: the committed recipe (Adam, weight decay, cosine
+    schedule) or a training-lab run (its own optimizer, no schedule)."""
+    cfg = card["config"]
+    if "weight_decay" in cfg:
+        return t("overview.card_optimizer", lr=cfg["lr"], wd=cfg["weight_decay"], batch=cfg["batch_size"],
+                 epochs=card["epochs"])
+    return t("overview.card_optimizer_lab", opt=t(f"train.opt.{cfg['optimizer']}"), lr=cfg["lr"],
+             batch=cfg["batch_size"], epochs=card["epochs"])
+
+
 def _layer_query(spec: PageSpec, key: str) -> dict[str, str]:
     """The URL query that opens ``key`` already selected on its page (pages whose layer picker is bound)."""
     param = LAYER_PARAM.get(spec.path)
@@ -152,8 +163,7 @@ with left:
         st.markdown("**" + t("overview.card") + "** · " + t(
             "overview.card_text", train=card["data"]["train_size"], val=card["data"]["val_size"],
             epochs=card["epochs"], test=card["data"]["test_size"], acc=ctx.info.test_accuracy,
-            opt=t("overview.card_optimizer", lr=card["config"]["lr"], wd=card["config"]["weight_decay"],
-                  batch=card["config"]["batch_size"], epochs=card["epochs"])))
+            opt=_optimizer_text(card)))
 with right:
     st.subheader(t("overview.architecture"))
     rows = state.get_layer_table(ctx.model_name, image.digest, tr)

@@ -49,6 +49,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "在 {train:,} 张 Fashion-MNIST 图片上训练（另留 {val:,} 张作验证），共 {epochs} 轮，{opt}。"
         "在全部 {test:,} 张测试图片上的准确率：**{acc:.2%}**。"),
     # The optimizer sentence of the card, from the card's config (the card's own "optimizer" text is English).
+    "overview.card_optimizer_lab": (
+        "{opt} (learning rate {lr:g}), batches of {batch}, {epochs} epochs in the training lab",
+        "{opt}（学习率 {lr:g}），每批 {batch} 张，在训练实验室训练了 {epochs} 轮"),
     "overview.card_optimizer": (
         "Adam (learning rate {lr:g}, weight decay {wd:g}), batches of {batch}, learning rate lowered along a cosine "
         "curve to 0 over the {epochs} epochs",
