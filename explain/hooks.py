@@ -62,34 +62,43 @@ class _Wrapped:
     def __init__(self, module: nn.Module) -> None:
         self.attrs = module.__dict__
         self.own = self.attrs.get("forward", _NONE)
-        self.run = run = module.forward  # the instance's own forward, or the class's bound to it
+        self.run = module.forward  # the instance's own forward, or the class's bound to it
         self.active: dict[int, list[Callable[..., Any]]] = {}
-        active, get_ident = self.active, threading.get_ident
+        self.attrs["forward"] = _dispatcher(self.active, self.run)
 
-        def forward(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - any module's signature
-            fns = active.get(get_ident())
-            return fns[-1](*args, **kwargs) if fns else run(*args, **kwargs)
 
-        forward._capture_wrapper = True  # type: ignore[attr-defined]  # for has_hooks
-        self.attrs["forward"] = forward
+def _dispatcher(active: dict[int, list[Callable[..., Any]]], run: Callable[..., Any]) -> Callable[..., Any]:
+    """A forward that runs the calling thread's latest recorder, or ``run`` in a thread without one."""
+    get_ident = threading.get_ident
+
+    def forward(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - any module's signature
+        fns = active.get(get_ident())
+        return fns[-1](*args, **kwargs) if fns else run(*args, **kwargs)
+
+    return forward
+
+
+_DISPATCH_CODE = _dispatcher({}, print).__code__
 
 
 _wrapped: dict[int, _Wrapped] = {}  # id(module) → its wrapper, while a capture on it is open
 _wrapped_guard = threading.Lock()
 
 
-def _push(recorders: list[tuple[nn.Module, Callable[[Callable[..., Any]], Callable[..., Any]]]],
-          done: list[nn.Module]) -> None:
-    """Install, for this thread, ``make(run)`` as the forward of each module (``run``: what it ran before);
-    each module is appended to ``done`` once installed."""
+Recorder = Callable[[nn.Module, str, Callable[..., Any]], Callable[..., Any]]  # (module, name, run) → forward
+
+
+def _push(modules: list[tuple[str, nn.Module]], make: Recorder, done: list[nn.Module]) -> None:
+    """Install, for this thread, ``make(module, name, run)`` as the forward of each module (``run``: what it
+    ran before); each module is appended to ``done`` once installed."""
     ident = threading.get_ident()
     with _wrapped_guard:
-        for module, make in recorders:
+        for name, module in modules:
             w = _wrapped.get(id(module))
             if w is None:
                 w = _wrapped[id(module)] = _Wrapped(module)
             stack = w.active.setdefault(ident, [])
-            stack.append(make(stack[-1] if stack else w.run))
+            stack.append(make(module, name, stack[-1] if stack else w.run))
             done.append(module)
 
 
@@ -205,51 +214,48 @@ def capture(model: nn.Module, *, copy_all: bool | None = None, eval_mode: bool =
             hit = copies[key] = (t, t.detach().clone())  # keeps t alive, so its id stays unique
         return hit[1]
 
-    def recording(module: nn.Module, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """For :func:`_push`: given ``run`` (what the module ran before), a forward that records each call."""
+    def recording(module: nn.Module, name: str, run: Callable[..., Any]) -> Callable[..., Any]:
+        """For :func:`_push`: ``run`` (what the module ran before), recording each call."""
         key = id(module)
         inplace = module.__dict__.get("inplace", getattr(type(module), "inplace", False)) is True
 
-        def make(run: Callable[..., Any]) -> Callable[..., Any]:
-            def forward(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - any module's signature
-                inp = None
-                for a in args:
-                    if isinstance(a, torch.Tensor):
-                        inp = a
-                        break
-                n = counts.get(key, 0)
-                counts[key] = n + 1
-                call = Call(name, module, n)
-                if inp is not None:
-                    v = _version(inp)
-                    if inplace:  # the module is about to overwrite it
-                        inplace_keys.add((id(inp), v))
+        def forward(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - any module's signature
+            inp = None
+            for a in args:
+                if isinstance(a, torch.Tensor):
+                    inp = a
+                    break
+            n = counts.get(key, 0)
+            counts[key] = n + 1
+            call = Call(name, module, n)
+            if inp is not None:
+                v = _version(inp)
+                if inplace:  # the module is about to overwrite it
+                    inplace_keys.add((id(inp), v))
+                    call.input = copy_of(inp, v)
+                else:
+                    if v is None or copy_all or (copy_sites and ("in", name, n) in copy_sites):
                         call.input = copy_of(inp, v)
-                    else:
-                        if v is None or copy_all or (copy_sites and ("in", name, n) in copy_sites):
-                            call.input = copy_of(inp, v)
-                        seen.append((call, True, inp, v))
-                output = run(*args, **kwargs)
-                if not isinstance(output, torch.Tensor):
-                    return output
-                call.output = output
-                v = _version(output)
-                if v is None or copy_all or (copy_sites and ("out", name, n) in copy_sites):
-                    call.value = copy_of(output, v)
-                seen.append((call, False, output, v))
-                fn = output.grad_fn
-                if fn is not None:
-                    if isinstance(fn, torch._C._FunctionBase):  # a Python autograd.Function: the edge must own its node
-                        fn = get_gradient_edge(output)
-                    edges.append((call, output, v, fn, output.output_nr))
-                elif output.requires_grad:  # a leaf, e.g. the model's input returned by an identity layer
-                    edges.append((call, output, v, None, 0))
-                calls.append(call)
+                    seen.append((call, True, inp, v))
+            output = run(*args, **kwargs)
+            if not isinstance(output, torch.Tensor):
                 return output
+            call.output = output
+            v = _version(output)
+            if v is None or copy_all or (copy_sites and ("out", name, n) in copy_sites):
+                call.value = copy_of(output, v)
+            seen.append((call, False, output, v))
+            fn = output.grad_fn
+            if fn is not None:
+                if isinstance(fn, torch._C._FunctionBase):  # a Python autograd.Function: the edge must own its node
+                    fn = get_gradient_edge(output)
+                edges.append((call, output, v, fn, output.output_nr))
+            elif output.requires_grad:  # a leaf, e.g. the model's input returned by an identity layer
+                edges.append((call, output, v, None, 0))
+            calls.append(call)
+            return output
 
-            return forward
-
-        return make
+        return forward
 
     def finish() -> None:
         """Fill in each value: the live tensor if its version is unchanged, else the copy made at that version."""
@@ -304,7 +310,7 @@ def capture(model: nn.Module, *, copy_all: bool | None = None, eval_mode: bool =
         try:
             for m in training:  # model.eval(), touching only the modules it changes
                 m.training = False
-            _push([(m, recording(m, name)) for name, m in leaves], wrapped)
+            _push(leaves, recording, wrapped)
             yield tape
             finish()
         finally:
@@ -318,6 +324,6 @@ def has_hooks(model: nn.Module) -> bool:
     for m in model.modules():
         if m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or getattr(m, "_backward_pre_hooks", None):
             return True
-        if getattr(m.__dict__.get("forward"), "_capture_wrapper", False):
+        if id(m) in _wrapped or getattr(m.__dict__.get("forward"), "__code__", None) is _DISPATCH_CODE:
             return True
     return False
