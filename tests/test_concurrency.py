@@ -38,7 +38,14 @@ def _install_shared_runtime() -> None:
     from streamlit.runtime.dataframe_source_manager import DataframeSourceManager
     from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test
 
+    # One server has one ScriptCache: it compiles each page once, under its lock. Each AppTest makes its own,
+    # so 20 sessions would parse the same page at once, and ast.parse is not thread-safe in CPython 3.11
+    # ("SystemError: AST constructor recursion depth mismatch", CPython gh-106905).
+    one_cache = ScriptCache()
+    app_test.ScriptCache = lambda: one_cache
     fallback = MagicMock(spec=Runtime)
     fallback.media_file_mgr = MediaFileManager(MemoryMediaFileStorage("/mock/media"))
     fallback.dataframe_source_mgr = DataframeSourceManager()
@@ -54,12 +61,16 @@ def shared_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
     Each ``AppTest.run`` installs its own mock ``Runtime`` as the process-wide singleton and sets it back
     to None when it finishes: with concurrent runs, a session still running then finds no runtime
     ("Runtime hasn't been created!"). A real server has exactly one Runtime for all sessions, so here
-    ``Runtime.instance()`` falls back to one shared mock (media and cache managers like AppTest's own).
+    ``Runtime.instance()`` falls back to one shared mock (media and cache managers like AppTest's own), and
+    all sessions share one ScriptCache, as a server's sessions do.
     """
     from streamlit.runtime import Runtime
 
     monkeypatch.setattr(Runtime, "instance", Runtime.instance)  # restored after the test
     monkeypatch.setattr(Runtime, "exists", Runtime.exists)
+    from streamlit.testing.v1 import app_test
+
+    monkeypatch.setattr(app_test, "ScriptCache", app_test.ScriptCache)
     _install_shared_runtime()
 
 
