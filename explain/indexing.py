@@ -21,6 +21,7 @@ they are refused here too.
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import EllipsisType
@@ -168,6 +169,23 @@ def _key(node: ast.AST) -> Key:
     return key
 
 
+_AST_LOCK = threading.Lock()
+
+
+def _parse(src: str) -> ast.Expression:
+    """``ast.parse`` one at a time, retried once after a concurrent parse elsewhere.
+
+    CPython 3.11 keeps ast.parse's recursion counter per interpreter, not per thread: two threads parsing
+    at once (two students typing an index, or Streamlit compiling a page) can fail with
+    "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905).
+    """
+    with _AST_LOCK:
+        try:
+            return ast.parse(src, mode="eval")
+        except SystemError:
+            return ast.parse(src, mode="eval")
+
+
 def parse_index(text: str, names: Sequence[str] = ("x",)) -> ParsedIndex:
     """Parse ``text`` (e.g. ``"x[0, 1]"``) into a :class:`ParsedIndex`; never evaluates anything."""
     if not isinstance(text, str) or not text.strip():
@@ -178,7 +196,7 @@ def parse_index(text: str, names: Sequence[str] = ("x",)) -> ParsedIndex:
     if src.startswith("["):
         src = names[0] + src
     try:
-        tree = ast.parse(src, mode="eval")
+        tree = _parse(src)
     except SyntaxError as e:
         raise IndexParseError("syntax", detail=e.msg) from None
     except (RecursionError, MemoryError, ValueError):  # absurd nesting, NUL bytes
