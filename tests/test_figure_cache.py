@@ -50,3 +50,31 @@ def test_digest_covers_tensors_dataclasses_and_refuses_other_objects() -> None:
     _fig(np.zeros(2), extra=o)
     _fig(np.zeros(2), extra=o)
     assert len(calls) == 2  # not digestible: built every time, never a wrong hit
+
+
+def test_a_class_asking_at_once_builds_the_figure_once() -> None:
+    """16 threads ask for the same new figure at the same moment: one builds it, all get that figure."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ui.figures.cache import cached_figure
+
+    builds = []
+
+    @cached_figure
+    def slow(n: int) -> dict:
+        builds.append(n)
+        time.sleep(0.05)  # long enough that every thread arrives while the first one builds
+        return {"n": n}
+
+    barrier = threading.Barrier(16)
+
+    def ask(_: int) -> dict:
+        barrier.wait(timeout=10)
+        return slow(7)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        got = list(pool.map(ask, range(16)))
+    assert builds == [7]
+    assert all(g is got[0] for g in got)

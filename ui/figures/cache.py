@@ -26,6 +26,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _figures: OrderedDict[bytes, Any] = OrderedDict()
 _lock = threading.Lock()
+_building: dict[bytes, threading.Lock] = {}  # keys being built now, each with its own lock
 
 
 class _Unhashable(Exception):
@@ -81,8 +82,17 @@ def digest(builder: Callable[..., Any], args: tuple, kwargs: dict) -> bytes | No
     return h.digest()
 
 
+def _key_lock(key: bytes) -> threading.Lock:
+    """The lock held while one session builds the figure of ``key`` (others with the same key wait for it)."""
+    with _lock:
+        return _building.setdefault(key, threading.Lock())
+
+
 def cached_figure(builder: F) -> F:
-    """Decorate a figure builder: the same arguments return the same (shared, read-only) figure."""
+    """Decorate a figure builder: the same arguments return the same (shared, read-only) figure.
+
+    Built once even when a class asks at the same moment: the first caller of a key builds it while the
+    others wait for that figure (30 sessions opening a page together would otherwise all build it)."""
 
     @functools.wraps(builder)
     def wrapper(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
@@ -94,11 +104,19 @@ def cached_figure(builder: F) -> F:
             if fig is not None:
                 _figures.move_to_end(key)
                 return fig
-        fig = builder(*args, **kwargs)
-        with _lock:
-            _figures[key] = fig
-            while len(_figures) > MAX_FIGURES:
-                _figures.popitem(last=False)
+        with _key_lock(key):
+            try:
+                with _lock:
+                    fig = _figures.get(key)
+                if fig is None:
+                    fig = builder(*args, **kwargs)
+                    with _lock:
+                        _figures[key] = fig
+                        while len(_figures) > MAX_FIGURES:
+                            _figures.popitem(last=False)
+            finally:
+                with _lock:
+                    _building.pop(key, None)
         return fig
 
     wrapper.uncached = builder  # type: ignore[attr-defined]
