@@ -51,6 +51,9 @@ class LayerRecord:
     params: Mapping[str, torch.Tensor]  # e.g. {"weight": …, "bias": …}
     param_grads: Mapping[str, torch.Tensor | None]  # dL/d(param), summed over every call
     config: Mapping[str, Any]  # the module's constants: kernel_size, stride, padding, …
+    # The module's own buffers at trace time, e.g. BatchNorm's running_mean, running_var and
+    # num_batches_tracked (empty for a module without buffers): detached, copied when small.
+    buffers: Mapping[str, torch.Tensor]
 
     @property
     def key(self) -> str:
@@ -144,6 +147,24 @@ def _own_params(module: nn.Module) -> dict[str, nn.Parameter]:
     return out
 
 
+_BUFFER_COPY_LIMIT = 1 << 16  # elements; a buffer up to this size is copied, a larger one only detached
+
+
+def _own_buffers(module: nn.Module) -> Mapping[str, torch.Tensor]:
+    """The module's own buffers at trace time, detached (``named_buffers(recurse=False)``).
+
+    A small buffer (BatchNorm's per-channel statistics) is copied, so the record keeps the values the
+    forward used even if the model is trained later; a large one (rare: a fixed table nothing overwrites
+    in eval mode) is only detached, which costs nothing.
+    """
+    bufs = module._buffers
+    if not bufs:
+        return _EMPTY
+    out = {k: (b.detach().clone() if b.numel() <= _BUFFER_COPY_LIMIT else b.detach())
+           for k, b in bufs.items() if b is not None}
+    return MappingProxyType(out) if out else _EMPTY
+
+
 def trace(
     model: nn.Module,
     x: torch.Tensor,
@@ -209,20 +230,23 @@ def trace(
     gx = grads[0]
     out_grad = dict(zip(map(id, with_grad), grads[1:n], strict=True))
     par_grad = dict(zip(map(id, params), grads[n:], strict=True))
-    shared: dict[int, tuple[Mapping[str, torch.Tensor], Mapping[str, torch.Tensor | None], Mapping[str, Any]]] = {}
+    shared: dict[int, tuple[Mapping[str, torch.Tensor], Mapping[str, torch.Tensor | None], Mapping[str, Any],
+                            Mapping[str, torch.Tensor]]] = {}
     for key, (module, ps) in own.items():  # one read-only view per module, shared by its calls
         config = module_config(module)
+        buffers = _own_buffers(module)
         if not ps:
-            shared[key] = (_EMPTY, _EMPTY, MappingProxyType(config) if config else _EMPTY)
+            shared[key] = (_EMPTY, _EMPTY, MappingProxyType(config) if config else _EMPTY, buffers)
             continue
         shared[key] = (
             MappingProxyType({k: v.detach() for k, v in ps.items()}),
             MappingProxyType({k: par_grad.get(id(v)) for k, v in ps.items()}),
             MappingProxyType(config),
+            buffers,
         )
     records = []
     for i, c in enumerate(tape.calls):
-        ps_view, grads_view, config = shared[id(c.module)]
+        ps_view, grads_view, config, buffers = shared[id(c.module)]
         records.append(_record(
             index=i, name=c.name, call=c.call, kind=type(c.module).__name__,
             input=c.input,
@@ -231,6 +255,7 @@ def trace(
             params=ps_view,
             param_grads=grads_view,
             config=config,
+            buffers=buffers,
         ))
     logits_d = logits.detach()
     return Trace(

@@ -337,6 +337,42 @@ def test_resnet18_against_feature_extractor() -> None:
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
 
 
+def test_buffers_are_the_modules_at_trace_time() -> None:
+    """Every record carries its module's own buffers (BatchNorm's running statistics and batch count),
+    equal to the module's at trace time and kept when the module's buffers change afterwards."""
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18(weights=None, num_classes=10)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.num_batches_tracked.fill_(7)
+    model.eval()
+    tr = trace(model, torch.randn(1, 3, 32, 32, generator=torch.Generator().manual_seed(1)))
+    modules = dict(model.named_modules())
+    n_bn = 0
+    for rec in tr.layers:
+        want = dict(modules[rec.name].named_buffers(recurse=False))
+        assert set(rec.buffers) == set(want), rec.key
+        for k, v in want.items():
+            assert torch.equal(rec.buffers[k], v) and not rec.buffers[k].requires_grad, (rec.key, k)
+        n_bn += rec.kind == "BatchNorm2d"
+        if rec.kind == "BatchNorm2d":
+            assert set(rec.buffers) == {"running_mean", "running_var", "num_batches_tracked"}
+            # The forward in eval mode used exactly these statistics.
+            y = F.batch_norm(rec.input, rec.buffers["running_mean"], rec.buffers["running_var"],
+                             rec.params["weight"], rec.params["bias"], False, 0.0, rec.config["eps"])
+            torch.testing.assert_close(rec.output, y, rtol=1e-5, atol=1e-5)
+    assert n_bn == 20 and tr["conv1"].buffers == {} and tr["fc"].buffers == {}
+    before = tr["bn1"].buffers["running_mean"].clone()
+    with torch.no_grad():
+        model.bn1.running_mean.add_(1.0)  # the record is a copy, not the live buffer
+    assert torch.equal(tr["bn1"].buffers["running_mean"], before)
+    relu = trace(models.load("tinyvgg-relu"), torch.zeros(1, 1, 28, 28))
+    assert all(rec.buffers == {} for rec in relu.layers)
+
+
 @pytest.mark.parametrize("arch", ["mobilenet_v3_small", "efficientnet_b0"])
 def test_mobilenet_and_efficientnet_against_fx_interpreter(arch: str) -> None:
     """In-place Hardswish/SiLU after batch norms, ``result += input``, EfficientNet's StochasticDepth that
