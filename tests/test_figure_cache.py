@@ -78,3 +78,17 @@ def test_a_class_asking_at_once_builds_the_figure_once() -> None:
         got = list(pool.map(ask, range(16)))
     assert builds == [7]
     assert all(g is got[0] for g in got)
+
+
+def test_a_cached_figure_sends_what_a_fresh_one_sends() -> None:
+    """st.plotly_chart's route (return_figure_from_figure_or_data, then to_json) gives the same JSON for the
+    shared figure as for a freshly built one, and the figure still reads like any plotly figure."""
+    import plotly.io as pio
+    import plotly.tools
+
+    values = np.arange(12, dtype=np.float32).reshape(3, 4)
+    shared = _fig(values, title="sent")
+    fresh = _fig.uncached(values, title="sent")
+    sent = pio.to_json(plotly.tools.return_figure_from_figure_or_data(shared, validate_figure=True), validate=False)
+    assert sent == pio.to_json(fresh, validate=False)
+    assert shared.layout.title.text == "sent" and np.array_equal(np.asarray(shared.data[0].z), values)

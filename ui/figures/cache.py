@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
+import plotly.graph_objects as go
 
 MAX_FIGURES = 128
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,6 +83,23 @@ def digest(builder: Callable[..., Any], args: tuple, kwargs: dict) -> bytes | No
     return h.digest()
 
 
+def _frozen(fig: Any) -> Any:  # noqa: ANN401 - a plotly figure, or whatever the builder returned
+    """Let a shared figure hand out one prepared dict: ``st.plotly_chart`` calls ``to_dict()`` (a deep copy,
+    most of its cost for a cached figure) and then only reads the dict to write its JSON."""
+    if isinstance(fig, go.Figure) and type(fig) is go.Figure:
+        plain = fig.to_dict()
+        fig.__class__ = _SharedFigure
+        fig._plain = plain  # noqa: SLF001
+    return fig
+
+
+class _SharedFigure(go.Figure):
+    """A cached figure: ``to_dict()`` returns the dict made when it was cached (read-only, like the figure)."""
+
+    def to_dict(self) -> dict:
+        return self._plain
+
+
 def _key_lock(key: bytes) -> threading.Lock:
     """The lock held while one session builds the figure of ``key`` (others with the same key wait for it)."""
     with _lock:
@@ -109,7 +127,7 @@ def cached_figure(builder: F) -> F:
                 with _lock:
                     fig = _figures.get(key)
                 if fig is None:
-                    fig = builder(*args, **kwargs)
+                    fig = _frozen(builder(*args, **kwargs))
                     with _lock:
                         _figures[key] = fig
                         while len(_figures) > MAX_FIGURES:
