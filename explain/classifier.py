@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from explain.trace import LayerRecord, Trace
+from explain.trace import FlattenStep, LayerRecord, Trace
 
 
 class NotApplicable(ValueError):
@@ -59,43 +59,20 @@ def linear_layer(trace: Trace) -> LayerRecord:
 
 
 def flatten_layer(trace: Trace) -> LayerRecord:
-    """The last Flatten call whose input is a [N, C, H, W] feature map."""
-    for rec in reversed(trace.layers):
-        if rec.kind == "Flatten" and rec.input is not None and rec.input.dim() == 4:
-            return rec
-    raise NotApplicable("no_flatten", "the model has no Flatten layer after a feature map")
-
-
-@dataclass(frozen=True)
-class FlattenStep:
-    """Where the [N, C, H, W] feature map becomes a vector: an ``nn.Flatten`` layer, or ``torch.flatten`` /
-    ``.view`` inside ``forward`` (ResNet, VGG, AlexNet…), seen as a layer with a 4-D output followed by one
-    reading the same numbers as a 2-D tensor (or by the logits)."""
-
-    key: str  # the Flatten layer's key, or "torch.flatten"
-    source: str  # key of the layer whose [N, C, H, W] output is flattened
-    reader: str  # key of the layer that reads the vector ("logits" when it is the model's output)
-    input: torch.Tensor  # [N, C, H, W]
-    output: torch.Tensor  # [N, C·H·W]
-    module: bool  # True for an nn.Flatten layer
+    """The last Flatten call whose input is a [N, C, H, W] feature map (found by :attr:`Trace.flatten`)."""
+    step = trace.flatten
+    if step is None or not step.module:
+        raise NotApplicable("no_flatten", "the model has no Flatten layer after a feature map")
+    return trace[step.key]
 
 
 def flatten_step(trace: Trace) -> FlattenStep:
-    """The last flatten of a feature map, as a layer or as a function call between two recorded layers."""
-    try:
-        rec = flatten_layer(trace)
-        assert rec.input is not None
-        return FlattenStep(rec.key, rec.key, rec.key, rec.input, rec.output, True)
-    except NotApplicable:
-        pass
-    seq = list(trace.layers)
-    readers: list[tuple[str, torch.Tensor | None]] = [(r.key, r.input) for r in seq[1:]] + [("logits", trace.logits)]
-    for prev, (reader, vec) in reversed(list(zip(seq, readers, strict=True))):
-        out = prev.output
-        if out.dim() == 4 and vec is not None and vec.dim() == 2 and vec.shape[0] == out.shape[0] \
-                and vec.shape[1] == out[0].numel() and torch.equal(out.flatten(1), vec):
-            return FlattenStep("torch.flatten", prev.key, reader, out, vec, False)
-    raise NotApplicable("no_flatten", "the model never turns a feature map into a vector")
+    """The last flatten of a feature map, as a layer or as a function call between two recorded layers
+    (:attr:`Trace.flatten`; raises :class:`NotApplicable` when there is none)."""
+    step = trace.flatten
+    if step is None:
+        raise NotApplicable("no_flatten", "the model never turns a feature map into a vector")
+    return step
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,21 @@ class LayerRecord:
 
 
 @dataclass(frozen=True)
+class FlattenStep:
+    """Where the [N, C, H, W] feature map becomes a vector: an ``nn.Flatten`` layer, or ``torch.flatten`` /
+    ``.view`` inside ``forward`` (ResNet, VGG, AlexNet…), seen as a layer with a 4-D output followed by one
+    reading the same numbers as a 2-D tensor (or by the logits). Row-major, as ``torch.flatten``: element
+    (c, h, w) goes to i = c·H·W + h·W + w."""
+
+    key: str  # the Flatten layer's key, or "torch.flatten"
+    source: str  # key of the layer whose [N, C, H, W] output is flattened
+    reader: str  # key of the layer that reads the vector ("logits" when it is the model's output)
+    input: torch.Tensor  # [N, C, H, W]
+    output: torch.Tensor  # [N, C·H·W]
+    module: bool  # True for an nn.Flatten layer
+
+
+@dataclass(frozen=True)
 class Trace:
     """Everything a page may show about one (model, image, target), from a single pass."""
 
@@ -89,6 +104,26 @@ class Trace:
             return self._by_key[key]
         except KeyError:
             raise KeyError(key) from None
+
+    @cached_property
+    def flatten(self) -> FlattenStep | None:
+        """The last flatten of a feature map into a vector, or ``None`` if the model never makes one.
+
+        The last ``nn.Flatten`` call whose input is [N, C, H, W] if there is one; otherwise a layer with a
+        4-D output o followed by a reader (the next recorded layer, or the logits) whose input v is 2-D with
+        v = o.flatten(1) exactly: ``torch.flatten`` called inside ``forward``, between two recorded layers.
+        """
+        for rec in reversed(self.layers):
+            if rec.kind == "Flatten" and rec.input is not None and rec.input.dim() == 4:
+                return FlattenStep(rec.key, rec.key, rec.key, rec.input, rec.output, True)
+        seq = self.layers
+        readers = [(r.key, r.input) for r in seq[1:]] + [("logits", self.logits)]
+        for prev, (reader, vec) in reversed(list(zip(seq, readers, strict=True))):
+            out = prev.output
+            if out.dim() == 4 and vec is not None and vec.dim() == 2 and vec.shape[0] == out.shape[0] \
+                    and vec.shape[1] == out[0].numel() and torch.equal(out.flatten(1), vec):
+                return FlattenStep("torch.flatten", prev.key, reader, out, vec, False)
+        return None
 
     def keys(self) -> list[str]:
         return [r.key for r in self.layers]

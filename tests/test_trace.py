@@ -373,6 +373,40 @@ def test_buffers_are_the_modules_at_trace_time() -> None:
     assert all(rec.buffers == {} for rec in relu.layers)
 
 
+def test_flatten_step_of_tinyvgg_is_its_flatten_layer(relu_model: nn.Module,
+                                                       batch: tuple[torch.Tensor, torch.Tensor]) -> None:
+    x = batch[0][:2]
+    tr = trace(relu_model, x)
+    step = tr.flatten
+    assert step is not None and step.module
+    assert (step.key, step.source, step.reader) == ("flatten", "flatten", "flatten")
+    with torch.no_grad():
+        fmap = relu_model.block2(relu_model.block1(x))  # the map before the head, by a plain forward
+    assert tuple(step.input.shape) == (2, 32, 7, 7) and torch.equal(step.input, fmap)
+    assert torch.equal(step.output, torch.flatten(fmap, 1)) and torch.equal(step.output, tr["classifier"].input)
+    assert tr.flatten is step  # computed once per trace
+
+
+def test_flatten_step_of_resnet18_is_torch_flatten_between_two_layers() -> None:
+    """resnet18 calls ``torch.flatten(x, 1)`` in ``forward``: between the average pool and the fc layer."""
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18(weights=None).eval()
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    tr = trace(model, x)
+    step = tr.flatten
+    assert step is not None and not step.module
+    assert (step.key, step.source, step.reader) == ("torch.flatten", "avgpool", "fc")
+    ref = create_feature_extractor(model, return_nodes={"avgpool": "pool", "flatten": "vec"})(x)
+    assert tuple(step.input.shape) == (1, 512, 1, 1)
+    torch.testing.assert_close(step.input, ref["pool"].detach(), rtol=0, atol=1e-6)
+    torch.testing.assert_close(step.output, ref["vec"].detach(), rtol=0, atol=1e-6)
+
+
+def test_no_flatten_step_without_a_feature_map() -> None:
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    assert trace(model, torch.randn(1, 4)).flatten is None
+
+
 @pytest.mark.parametrize("arch", ["mobilenet_v3_small", "efficientnet_b0"])
 def test_mobilenet_and_efficientnet_against_fx_interpreter(arch: str) -> None:
     """In-place Hardswish/SiLU after batch norms, ``result += input``, EfficientNet's StochasticDepth that
