@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from explain.gradients import GradientFlow, union_order
+from ui.figures import plain
 from ui.figures.cache import cached_figure
 from ui.figures.maps import SEQUENTIAL, as_numpy
 
@@ -32,6 +32,7 @@ def _log_range(values: Sequence[float | None]) -> list[float] | None:
     return [float(np.log10(min(vs))) - 0.5, float(np.log10(max(vs))) + 0.5]
 
 
+@cached_figure
 def flow_chart(flow: GradientFlow, *, title: str = "", output_name: str = "‖∂L/∂output‖",
                weight_name: str = "‖∂L/∂weights‖", y_title: str = "norm (log scale)", height: int = 380) -> go.Figure:
     """One model: the gradient norm at every layer's output and at every layer's weights, forward order, log y."""
@@ -39,22 +40,25 @@ def flow_chart(flow: GradientFlow, *, title: str = "", output_name: str = "‖�
     out = _positive([lay.grad_norm for lay in flow.layers])
     wts = _positive([lay.weight_grad_norm for lay in flow.layers])
     shapes = [str(list(lay.out_shape)) for lay in flow.layers]
-    fig = go.Figure([
-        go.Scatter(x=keys, y=out, mode="lines+markers", name=output_name, line={"color": OUTPUT_COLOR},
-                   customdata=shapes, connectgaps=True,
-                   hovertemplate="%{x} · %{customdata}<br>" + output_name + " = %{y:.3e}<extra></extra>"),
-        go.Scatter(x=keys, y=wts, mode="markers", name=weight_name, marker={"color": WEIGHT_COLOR, "size": 11,
-                                                                            "symbol": "diamond"},
-                   hovertemplate="%{x}<br>" + weight_name + " = %{y:.3e}<extra></extra>"),
-    ])
-    fig.update_yaxes(type="log", title=y_title, exponentformat="power", dtick=1, range=_log_range(out + wts))
-    fig.update_xaxes(tickangle=-40)
+    data = [
+        {"type": "scatter", "x": keys, "y": out, "mode": "lines+markers", "name": output_name,
+         "line": {"color": OUTPUT_COLOR}, "customdata": shapes, "connectgaps": True,
+         "hovertemplate": "%{x} · %{customdata}<br>" + output_name + " = %{y:.3e}<extra></extra>"},
+        {"type": "scatter", "x": keys, "y": wts, "mode": "markers", "name": weight_name,
+         "marker": {"color": WEIGHT_COLOR, "size": 11, "symbol": "diamond"},
+         "hovertemplate": "%{x}<br>" + weight_name + " = %{y:.3e}<extra></extra>"},
+    ]
     # The title sits at the top of the figure and the legend in its own row between the title and the plot: a
     # legend anchored above the plot would otherwise be drawn over a title placed at the same height.
-    fig.update_layout(title={"text": title, "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10}},
-                      height=height, margin={"l": 8, "r": 8, "t": 78 if title else 36, "b": 8},
-                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
-    return fig
+    layout = {
+        "xaxis": {"tickangle": -40},
+        "yaxis": {"type": "log", "title": {"text": y_title}, "exponentformat": "power", "dtick": 1,
+                  "range": _log_range(out + wts)},
+        "title": {"text": title, "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10}},
+        "height": height, "margin": {"l": 8, "r": 8, "t": 78 if title else 36, "b": 8},
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    }
+    return plain.figure(data, layout)
 
 
 def _color(label: str, i: int, activations: Sequence[str] | None) -> str:
@@ -69,7 +73,7 @@ def flow_comparison(flows: Sequence[GradientFlow], *, activations: Sequence[str]
                     y_title: str = "norm (log scale)", dashed: bool = False, height: int = 420) -> go.Figure:
     """Several models side by side: left the output-gradient norms, right the weight-gradient norms; one line
     per model (coloured by activation), both panels on log axes so a factor of 10 is one grid step."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(output_title, weight_title), horizontal_spacing=0.08)
+    data: list[dict] = []
     all_out: list[float | None] = []
     all_w: list[float | None] = []
     for i, flow in enumerate(flows):
@@ -80,24 +84,26 @@ def flow_comparison(flows: Sequence[GradientFlow], *, activations: Sequence[str]
         wts = _positive([lay.weight_grad_norm for lay in weighted])
         all_out += out
         all_w += wts
-        fig.add_trace(go.Scatter(x=flow.keys(), y=out, mode="lines+markers", name=flow.label, line=line,
-                                 legendgroup=flow.label, connectgaps=True,
-                                 hovertemplate=flow.label + " · %{x}: %{y:.3e}<extra></extra>"), row=1, col=1)
-        fig.add_trace(go.Scatter(x=[lay.key for lay in weighted], y=wts, mode="lines+markers", name=flow.label,
-                                 line=line, legendgroup=flow.label, showlegend=False,
-                                 hovertemplate=flow.label + " · %{x}: %{y:.3e}<extra></extra>"), row=1, col=2)
+        hover = flow.label + " · %{x}: %{y:.3e}<extra></extra>"
+        data.append({"type": "scatter", "x": flow.keys(), "y": out, "mode": "lines+markers", "name": flow.label,
+                     "line": line, "legendgroup": flow.label, "connectgaps": True, "hovertemplate": hover,
+                     "xaxis": "x", "yaxis": "y"})
+        data.append({"type": "scatter", "x": [lay.key for lay in weighted], "y": wts, "mode": "lines+markers",
+                     "name": flow.label, "line": line, "legendgroup": flow.label, "showlegend": False,
+                     "hovertemplate": hover, "xaxis": "x2", "yaxis": "y2"})
+    layout = plain.side_by_side((output_title, weight_title))
     # Categories in forward order of the union of the models' layers (PReLU's block1.act1 between block1.conv1 and
     # block1.conv2, not after classifier where plotly's first-appearance order would put it).
-    fig.update_xaxes(categoryorder="array", categoryarray=union_order([f.keys() for f in flows]), row=1, col=1)
-    fig.update_xaxes(categoryorder="array", row=1, col=2,
-                     categoryarray=union_order([[lay.key for lay in f.weighted()] for f in flows]))
-    fig.update_yaxes(type="log", exponentformat="power", dtick=1)
-    fig.update_yaxes(title=y_title, range=_log_range(all_out), row=1, col=1)
-    fig.update_yaxes(range=_log_range(all_w), row=1, col=2)
-    fig.update_xaxes(tickangle=-40)
-    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 70 if title else 40, "b": 8},
-                      legend={"orientation": "h", "y": -0.35, "x": 0})
-    return fig
+    layout["xaxis"].update(categoryorder="array", categoryarray=union_order([f.keys() for f in flows]),
+                           tickangle=-40)
+    layout["xaxis2"].update(categoryorder="array", tickangle=-40,
+                            categoryarray=union_order([[lay.key for lay in f.weighted()] for f in flows]))
+    layout["yaxis"].update(type="log", exponentformat="power", dtick=1, title={"text": y_title},
+                           range=_log_range(all_out))
+    layout["yaxis2"].update(type="log", exponentformat="power", dtick=1, range=_log_range(all_w))
+    layout.update(title={"text": title}, height=height, margin={"l": 8, "r": 8, "t": 70 if title else 40, "b": 8},
+                  legend={"orientation": "h", "y": -0.35, "x": 0})
+    return plain.figure(data, layout)
 
 
 def kernel_norm_matrix(norms, *, title: str = "", x_title: str = "input channel i",  # noqa: ANN001 - tensor/array
