@@ -15,6 +15,8 @@
   z_k = Σ_c W[k, c]·x̄_c + b_k·|A|/HW with x̄_c = (1/HW) Σ_{(h,w)∈A} x[c, h, w].
 * The weight gradient of class k's row needs no stored gradient tensor: ∂L/∂W[k, i] = ∂L/∂z_k · xᵢ
   (for the conv head, with the x̄ above).
+* Which channels vote most for class k: the channel sums v_c = Σ_{h,w} W[k, c, h, w]·x[c, h, w] (Σ_c v_c = z_k − b_k),
+  ranked by |v_c|.
 """
 
 from __future__ import annotations
@@ -25,7 +27,21 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from explain import kinds
 from explain.trace import FlattenStep, LayerRecord, Trace
+
+_PROBE = torch.linspace(-3.0, 3.0, 13)
+
+
+def _rectifiers() -> tuple[str, ...]:
+    """The activation kinds of the table that act as max(0, z) on the probe z ∈ [−3, 3] (ReLU, ReLU6): those for
+    which the conv head's mask 1[s_k > 0] below holds."""
+    return tuple(k for k in kinds.of_family("activation") if kinds.KINDS[k].elementwise
+                 and torch.equal(kinds.forward(k, _PROBE), F.relu(_PROBE)))
+
+
+#: The activations a convolutional head may have between its 1x1 conv and the pool (read from ``explain.kinds``).
+RECTIFIERS: tuple[str, ...] = _rectifiers()
 
 
 class NotApplicable(ValueError):
@@ -48,6 +64,14 @@ def unflatten_index(shape: tuple[int, int, int], i: int) -> tuple[int, int, int]
     """The inverse: (i // (H·W), (i mod H·W) // W, i mod W)."""
     _, hh, ww = shape
     return i // (hh * ww), (i % (hh * ww)) // ww, i % ww
+
+
+def classifier_head(trace: Trace) -> LayerRecord | ConvHead:
+    """What turns the features into the K logits: the Linear layer, else a convolutional head (SqueezeNet)."""
+    try:
+        return linear_layer(trace)
+    except NotApplicable:
+        return conv_head(trace)
 
 
 def linear_layer(trace: Trace) -> LayerRecord:
@@ -146,6 +170,29 @@ class LogitBreakdown:
     def matches(self) -> bool:
         return abs(self.total - self.traced) <= 1e-4 * max(1.0, abs(self.traced))
 
+    @property
+    def top_sum(self) -> float:
+        """Σ of the terms listed in ``top`` (the rest of ``dot`` is what the other terms add)."""
+        return float(sum(self.terms[i] for i in self.top))
+
+    def maps(self, what: str) -> np.ndarray:
+        """"weights" W[k], "features" x or "terms" W[k]⊙x reshaped to the feature map's [C, H, W]."""
+        if self.shape is None:
+            raise ValueError("the classifier's input is not a flattened feature map")
+        return {"weights": self.weights, "features": self.features, "terms": self.terms}[what].reshape(self.shape)
+
+
+def voting_channels(bd: LogitBreakdown, limit: int = 32, n: int = 16) -> list[int]:
+    """The channels to draw: all of them up to ``limit`` channels (or without channel sums), else the ``n`` whose
+    sums v_c vote most (largest |v_c| first, ties in channel order)."""
+    if bd.shape is None:
+        return []
+    channels = list(range(bd.shape[0]))
+    if bd.shape[0] <= limit or bd.channel_sums is None:
+        return channels
+    sums = bd.channel_sums
+    return sorted(channels, key=lambda c: -abs(float(sums[c])))[:n]
+
 
 def logit_breakdown(trace: Trace, k: int, top: int = 10) -> LogitBreakdown:
     lin = linear_layer(trace)
@@ -189,6 +236,10 @@ class SoftmaxView:
     probs: np.ndarray  # softmax(z / T)
     probs_model: np.ndarray  # softmax(z), T = 1
     model_diff: float  # max |softmax(z) − the trace's probabilities|
+
+    def rest(self, classes: list[int]) -> tuple[float, float]:
+        """The probability outside ``classes``: 1 − Σ p at T = 1, and 1 − Σ p at the view's T."""
+        return 1 - float(self.probs_model[classes].sum()), 1 - float(self.probs[classes].sum())
 
 
 def softmax_view(trace: Trace, temperature: float) -> SoftmaxView:
@@ -273,7 +324,7 @@ def conv_head(trace: Trace) -> ConvHead:
     layers = [r for r in trace.layers if r.kind != "Dropout"]
     if len(layers) >= 2 and layers[-1].kind in POOLS and layers[-1].output[0].numel() == k:
         pool = layers[-1]
-        relu = layers[-2] if layers[-2].kind in ("ReLU", "ReLU6") else None
+        relu = layers[-2] if layers[-2].kind in RECTIFIERS else None
         conv = layers[-3] if relu is not None and len(layers) >= 3 else layers[-2]
         w = conv.params.get("weight")
         if conv.kind == "Conv2d" and w is not None and w.shape[0] == k and tuple(w.shape[2:]) == (1, 1) \
@@ -352,6 +403,11 @@ class RowGrad:
     @property
     def max_diff(self) -> float | None:
         return None if self.traced is None else float(np.abs(self.row - self.traced).max())
+
+    @property
+    def norm(self) -> float:
+        """‖∂L/∂W[k, :]‖₂ = |∂L/∂z_k|·‖x‖₂."""
+        return float(np.linalg.norm(self.row))
 
 
 def weight_row_grad(trace: Trace, k: int) -> RowGrad:

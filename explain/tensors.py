@@ -16,6 +16,9 @@ Embeddings: ``nn.Embedding(V, D)`` is a learned table W ∈ ℝ^{V×D}; token id
 which is the same as one_hot(i) · W. The CNN's flattened features h (the input of the last Linear) play
 the role of an image embedding; images are compared with the cosine similarity
 cos(a, b) = a·b / (‖a‖ ‖b‖).
+
+The committed samples are named ``<class>-<slug>-<n>-test<index>.png`` ("3-dress-2-test29.png": the second
+dress, Fashion-MNIST test image 29): :func:`sample_class` reads the true class back from the name.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from torch import nn
 
 from explain import kinds, window
 from explain.hooks import capture
-from explain.imaging import MEAN, MODEL_SIZE, STD, object_box, pad_square
+from explain.imaging import MEAN, MODEL_SIZE, STD, object_box, pad_square, prepare
 from explain.trace import Trace
 from explain.window import pair as _pair
 
@@ -163,6 +166,11 @@ def tensor_choices(trace: Trace) -> dict[str, torch.Tensor]:
     return out
 
 
+def first_feature_map(choices: dict[str, torch.Tensor]) -> str:
+    """The first recorded [N, C, H, W] layer output of :func:`tensor_choices` ("input" when there is none)."""
+    return next((k for k, v in choices.items() if v.dim() == 4 and k != "input"), "input")
+
+
 # --- embeddings -----------------------------------------------------------------------------------------
 
 
@@ -175,6 +183,11 @@ class EmbeddingDemo:
     table: torch.Tensor  # [V, D], the embedding's weight
     vectors: torch.Tensor  # [T, D], nn.Embedding(ids)
     via_one_hot: torch.Tensor  # [T, D], one_hot(ids) @ table: the same numbers
+
+    @property
+    def one_hot_diff(self) -> float:
+        """max |nn.Embedding(ids) − one_hot(ids) @ W| (0: a lookup is a product with a one-hot vector)."""
+        return float((self.vectors - self.via_one_hot).abs().max())
 
 
 def embedding_demo(vocab: Sequence[str] = ("shirt", "shoe", "bag", "dress", "coat"),
@@ -253,6 +266,40 @@ def nearest(query: torch.Tensor, bank: torch.Tensor, labels: Sequence[int], name
     sims = cosine_similarities(query, bank)
     order = torch.argsort(sims, descending=True)[:k]
     return tuple(Neighbour(int(i), int(labels[int(i)]), names[int(i)], float(sims[i])) for i in order)
+
+
+# --- the committed samples ------------------------------------------------------------------------------
+
+
+def sample_class(name: str, n_classes: int | None = None) -> int | None:
+    """The class a sample's file name starts with ("3-dress-2-test29.png" → 3); None when the name does not start
+    with a class number, or (given ``n_classes``) when that number is not a class 0 … n_classes − 1."""
+    try:
+        k = int(name.split("-")[0])
+    except ValueError:
+        return None
+    return k if n_classes is None or 0 <= k < n_classes else None
+
+
+def committed_class(name: str, n_classes: int) -> int | None:
+    """The true class of one of the committed Fashion-MNIST samples, read from its file name; None for any other
+    name (an upload, even one named like a sample)."""
+    import models
+
+    if name not in {p.name for p in models.samples()}:
+        return None
+    return sample_class(name, n_classes)
+
+
+def sample_bank(model: nn.Module, items: Sequence[tuple[str, bytes]]) -> tuple[
+        torch.Tensor, tuple[int, ...], tuple[str, ...]]:
+    """Embeddings [M, D] of the committed samples (name, bytes), each prepared as an upload is, with the true class
+    their names carry: one batched forward pass without gradients."""
+    labels = tuple(sample_class(name) for name, _ in items)
+    if any(k is None for k in labels):
+        raise ValueError("a sample's file name must start with its class number")
+    xs = torch.cat([prepare(data, name).tensor for name, data in items])
+    return embeddings(model, xs), labels, tuple(name for name, _ in items)  # type: ignore[return-value]
 
 
 # --- nn.Sequential(*layers) and the model's own code -----------------------------------------------------
@@ -362,11 +409,19 @@ def preprocess_compose_imagenet(spec):  # noqa: ANN001, ANN201 - an InputSpec; t
     ])
 
 
+COMPOSE_TOLERANCE = 1e-5  # float32 rounding: the two pipelines do the same arithmetic in another order
+
+
 @dataclass(frozen=True)
 class ComposeCheck:
     code: str  # the source of preprocess_compose
     tensor: torch.Tensor  # [1, 1, 28, 28] from the Compose pipeline
     max_abs_diff: float  # against the app's own tensor
+
+    @property
+    def same(self) -> bool:
+        """The Compose pipeline gives the app's tensor: the largest difference is below ``COMPOSE_TOLERANCE``."""
+        return self.max_abs_diff < COMPOSE_TOLERANCE
 
 
 def compose_check(image: Image.Image, reference: torch.Tensor) -> ComposeCheck:

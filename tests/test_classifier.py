@@ -267,3 +267,80 @@ def test_top_classes() -> None:
     assert cls.top_classes(p, 3) == [1, 3, 4]
     assert cls.top_classes(p, 2, include=2) == [1, 3, 2]
     assert cls.top_classes(p, 2, include=3) == [1, 3]
+
+
+def test_rectifiers_are_the_table_kinds_that_act_as_relu() -> None:
+    """The conv head's ReLU kinds come from explain.kinds: each one's torch module equals F.relu below 6, and every
+    other activation of the table differs from it somewhere on [−3, 3]."""
+    from explain import kinds
+
+    assert cls.RECTIFIERS == ("ReLU", "ReLU6")
+    z = torch.linspace(-5.0, 5.9, 110)
+    for kind in kinds.of_family("activation"):
+        module = getattr(torch.nn, kind)()
+        same = torch.equal(module(z), F.relu(z))
+        assert same == (kind in cls.RECTIFIERS), kind
+
+
+def test_conv_head_with_relu6_and_with_sigmoid() -> None:
+    """A ReLU6 between the 1x1 conv and the pool is the head's rectifier; a Sigmoid is not (the head is the pool
+    after the sigmoid, which is no 1x1 conv: not applicable)."""
+    for act, applicable in ((torch.nn.ReLU6(), True), (torch.nn.Sigmoid(), False)):
+        model = _ConvHead().eval()
+        model.head[2] = act
+        tr = trace(model, torch.randn(1, 3, 5, 5))
+        if applicable:
+            assert isinstance(cls.classifier_head(tr), cls.ConvHead) and cls.conv_head(tr).relu is not None
+        else:
+            with pytest.raises(cls.NotApplicable):
+                cls.classifier_head(tr)
+
+
+def test_classifier_head_is_the_linear_layer_or_the_conv_head() -> None:
+    tr = trace(_FunctionalFlatten().eval(), torch.randn(1, 3, 6, 6))
+    head = cls.classifier_head(tr)
+    assert not isinstance(head, cls.ConvHead) and head.key == "fc"
+    tr = trace(_ConvHead().eval(), torch.randn(1, 3, 5, 5))
+    head = cls.classifier_head(tr)
+    assert isinstance(head, cls.ConvHead) and head.conv.key == "head.1"
+    with pytest.raises(cls.NotApplicable):
+        cls.classifier_head(trace(nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU()), torch.randn(1, 1, 2, 2)))
+
+
+def test_breakdown_maps_top_sum_and_voting_channels() -> None:
+    """A [40, 1, 1] feature map (40 channels > 32): the 16 channels drawn are those with the largest |W[k, c]·x_c|,
+    worked out here with numpy; the maps are the rows reshaped; the top terms' sum is the plain sum."""
+    model = nn.Sequential(nn.Flatten(), nn.Linear(40, 2))
+    torch.manual_seed(3)
+    x = torch.randn(1, 40, 1, 1)
+    tr = trace(model, x)
+    bd = cls.logit_breakdown(tr, 1, top=5)
+    w = model[1].weight.detach()[1].double().numpy()
+    terms = w * x.reshape(-1).double().numpy()
+    assert cls.voting_channels(bd) == [int(i) for i in np.argsort(-np.abs(terms), kind="stable")[:16]]
+    assert cls.voting_channels(bd, limit=40) == list(range(40))
+    np.testing.assert_array_equal(bd.maps("weights"), w.reshape(40, 1, 1))
+    np.testing.assert_array_equal(bd.maps("terms"), terms.reshape(40, 1, 1))
+    np.testing.assert_array_equal(bd.maps("features"), x[0].double().numpy())
+    assert bd.top_sum == pytest.approx(float(terms[list(bd.top)].sum()), abs=1e-12)
+    assert set(bd.top) == set(int(i) for i in np.argsort(-np.abs(terms))[:5])
+    mlp_tr = trace(nn.Sequential(nn.Linear(4, 2)), torch.randn(1, 4))
+    flat = cls.logit_breakdown(mlp_tr, 0)
+    assert flat.shape is None and cls.voting_channels(flat) == []
+    with pytest.raises(ValueError):
+        flat.maps("weights")
+
+
+def test_softmax_rest_and_row_grad_norm(relu) -> None:
+    model, x, y = relu
+    sv = cls.softmax_view(trace(model, x), 2.0)
+    with torch.no_grad():
+        z = model(x)[0].double()
+    rest, rest_t = sv.rest([3, 1])
+    p1, p2 = torch.softmax(z, 0), torch.softmax(z / 2, 0)
+    assert rest == pytest.approx(float(1 - p1[3] - p1[1]), abs=1e-6)
+    assert rest_t == pytest.approx(float(1 - p2[3] - p2[1]), abs=1e-6)
+    rg = cls.weight_row_grad(trace(model, x, loss="cross_entropy", label=y), y)
+    twin = __import__("copy").deepcopy(model)
+    (g,) = torch.autograd.grad(F.cross_entropy(twin(x), torch.tensor([y])), twin.classifier.weight)
+    assert rg.norm == pytest.approx(float(g[y].norm()), rel=1e-5)

@@ -17,14 +17,19 @@ from explain.hooks import has_hooks
 from explain.imaging import decode, prepare
 from explain.indexing import index_tensor
 from explain.tensors import (
+    COMPOSE_TOLERANCE,
+    committed_class,
     compose_check,
     cosine_similarities,
     embedding_demo,
     embeddings,
+    first_feature_map,
     image_embedding,
     model_source,
     nearest,
     preprocess_compose,
+    sample_bank,
+    sample_class,
     shape_step,
     shape_steps,
     star_demo,
@@ -316,3 +321,56 @@ def test_selection_figure_with_some_panels() -> None:
     fig = selection_figure(x, mask, name="x[0]", panel_index=[40, 41, 42, 43, 44])
     hover = np.asarray(fig.data[0].customdata)
     assert hover[0, 0] == "[40, 0, 0]" and "[41, 2, 3]" in hover
+
+
+# --- the committed samples, the embedding and Compose checks the page prints ------------------------------------
+
+
+def test_sample_class_reads_the_file_name() -> None:
+    """Every committed sample's class, read from its name, is the class models.samples wrote it for: the test
+    batch's label of the Fashion-MNIST test image its name points to (test<i>, for i < 256)."""
+    _, labels = models.test_batch()
+    checked = 0
+    for p in models.samples():
+        k = sample_class(p.name)
+        assert k is not None and 0 <= k < 10
+        assert committed_class(p.name, 10) == k
+        i = int(p.stem.rsplit("test", 1)[1])
+        if i < len(labels):
+            assert int(labels[i]) == k, p.name
+            checked += 1
+    assert checked >= 10
+    assert sample_class("3-dress-2-test29.png") == 3
+    assert sample_class("12-x.png") == 12 and sample_class("12-x.png", 10) is None
+    assert sample_class("photo.jpg") is None and sample_class("-1-x.png") is None
+    assert committed_class("3-my-own-dress.png", 10) is None  # named like a sample, but an upload
+    assert committed_class(models.samples()[0].name, 0) is None
+
+
+def test_sample_bank_is_the_embeddings_of_the_committed_samples() -> None:
+    model = models.load(models.DEFAULT_MODEL)
+    paths = models.samples()[:4]
+    bank, labels, names = sample_bank(model, [(p.name, p.read_bytes()) for p in paths])
+    with torch.no_grad():
+        xs = torch.cat([prepare(p.read_bytes(), p.name).tensor for p in paths])
+        ref = torch.flatten(model.block2(model.block1(xs)), 1)
+    torch.testing.assert_close(bank, ref, rtol=1e-5, atol=1e-6)
+    assert labels == tuple(int(p.name.split("-")[0]) for p in paths) and names == tuple(p.name for p in paths)
+    with pytest.raises(ValueError):
+        sample_bank(model, [("photo.png", paths[0].read_bytes())])
+    assert not has_hooks(model)
+
+
+def test_first_feature_map_one_hot_diff_and_compose_verdict(sample_x: torch.Tensor) -> None:
+    tr = trace(models.load(models.DEFAULT_MODEL), sample_x)
+    assert first_feature_map(tensor_choices(tr)) == "block1.conv1"
+    mlp = trace(models.build("mlp", "relu", seed=0), sample_x)
+    assert first_feature_map(tensor_choices(mlp)) == "input"
+    demo = embedding_demo()
+    assert demo.one_hot_diff == float((demo.vectors - torch.nn.functional.one_hot(
+        torch.tensor(demo.ids), len(demo.vocab)).float() @ demo.table).abs().max())
+    data, name = sample_bytes(3)
+    img = prepare(data, name)
+    check = compose_check(Image.fromarray(img.pixels), img.tensor)
+    assert check.same and check.max_abs_diff < COMPOSE_TOLERANCE
+    assert not compose_check(Image.fromarray(img.pixels), img.tensor + 1e-3).same
