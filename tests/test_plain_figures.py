@@ -23,25 +23,53 @@ def _gradient_figures() -> list[go.Figure]:
             flow_comparison.uncached(flows, activations=acts, title="t", dashed=True)]
 
 
-BUILDERS: dict[str, Callable[[], list[go.Figure]]] = {"gradients": _gradient_figures}
+def _activation_figures() -> list[go.Figure]:
+    from explain import activations as act
+    from explain import warp
+    from tests.helpers import committed_trace
+    from ui.figures import activations as fa
+
+    model, tr = committed_trace("tinyvgg-prelu")
+    res = act.apply("relu", act.activation_layers(tr)[0].pre, 0.25)
+    labels = {n: n for n in act.FUNCTIONS}
+    return [fa.curves_figure.uncached(act.curves(list(act.FUNCTIONS), slope=0.1), labels, title="t"),
+            fa.slopes_figure.uncached(act.prelu_slopes(model), title="t", initial_label="start"),
+            fa.slopes_figure.uncached({}),  # no PReLU layer: an empty chart
+            fa.histogram_figure(res.hist_in, res.hist_out, before_label="b", after_label="a", log_y=True),
+            fa.val_curves_figure({"a": [0.5, 0.7], "b": [0.6, 0.8, 0.9]}, title="v"),
+            fa.scaled_sigmoid_figure(warp.scaled_sigmoid(2.0, 1.0), linear_label="l", sigmoid_label="s")]
+
+
+BUILDERS: dict[str, Callable[[], list[go.Figure]]] = {"gradients": _gradient_figures,
+                                                     "activations": _activation_figures}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_plain_figures_are_valid(name: str) -> None:
     for fig in BUILDERS[name]():
-        assert fig.data, name
         assert plain.validated(fig).to_dict() == fig.to_dict(), name
 
 
 def test_side_by_side_lays_out_like_make_subplots() -> None:
     from plotly.subplots import make_subplots
 
-    for titles in (("a", "b"), ("a", "b", "c", "d")):
-        ref = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, horizontal_spacing=0.08).to_dict()
-        ours = plain.figure([], plain.side_by_side(titles)).to_dict()
-        ref["layout"].pop("template")
-        ours["layout"].pop("template", None)
-        assert _rounded(ours["layout"]) == _rounded(ref["layout"])
+    cases = [(("a", "b"), 0.08, None, False), (("a", "b", "c", "d"), None, None, False),
+             (("a", "b", "c"), None, [16, 16, 32], True)]
+    for titles, spacing, widths, shared in cases:
+        kw = {} if spacing is None else {"horizontal_spacing": spacing}
+        ref = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, column_widths=widths,
+                            shared_yaxes=shared, **kw)
+        ref.add_hline(y=0.25, line={"dash": "dash"}, row=1, col=2, name="i", showlegend=True,
+                      exclude_empty_subplots=False)
+        ref.add_vline(x=0, line={"width": 1}, row=1, col=1, exclude_empty_subplots=False)
+        ours = plain.figure([], {**plain.side_by_side(titles, spacing, widths, shared),
+                                 "shapes": [plain.axis_line(y=0.25, panel=2, line={"dash": "dash"}, name="i",
+                                                            showlegend=True),
+                                            plain.axis_line(x=0, line={"width": 1})]})
+        a, b = ours.to_dict()["layout"], ref.to_dict()["layout"]
+        a.pop("template", None)
+        b.pop("template")
+        assert _rounded(a) == _rounded(b), titles
 
 
 def _rounded(value: object) -> object:

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 from explain.activations import Curve, Histogram
 from explain.warp import ScaledSigmoid, Warp
+from ui.figures import plain
 from ui.figures.cache import cached_figure
 from ui.figures.maps import MapImage, RangeMode, tiled_maps
 
@@ -22,37 +23,38 @@ def curves_figure(curves: Sequence[Curve], labels: Mapping[str, str], *, show_va
                   show_derivative: bool = True, derivative_suffix: str = "′", title: str = "",
                   height: int = 420, y_range: tuple[float, float] = (-1.6, 3.2)) -> go.Figure:
     """f(x) as solid lines and f'(x) as dotted lines of the same colour."""
-    fig = go.Figure()
+    data: list[dict] = []
     for i, c in enumerate(curves):
         color = PALETTE[i % len(PALETTE)]
         name = labels.get(c.name, c.name)
         if show_value:
-            fig.add_trace(go.Scatter(x=c.x, y=np.round(c.y, 4), name=name, mode="lines", line={"color": color},
-                                     legendgroup=c.name, hovertemplate=name + "(%{x:.2f}) = %{y:.4f}<extra></extra>"))
+            data.append({"type": "scatter", "x": c.x, "y": np.round(c.y, 4), "name": name, "mode": "lines",
+                         "line": {"color": color}, "legendgroup": c.name,
+                         "hovertemplate": name + "(%{x:.2f}) = %{y:.4f}<extra></extra>"})
         if show_derivative:
             dname = name + derivative_suffix
-            fig.add_trace(go.Scatter(x=c.x, y=np.round(c.dy, 4), name=dname, mode="lines", legendgroup=c.name,
-                                     line={"color": color, "dash": "dot"},
-                                     hovertemplate=dname + "(%{x:.2f}) = %{y:.4f}<extra></extra>"))
-    fig.add_hline(y=0, line={"color": "#999", "width": 1})
-    fig.add_vline(x=0, line={"color": "#999", "width": 1})
-    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 36 if title else 8, "b": 8},
-                      xaxis={"title": "x"}, yaxis={"range": list(y_range)}, legend={"orientation": "h"})
-    return fig
+            data.append({"type": "scatter", "x": c.x, "y": np.round(c.dy, 4), "name": dname, "mode": "lines",
+                         "legendgroup": c.name, "line": {"color": color, "dash": "dot"},
+                         "hovertemplate": dname + "(%{x:.2f}) = %{y:.4f}<extra></extra>"})
+    axis = {"color": "#999", "width": 1}
+    return plain.figure(data, {
+        "shapes": [plain.axis_line(y=0, line=axis), plain.axis_line(x=0, line=axis)],
+        "title": {"text": title}, "height": height, "margin": {"l": 8, "r": 8, "t": 36 if title else 8, "b": 8},
+        "xaxis": {"title": {"text": "x"}}, "yaxis": {"range": list(y_range)}, "legend": {"orientation": "h"}})
 
 
 def histogram_figure(before: Histogram, after: Histogram, *, before_label: str, after_label: str,
                      title: str = "", log_y: bool = False, height: int = 340) -> go.Figure:
     """Histograms of the pre-activations z and of f(z), overlaid on one value axis."""
-    fig = go.Figure()
+    data = []
     for h, label, color in ((before, before_label, "#7f7f7f"), (after, after_label, "#ff7f0e")):
         centers = (h.edges[:-1] + h.edges[1:]) / 2
-        fig.add_trace(go.Bar(x=np.round(centers, 4), y=h.counts, width=np.diff(h.edges), name=label, opacity=0.6,
-                             marker_color=color, hovertemplate="%{x:.3f}: %{y}<extra>" + label + "</extra>"))
-    fig.update_layout(barmode="overlay", title=title, height=height, legend={"orientation": "h"},
-                      margin={"l": 8, "r": 8, "t": 36 if title else 8, "b": 8},
-                      yaxis={"type": "log" if log_y else "linear"})
-    return fig
+        data.append({"type": "bar", "x": np.round(centers, 4), "y": h.counts, "width": np.diff(h.edges),
+                     "name": label, "opacity": 0.6, "marker": {"color": color},
+                     "hovertemplate": "%{x:.3f}: %{y}<extra>" + label + "</extra>"})
+    return plain.figure(data, {
+        "barmode": "overlay", "title": {"text": title}, "height": height, "legend": {"orientation": "h"},
+        "margin": {"l": 8, "r": 8, "t": 36 if title else 8, "b": 8}, "yaxis": {"type": "log" if log_y else "linear"}})
 
 
 @cached_figure
@@ -63,17 +65,22 @@ def slopes_figure(slopes: Mapping[str, np.ndarray], *, initial: float = 0.25, ti
 
     The lines carry no annotation: ``add_hline(annotation_text=None)`` still adds an empty annotation, which
     plotly.js draws as its placeholder "new text"."""
-    fig = make_subplots(rows=1, cols=max(1, len(slopes)), subplot_titles=list(slopes) or None,
-                        column_widths=[max(1, len(v)) for v in slopes.values()] or None, shared_yaxes=True)
+    names = list(slopes) or [""]
+    layout = plain.side_by_side(names, widths=[max(1, len(v)) for v in slopes.values()] or None, shared_y=True)
+    if not slopes:
+        layout.pop("annotations")
+    data, lines = [], []
     for j, (name, a) in enumerate(slopes.items(), start=1):
-        fig.add_trace(go.Bar(x=list(range(len(a))), y=np.round(a, 4), name=name, showlegend=False,
-                             marker_color=PALETTE[(j - 1) % len(PALETTE)],
-                             hovertemplate=name + " · %{x}: a = %{y:.4f}<extra></extra>"), row=1, col=j)
-        fig.add_hline(y=initial, line={"dash": "dash", "color": "#555"}, row=1, col=j, name=initial_label,
-                      showlegend=j == 1, legendgroup="initial")
-    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 64 if title else 30, "b": 52},
-                      legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0})
-    return fig
+        axes = {"xaxis": "x" if j == 1 else f"x{j}", "yaxis": "y" if j == 1 else f"y{j}"}
+        data.append({"type": "bar", "x": list(range(len(a))), "y": np.round(a, 4), "name": name, "showlegend": False,
+                     "marker": {"color": PALETTE[(j - 1) % len(PALETTE)]},
+                     "hovertemplate": name + " · %{x}: a = %{y:.4f}<extra></extra>", **axes})
+        lines.append(plain.axis_line(y=initial, panel=j, line={"dash": "dash", "color": "#555"}, name=initial_label,
+                                     showlegend=j == 1, legendgroup="initial"))
+    layout.update(shapes=lines, title={"text": title}, height=height,
+                  margin={"l": 8, "r": 8, "t": 64 if title else 30, "b": 52},
+                  legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0})
+    return plain.figure(data, layout)
 
 
 @cached_figure
@@ -85,13 +92,12 @@ def compact_maps(maps: np.ndarray, *, range_mode: RangeMode = "layer", fixed: fl
 
 def val_curves_figure(curves: Mapping[str, Sequence[float]], *, title: str = "", x_label: str = "epoch",
                       y_label: str = "", height: int = 320) -> go.Figure:
-    fig = go.Figure()
-    for i, (name, ys) in enumerate(curves.items()):
-        fig.add_trace(go.Scatter(x=list(range(1, len(ys) + 1)), y=[round(v, 4) for v in ys], name=name,
-                                 mode="lines+markers", line={"color": PALETTE[i % len(PALETTE)]}))
-    fig.update_layout(title=title, height=height, xaxis={"title": x_label}, yaxis={"title": y_label,
-                      "tickformat": ".0%"}, margin={"l": 8, "r": 8, "t": 36 if title else 8, "b": 8})
-    return fig
+    data = [{"type": "scatter", "x": list(range(1, len(ys) + 1)), "y": [round(v, 4) for v in ys], "name": name,
+             "mode": "lines+markers", "line": {"color": PALETTE[i % len(PALETTE)]}}
+            for i, (name, ys) in enumerate(curves.items())]
+    return plain.figure(data, {"title": {"text": title}, "height": height, "xaxis": {"title": {"text": x_label}},
+                               "yaxis": {"title": {"text": y_label}, "tickformat": ".0%"},
+                               "margin": {"l": 8, "r": 8, "t": 36 if title else 8, "b": 8}})
 
 
 def _lines_xy(lines: np.ndarray) -> tuple[list, list, list | None]:
@@ -141,17 +147,16 @@ def warp_figure(w: Warp, *, titles: Sequence[str], class_labels: Sequence[str], 
 
 def scaled_sigmoid_figure(s: ScaledSigmoid, *, linear_label: str, sigmoid_label: str,
                           height: int = 320) -> go.Figure:
-    fig = go.Figure([
-        go.Scatter(x=s.x, y=np.round(s.linear, 4), name=linear_label, line={"color": "#7f7f7f"}),
-        go.Scatter(x=s.x, y=np.round(s.activated, 4), name=sigmoid_label, line={"color": "#d62728"}),
-    ])
     y_lin, y_sig = s.linear_at, s.activated_at
-    fig.add_trace(go.Scatter(x=[s.x0, s.x0], y=[y_lin, y_sig], mode="markers+text", showlegend=False,
-                             text=[f"{y_lin:.3f}", f"{y_sig:.3f}"], textposition="middle right",
-                             marker={"size": 9, "color": ["#7f7f7f", "#d62728"]}))
-    fig.update_layout(height=height, yaxis={"range": [-2.5, 2.5]}, legend={"orientation": "h"},
-                      margin={"l": 8, "r": 8, "t": 8, "b": 8}, xaxis={"title": "x"})
-    return fig
+    return plain.figure([
+        {"type": "scatter", "x": s.x, "y": np.round(s.linear, 4), "name": linear_label, "line": {"color": "#7f7f7f"}},
+        {"type": "scatter", "x": s.x, "y": np.round(s.activated, 4), "name": sigmoid_label,
+         "line": {"color": "#d62728"}},
+        {"type": "scatter", "x": [s.x0, s.x0], "y": [y_lin, y_sig], "mode": "markers+text", "showlegend": False,
+         "text": [f"{y_lin:.3f}", f"{y_sig:.3f}"], "textposition": "middle right",
+         "marker": {"size": 9, "color": ["#7f7f7f", "#d62728"]}},
+    ], {"height": height, "yaxis": {"range": [-2.5, 2.5]}, "legend": {"orientation": "h"},
+        "margin": {"l": 8, "r": 8, "t": 8, "b": 8}, "xaxis": {"title": {"text": "x"}}})
 
 
 def shared_abs_max(maps: Sequence[np.ndarray]) -> float:

@@ -91,7 +91,7 @@ def flow_comparison(flows: Sequence[GradientFlow], *, activations: Sequence[str]
         data.append({"type": "scatter", "x": [lay.key for lay in weighted], "y": wts, "mode": "lines+markers",
                      "name": flow.label, "line": line, "legendgroup": flow.label, "showlegend": False,
                      "hovertemplate": hover, "xaxis": "x2", "yaxis": "y2"})
-    layout = plain.side_by_side((output_title, weight_title))
+    layout = plain.side_by_side((output_title, weight_title), spacing=0.08)
     # Categories in forward order of the union of the models' layers (PReLU's block1.act1 between block1.conv1 and
     # block1.conv2, not after classifier where plotly's first-appearance order would put it).
     layout["xaxis"].update(categoryorder="array", categoryarray=union_order([f.keys() for f in flows]),
