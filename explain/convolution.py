@@ -33,15 +33,17 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 from torch.nn import functional as F
 
 from explain import kinds, window
+from explain.channels import channel_scores
 from explain.trace import LayerRecord, Trace
 
+CONV_KINDS = kinds.of_family("conv")  # the layers this page explains (Conv2d)
 ACTIVATION_KINDS = kinds.ELEMENTWISE_KINDS  # what may follow a conv: every activation and the identity
 NORM_KINDS = kinds.of_family("norm")
-SPATIAL_KINDS = kinds.with_shape_rule("conv", "pool")
+SPATIAL_KINDS = kinds.with_shape_rule("conv", "pool")  # kinds with a sliding window
+MAP_ROW_KINDS = kinds.of_family("conv", "pool")  # the rows of the receptive-field table of a large network
 ADAPTIVE_KINDS = kinds.with_shape_rule("adaptive")
 
 
@@ -56,7 +58,7 @@ class ConvError(ValueError):
 
 def conv_layers(trace: Trace) -> list[LayerRecord]:
     """The Conv2d calls of a trace, in execution order."""
-    return trace.of_kind("Conv2d")
+    return trace.of_kind(*CONV_KINDS)
 
 
 def padding_of(config: Mapping[str, Any]) -> tuple[int, int]:
@@ -108,15 +110,16 @@ def post_activation_record(trace: Trace, rec: LayerRecord) -> tuple[LayerRecord 
     return bn, activation_after(trace, bn)
 
 
-def batch_norm_value(module: nn.Module, value: float, channel: int
+def batch_norm_value(bn: LayerRecord, value: float, channel: int
                      ) -> tuple[float, tuple[float, float, float, float, float]]:
     """y = γ_c·(z − μ_c)/√(σ²_c + ε) + β_c with the running statistics (eval mode, :class:`window.NormStats`);
     returns (y, (μ, σ², ε, γ, β)).
 
-    The trace keeps parameters, not buffers, so μ and σ² are read (never changed) from the model's module.
+    μ and σ² are the BatchNorm record's ``buffers`` as the traced forward used them (a trace runs in eval
+    mode), γ and β its ``params``, ε its ``config``; ConvError("norm") without running statistics.
     """
     try:
-        stats = window.norm_stats(module)
+        stats = window.norm_stats_from(bn.buffers, bn.params, bn.config.get("eps"), bn.kind)
     except window.WindowError as e:
         raise ConvError(e.code, str(e), **e.params) from e
     return stats.value(value, channel), stats.channel(channel)
@@ -177,6 +180,15 @@ class ConvStep:
         order = np.argsort(-np.abs(self.channel_sums), kind="stable")
         return [int(i) for i in order[:n]]
 
+    def running_sums(self, n: int) -> list[tuple[int, float, float]]:
+        """(input channel, partial sum, running total) of the ``n`` largest |partial sums|, largest first: the
+        running total of all of them is the Σ before the bias."""
+        out, running = [], 0.0
+        for i in self.ranked_inputs(n):
+            running += float(self.channel_sums[i])
+            out.append((self.in_channels[i], float(self.channel_sums[i]), running))
+        return out
+
     def top_share(self, n: int) -> float:
         """Σ|partial sums| of the ``n`` largest over Σ|all partial sums| (how much the top channels carry)."""
         a = np.abs(self.channel_sums)
@@ -184,16 +196,16 @@ class ConvStep:
         return float(np.sort(a)[::-1][:n].sum() / tot) if tot > 0 else 1.0
 
 
-def conv_step(trace: Trace, key: str, channel: int, row: int, col: int, model: nn.Module | None = None) -> ConvStep:
+def conv_step(trace: Trace, key: str, channel: int, row: int, col: int) -> ConvStep:
     """z[o, i, j] = b[o] + Σ_{c in group(o)} Σ_{u,v} w[o, c, u, v]·x_pad[c, i·s + u·d, j·s + v·d], checked.
 
     The input channels are those of output channel o's group: g = o // (C_out/groups) reads channels
     g·C_in/groups … (g + 1)·C_in/groups − 1 (just channel o for a depthwise conv). When a BatchNorm2d
-    follows and ``model`` is given (its running statistics live there), its eval-mode value
-    γ(z − μ)/√(σ² + ε) + β is worked out too, then the activation after it.
+    follows, its eval-mode value γ(z − μ)/√(σ² + ε) + β is worked out too, from the statistics and parameters
+    its record holds, then the activation after it.
     """
     rec = trace[key]
-    if rec.kind != "Conv2d" or rec.input is None:
+    if rec.kind not in CONV_KINDS or rec.input is None:
         raise ConvError("not_conv", f"{key} is not a Conv2d layer", layer=key)
     cfg = rec.config
     if cfg.get("padding_mode", "zeros") != "zeros":
@@ -226,14 +238,9 @@ def conv_step(trace: Trace, key: str, channel: int, row: int, col: int, model: n
     normalized = rec_norm = stats = None
     value = pre
     if bn is not None:
-        module = None if model is None else dict(model.named_modules()).get(bn.name)
-        if module is None or bool(getattr(module, "training", False)):
-            act = None  # the batch statistics of a training-mode pass are not kept: stop at the conv output
-        else:
-            with torch.no_grad():
-                normalized, stats = batch_norm_value(module, pre, channel)
-            rec_norm = float(bn.output[0, channel, row, col])
-            value = normalized
+        normalized, stats = batch_norm_value(bn, pre, channel)
+        rec_norm = float(bn.output[0, channel, row, col])
+        value = normalized
     post = rec_post = None
     if act is not None:
         post = apply_activation(act, value, channel)
@@ -301,6 +308,11 @@ class ConvGeometry:
             return "vector"
         return "pointwise" if self.pointwise else "standard"
 
+    @property
+    def square(self) -> bool:
+        """Both axes have the same n, k, s, p and d: one output-size formula serves both."""
+        return all(v[0] == v[1] for v in (self.n, self.k, self.s, self.p, self.d))
+
     def numerator(self, axis: int = 0) -> int:
         """n + 2p − d(k − 1) − 1 along ``axis`` (0 = height, 1 = width)."""
         return window.span(self.n[axis], self.k[axis], self.p[axis], self.d[axis])
@@ -312,7 +324,7 @@ class ConvGeometry:
 
 def geometry(rec: LayerRecord) -> ConvGeometry:
     """Sizes and counts of a traced Conv2d, with out = ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1 computed per side."""
-    if rec.kind != "Conv2d" or rec.input is None:
+    if rec.kind not in CONV_KINDS or rec.input is None:
         raise ConvError("not_conv", f"{rec.key} is not a Conv2d layer", layer=rec.key)
     cfg = rec.config
     w = rec.params["weight"]
@@ -384,6 +396,11 @@ def kernel_inputs(rec: LayerRecord, out_channels: Sequence[int], limit: int = 16
     return tuple(sorted(int(i) for i in top))
 
 
+def most_active_channel(rec: LayerRecord) -> int:
+    """The output channel with the largest mean value (:func:`explain.channels.channel_scores`, "mean")."""
+    return int(torch.argmax(channel_scores(rec.output[0], "mean")))
+
+
 def strongest_position(rec: LayerRecord, channel: int) -> tuple[int, int]:
     """(row, col) of the largest output value of ``channel``: a place where the kernel responds."""
     fmap = rec.output[0, channel]
@@ -418,6 +435,17 @@ class SlidingWindow:
     @property
     def padded(self) -> int:
         return self.n + 2 * self.p
+
+    @property
+    def quotient(self) -> int:
+        """⌊(n + 2p − k)/s⌋: how many strides fit after the first window."""
+        return self.numerator // self.s
+
+    def step(self, index: int) -> tuple[tuple[int, int], tuple[int, int], float]:
+        """Window ``index`` (0-based, row-major): its (top, left) on the padded grid, the output cell (i, j) it
+        fills and the window's sum there."""
+        oi, oj = divmod(index, self.out)
+        return self.positions[index], (oi, oj), float(self.outputs[oi, oj])
 
 
 def example_input(n: int) -> np.ndarray:
@@ -477,15 +505,15 @@ def _window(rec: LayerRecord) -> tuple[int, int, int] | None:
     cfg = rec.config
     if rec.kind in SPATIAL_KINDS:
         k = window.pair(cfg.get("kernel_size", 1))[0]
-        s = window.pair(cfg.get("stride") or (1 if rec.kind == "Conv2d" else k))[0]
+        s = window.pair(cfg.get("stride") or (1 if rec.kind in CONV_KINDS else k))[0]
         d = window.pair(cfg.get("dilation", 1))[0]
         return k, s, d
     if rec.kind in ADAPTIVE_KINDS and rec.input is not None and rec.input.dim() == 4 and rec.output.dim() == 4:
         n, m = int(rec.input.shape[-1]), int(rec.output.shape[-1])
         if m == 1 and n > 1:
             return None
-        s = max(1, n // m)
-        return max(1, n - (m - 1) * s), s, 1
+        k, s = window.adaptive_window(n, m)
+        return k, s, 1
     return 1, 1, 1
 
 
@@ -547,6 +575,12 @@ def receptive_fields(trace: Trace) -> list[LayerField]:
         done.append(rec)
         prev_key = rec.key
     return rows
+
+
+def spatial_rows(fields: Sequence[LayerField]) -> list[LayerField]:
+    """The rows of a convolution or pooling layer (:data:`MAP_ROW_KINDS`): a large network's table without its
+    activations and batch norms."""
+    return [f for f in fields if f.kind in MAP_ROW_KINDS]
 
 
 def input_side(trace: Trace) -> int:

@@ -18,9 +18,14 @@ constants (ELU's α, LeakyReLU's negative slope, GELU's ``approximate``; see ``e
 * Hardswish(z) = z·ReLU6(z + 3)/6,             Hardswish′ = 0 for z ≤ −3, (2z + 3)/6 between, 1 for z ≥ 3
 * Hardsigmoid(z) = ReLU6(z + 3)/6,             Hardsigmoid′ = 1/6 on (−3, 3), 0 outside
 * Mish(z) = z·tanh(softplus(z)),               Mish′ = tanh(sp) + z(1 − tanh²(sp))σ(z), sp = softplus(z)
+* SELU(z) = λ·(max(0, z) + min(0, α(e^{z} − 1))), SELU′ = λ for z > 0, λα·e^{z} for z ≤ 0 (λ ≈ 1.0507, α ≈ 1.6733)
+* Hardtanh(z) = min(max(z, lo), hi),           Hardtanh′ = 1[lo < z < hi] (lo = −1, hi = 1)
+* Softplus(z) = log(1 + e^{βz})/β,             Softplus′ = σ(βz), and z itself (f′ = 1) where βz > threshold
 
-A new activation is one :class:`LayerKind` entry below: the Activations page, the convolution step, the shape
-rules, the page links and the Backpropagation page's hand check all read this table.
+A new activation or pooling kind is one :class:`LayerKind` entry below: the Activations page, the convolution step,
+the shape rules, the page links, the network picture's columns, the Pooling page's layer list and the
+Backpropagation page's hand check all read this table (through :func:`of_family`, :func:`with_shape_rule`,
+:func:`with_backward` and :func:`on_page`).
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ POOLING_PAGE = "pages/pooling.py"
 CLASSIFIER_PAGE = "pages/classifier.py"
 
 DEFAULT_PRELU_SLOPE = 0.25  # torch's initial value, used when no slope is given
+SELU_SCALE = 1.0507009873554804934193349852946  # λ and α of SELU, as torch fixes them
+SELU_ALPHA = 1.6732632423543772848170429916717
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,24 @@ def _hardswish_d(z: torch.Tensor, config: Mapping[str, Any], params: Mapping[str
     return torch.where(z <= -3, torch.zeros_like(z), torch.where(z >= 3, torch.ones_like(z), (2 * z + 3) / 6))
 
 
+def _selu_d(z: torch.Tensor, config: Mapping[str, Any], params: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    return torch.where(z > 0, torch.full_like(z, SELU_SCALE), SELU_SCALE * SELU_ALPHA * torch.exp(z))
+
+
+def _hardtanh_d(z: torch.Tensor, config: Mapping[str, Any], params: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    lo, hi = float(_cfg(config, "min_val", -1.0)), float(_cfg(config, "max_val", 1.0))
+    return ((z > lo) & (z < hi)).to(z.dtype)
+
+
+def _softplus(z: torch.Tensor, config: Mapping[str, Any], params: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    return F.softplus(z, float(_cfg(config, "beta", 1.0)), float(_cfg(config, "threshold", 20.0)))
+
+
+def _softplus_d(z: torch.Tensor, config: Mapping[str, Any], params: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    beta, threshold = float(_cfg(config, "beta", 1.0)), float(_cfg(config, "threshold", 20.0))
+    return torch.where(z * beta > threshold, torch.ones_like(z), torch.sigmoid(z * beta))
+
+
 def _mish_d(z: torch.Tensor, config: Mapping[str, Any], params: Mapping[str, torch.Tensor]) -> torch.Tensor:
     t = torch.tanh(F.softplus(z))
     return t + z * (1 - t ** 2) * torch.sigmoid(z)
@@ -168,6 +193,12 @@ TABLE: tuple[LayerKind, ...] = (
                 lambda z, c, p: ((z > -3) & (z < 3)).to(z.dtype) / 6),
     # not drawn on the Activations page yet (it needs an act.fn.mish label there)
     _activation("Mish", "mish", lambda z, c, p: F.mish(z), _mish_d, page=None),
+    # known to the network picture, the convolution step and the hand check; no page draws them yet
+    _activation("SELU", "selu", lambda z, c, p: F.selu(z), _selu_d, page=None),
+    _activation("Hardtanh", "hardtanh", lambda z, c, p: F.hardtanh(z, float(_cfg(c, "min_val", -1.0)),
+                                                                    float(_cfg(c, "max_val", 1.0))),
+                _hardtanh_d, page=None),
+    _activation("Softplus", "softplus", _softplus, _softplus_d, page=None),
     LayerKind("Identity", "identity", "same", None, "identity", forward=lambda z, c, p: z,
               derivative=lambda z, c, p: torch.ones_like(z)),
     _structural("Dropout", "identity", "same", None, "identity"),  # the identity at inference
@@ -178,6 +209,9 @@ TABLE: tuple[LayerKind, ...] = (
     _structural("AvgPool2d", "pool", "pool", POOLING_PAGE),
     _structural("AdaptiveAvgPool2d", "pool", "adaptive", POOLING_PAGE, "avgpool"),
     _structural("AdaptiveMaxPool2d", "pool", "adaptive", POOLING_PAGE),
+    # a map layer of the network picture and a window of the receptive field; the Pooling page draws max and
+    # average windows only
+    _structural("LPPool2d", "pool", "pool", None),
     _structural("Flatten", "flatten", "flatten", CLASSIFIER_PAGE, "identity"),
     _structural("Linear", "linear", "linear", CLASSIFIER_PAGE, "linear"),
     _structural("Softmax", "output", "same", None),
@@ -201,6 +235,11 @@ def with_shape_rule(*rules: ShapeRule) -> tuple[str, ...]:
 def with_backward(*backwards: Backward) -> tuple[str, ...]:
     """The kinds whose textbook backward is one of these."""
     return tuple(k.kind for k in TABLE if k.backward and k.backward in backwards)
+
+
+def on_page(page: str) -> tuple[str, ...]:
+    """The kinds that ``page`` explains (a path as in ui.nav.PAGES), in table order."""
+    return tuple(k.kind for k in TABLE if k.page == page)
 
 
 def shape_rule(kind: str) -> str:

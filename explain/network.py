@@ -37,16 +37,17 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from explain import kinds
 from explain.channels import channel_scores
 from explain.trace import LayerRecord, Trace
 
-CONV_KINDS = frozenset({"Conv2d"})
-ACTIVATION_KINDS = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "Sigmoid", "Tanh",
-                              "SiLU", "Hardswish", "Hardsigmoid", "Hardtanh", "Mish", "Softplus"})
-POOL_KINDS = frozenset({"MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "LPPool2d"})
+# the kinds of each column, from the table of layer kinds (explain.kinds.TABLE)
+CONV_KINDS = frozenset(kinds.of_family("conv"))
+ACTIVATION_KINDS = frozenset(kinds.of_family("activation"))
+POOL_KINDS = frozenset(kinds.of_family("pool"))
 MAP_KINDS = CONV_KINDS | ACTIVATION_KINDS | POOL_KINDS
 PER_CHANNEL_KINDS = ACTIVATION_KINDS | POOL_KINDS  # output channel c depends on input channel c only
-VECTOR_KINDS = frozenset({"Linear"}) | ACTIVATION_KINDS
+VECTOR_KINDS = frozenset(kinds.of_family("linear")) | ACTIVATION_KINDS
 
 MAX_COLUMNS = 12  # more map layers than this: one column per stage (TinyVGG has 10, AlexNet 14)
 TOP_K = 8  # channels per column

@@ -42,13 +42,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explain import window
+from explain import kinds, window
 from explain.hooks import capture, model_lock
 from explain.trace import LayerRecord, Trace
 
 PoolKind = Literal["max", "avg"]
 MAX_SHIFTS = 15  # shift_study runs 1 + len(shifts) images: at most 16 forwards (bounded for ImageNet models)
-POOL_KINDS = ("MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d")
+POOL_KINDS = kinds.on_page(kinds.POOLING_PAGE)  # the max and average kinds of the table of layer kinds
 
 
 class PoolError(ValueError):
@@ -66,20 +66,21 @@ def pool_layers(trace: Trace) -> list[LayerRecord]:
 
 
 def pool_kind(rec: LayerRecord) -> PoolKind:
-    return "max" if "Max" in rec.kind else "avg"
+    return _max_or_avg(rec.kind)
+
+
+def _max_or_avg(kind: str) -> PoolKind:
+    return "max" if "Max" in kind else "avg"
 
 
 def pool_params(rec: LayerRecord) -> tuple[int, int]:
     """(k, s) of a pooling record; PoolError for set-ups this page does not draw (padding, dilation, ceil)."""
-    cfg = rec.config
-    if rec.kind.startswith("Adaptive"):
+    if kinds.shape_rule(rec.kind) == "adaptive":
         raise PoolError("config", "adaptive pooling has no fixed window", layer=rec.key)
-    k = window.pair(cfg.get("kernel_size", 2))[0]
-    s = window.pair(cfg.get("stride") or k)[0]
-    p, d = window.pair(cfg.get("padding", 0))[0], window.pair(cfg.get("dilation", 1))[0]
-    if p != 0 or d != 1 or cfg.get("ceil_mode"):
+    spec = spec_of(rec.kind, rec.config)
+    if spec.p[0] != 0 or spec.d[0] != 1 or spec.ceil_mode:
         raise PoolError("config", "only pooling without padding, dilation or ceil_mode is drawn", layer=rec.key)
-    return k, s
+    return spec.k[0], spec.s[0]
 
 
 def channels_by_activity(rec: LayerRecord) -> list[int]:
@@ -203,6 +204,16 @@ class PoolSpec:
         return (not self.adaptive and self.p == (0, 0) and self.d == (1, 1) and not self.ceil_mode
                 and self.k[0] == self.k[1] and self.s[0] == self.s[1])
 
+    @property
+    def functional(self) -> str:
+        """The torch.nn.functional call that computes this pooling, e.g. "max_pool2d", "adaptive_avg_pool2d"."""
+        return ("adaptive_" if self.adaptive else "") + f"{self.kind}_pool2d"
+
+    def floor_size(self, n: int, axis: int = 0) -> int:
+        """The output side along ``axis`` without ceil_mode, ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1: what ceil_mode
+        changes (not for adaptive pooling)."""
+        return output_size(n, self.k[axis], self.s[axis], self.p[axis], self.d[axis], False)
+
 
 def pool_spec(rec: LayerRecord) -> PoolSpec:
     """The PoolSpec of a pooling record (from the module's constants)."""
@@ -213,8 +224,8 @@ def pool_spec(rec: LayerRecord) -> PoolSpec:
 
 def spec_of(kind: str, cfg: Mapping[str, Any]) -> PoolSpec:
     """The PoolSpec of a pooling layer of ``kind`` ("MaxPool2d", …) with constants ``cfg`` (``module_config``)."""
-    pk: PoolKind = "max" if "Max" in kind else "avg"
-    if kind.startswith("Adaptive"):
+    pk = _max_or_avg(kind)
+    if kinds.shape_rule(kind) == "adaptive":
         return PoolSpec(kind=pk, adaptive=True)
     k = window.pair(cfg.get("kernel_size"), 2)
     return PoolSpec(kind=pk, adaptive=False, k=k, s=window.pair(cfg.get("stride") or k, 1),
@@ -417,6 +428,58 @@ def window_cell(rec: LayerRecord, channel: int, i: int, j: int) -> WindowCell:
     return WindowCell(channel=channel, cell=(i, j), rows=(int(ri[0]), int(ri[-1])), cols=(int(cj[0]), int(cj[-1])),
                       values=x[np.ix_(ri, cj)], padded=int(padded), argmax=arg, divisor=float(cp.divisor[i, j]),
                       value=float(cp.out[i, j]), recorded=float(rec.output[0, channel, i, j]))
+
+
+def strongest_cell(rec: LayerRecord, channel: int) -> tuple[int, int]:
+    """(i, j) of the largest output of ``channel`` (the first one, row-major, on ties)."""
+    out_map = rec.output[0, channel]
+    return divmod(int(out_map.argmax()), int(out_map.shape[-1]))
+
+
+@dataclass(frozen=True)
+class AdaptiveRows:
+    """The first row bins of an adaptive pooling from n rows to o (:func:`window.adaptive_bin`)."""
+
+    n: int
+    o: int
+    bins: tuple[tuple[int, int], ...]  # half-open [a, b) of rows 0 … len(bins) − 1
+    more: bool  # o > len(bins): rows left out
+
+    @property
+    def identity(self) -> bool:
+        """n = o: every bin is one row, the pooling copies its input."""
+        return self.n == self.o
+
+
+def adaptive_rows(n: int, o: int, limit: int = 8) -> AdaptiveRows:
+    """The bins of the first ``limit`` output rows of adaptive pooling from n rows to o."""
+    return AdaptiveRows(n=n, o=o, bins=tuple(adaptive_range(r, n, o) for r in range(min(o, limit))), more=o > limit)
+
+
+@dataclass(frozen=True)
+class Picks:
+    """Where max pooling took its values: how often each input cell was picked."""
+
+    counts: np.ndarray  # [H, W] windows that picked each cell
+
+    @property
+    def picked(self) -> float:
+        """Fraction of the input cells some window picked (the rest never reach the output)."""
+        return float((self.counts > 0).mean())
+
+    @property
+    def most(self) -> int:
+        """The most windows one cell was picked by (> 1 only where windows overlap)."""
+        return int(self.counts.max())
+
+
+def picks(rec: LayerRecord, channel: int) -> Picks:
+    """The pick counts of max-pooling record ``rec`` on ``channel`` (its own windows, any set-up)."""
+    assert rec.input is not None
+    oh, ow = (int(v) for v in rec.output.shape[-2:])
+    h, w = (int(v) for v in rec.input.shape[-2:])
+    cp = pool_channel(rec.input[0, channel].double().numpy(), pool_spec(rec), (oh, ow))
+    return Picks(pick_counts(cp, (h, w)))
 
 
 def pick_counts(cp: ChannelPool, shape: tuple[int, int]) -> np.ndarray:

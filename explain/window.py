@@ -20,6 +20,8 @@ Adaptive pooling of n cells to o outputs: bin i covers the half-open range
     [⌊i·n/o⌋, ⌈(i + 1)·n/o⌉)
 
 so the bins tile the input; they may differ in length by one and overlap by one cell when o does not divide n.
+For a receptive field the bins are taken as one sliding window of stride s = ⌊n/o⌋ and side
+k = n − (o − 1)·s (exact when o divides n: k = s = n/o).
 
 Transposed convolution (the adjoint of a strided convolution): every input cell stamps the kernel at
 i·s − p + a·d, so
@@ -33,6 +35,7 @@ BatchNorm2d in eval mode uses the running statistics of channel c, not the batch
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +127,15 @@ def adaptive_bins(n: int, o: int) -> list[tuple[int, int]]:
     return [adaptive_bin(i, n, o) for i in range(o)]
 
 
+def adaptive_window(n: int, o: int) -> tuple[int, int]:
+    """(k, s) of the sliding window that stands for adaptive pooling from n cells to o: s = max(1, ⌊n/o⌋),
+    k = max(1, n − (o − 1)·s), so that o windows of side k at stride s span the n cells."""
+    if o < 1 or n < 1:
+        raise WindowError("arguments", "adaptive pooling needs n, o ≥ 1", n=n, o=o)
+    s = max(1, n // o)
+    return max(1, n - (o - 1) * s), s
+
+
 def adaptive_formula(n: int, o: int) -> str:
     """The adaptive rule with the numbers filled in and bin 0 as an example."""
     a, b = adaptive_bin(0, n, o)
@@ -193,11 +205,22 @@ def _along(v: torch.Tensor, x: torch.Tensor, axis: int) -> torch.Tensor:
 def norm_stats(module: Any) -> NormStats:
     """The eval-mode constants of a BatchNorm module (read, never changed); WindowError("norm") without running
     statistics (``track_running_stats=False``)."""
-    mean, var = getattr(module, "running_mean", None), getattr(module, "running_var", None)
+    buffers = {k: getattr(module, k, None) for k in ("running_mean", "running_var")}
+    params = {k: getattr(module, k, None) for k in ("weight", "bias")}
+    return norm_stats_from(buffers, params, getattr(module, "eps", 1e-5), type(module).__name__)
+
+
+def norm_stats_from(buffers: Mapping[str, torch.Tensor | None], params: Mapping[str, torch.Tensor | None],
+                    eps: float | None = None, kind: str = "BatchNorm2d") -> NormStats:
+    """The eval-mode constants of a BatchNorm from its buffers (``running_mean``, ``running_var``), its
+    parameters (``weight`` = γ, ``bias`` = β; absent without ``affine``) and ε, as a trace records them
+    (:class:`explain.trace.LayerRecord` ``buffers``, ``params`` and ``config["eps"]``); WindowError("norm")
+    without running statistics."""
+    mean, var = buffers.get("running_mean"), buffers.get("running_var")
     if mean is None or var is None:
-        raise WindowError("norm", "batch norm without running statistics", kind=type(module).__name__)
+        raise WindowError("norm", "batch norm without running statistics", kind=kind)
     mean, var = mean.detach().double(), var.detach().double()
-    w, b = getattr(module, "weight", None), getattr(module, "bias", None)
+    w, b = params.get("weight"), params.get("bias")
     gamma = w.detach().double() if w is not None else torch.ones_like(mean)
     beta = b.detach().double() if b is not None else torch.zeros_like(mean)
-    return NormStats(mean, var, float(getattr(module, "eps", 1e-5)), gamma, beta)
+    return NormStats(mean, var, float(1e-5 if eps is None else eps), gamma, beta)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-import torch
 
 from explain import convolution as conv
 from explain import kernels as kern
-from explain.channels import channel_scores
 from explain.imaging import PreparedImage
 from explain.trace import LayerRecord, Trace
 from ui.figures import convolution as figs
@@ -22,9 +20,7 @@ RANGE_MODES = ("map", "layer", "global")
 MAX_KERNEL_INPUTS = 16  # kernel slices drawn per output channel
 DETAIL_INPUTS = 8  # with many input channels, only the largest partial sums are offered in detail
 MANY_INPUTS = 16
-SPATIAL_ROWS = ("Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d")
-
-
+TOP_ROWS = 10  # rows of the table of the largest partial sums
 
 
 def _layer_option(tr: Trace, key: str) -> str:
@@ -40,8 +36,7 @@ def layer_summary(tr: Trace, rec: LayerRecord) -> None:
         st.markdown(t("conv.geo.shapes", layer=rec.key, cin=geo.c_in, nh=geo.n[0], nw=geo.n[1], cout=geo.c_out,
                       oh=geo.recorded_out[0], ow=geo.recorded_out[1], kh=geo.k[0], kw=geo.k[1],
                       s=_pair_text(geo.s), p=_pair_text(geo.p), d=_pair_text(geo.d), g=geo.groups))
-        same = geo.n[0] == geo.n[1] and geo.k[0] == geo.k[1] and geo.s[0] == geo.s[1] and geo.p[0] == geo.p[1] \
-            and geo.d[0] == geo.d[1]
+        same = geo.square
         for axis in ((0,) if same else (0, 1)):
             side = t("conv.geo.side.both") if same else t("conv.geo.side.h" if axis == 0 else "conv.geo.side.w")
             st.markdown(t("conv.geo.formula", side=side, n=geo.n[axis], p=geo.p[axis], d=geo.d[axis],
@@ -89,7 +84,7 @@ def padding_explorer(rec: LayerRecord | None = None, imagenet: bool = False) -> 
     except conv.ConvError:
         st.warning(t("conv.pad.too_small", k=k, m=n + 2 * p))
         return
-    st.markdown(t("conv.pad.formula", n=n, p=p, k=k, s=s, num=sw.numerator, q=sw.numerator // s, out=sw.out))
+    st.markdown(t("conv.pad.formula", n=n, p=p, k=k, s=s, num=sw.numerator, q=sw.quotient, out=sw.out))
     if sw.unused:
         st.caption(t("conv.pad.unused", r=sw.unused))
     total = len(sw.positions)
@@ -99,9 +94,9 @@ def padding_explorer(rec: LayerRecord | None = None, imagenet: bool = False) -> 
     fig = figs.sliding_window_figure(sw, step - 1, titles=(t("conv.pad.grid", m=sw.padded),
                                                             t("conv.pad.out", out=sw.out)))
     st.plotly_chart(fig, width="stretch")
-    (r0, c0), (oi, oj) = sw.positions[step - 1], divmod(step - 1, sw.out)
+    (r0, c0), (oi, oj), value = sw.step(step - 1)
     st.caption(t("conv.pad.where", i=step, total=total, r0=r0, r1=r0 + k - 1, c0=c0, c1=c0 + k - 1,
-                 value=float(sw.outputs[oi, oj]), oi=oi, oj=oj))
+                 value=value, oi=oi, oj=oj))
     if imagenet and rec is not None:
         geo = conv.geometry(rec)
         st.caption(t("conv.pad.model_layer", layer=rec.key, k=geo.k[0], p=geo.p[0], s=geo.s[0], n=geo.n[0],
@@ -162,17 +157,17 @@ def feature_maps_tab(tr: Trace, rec: LayerRecord, image: PreparedImage) -> None:
         st.caption(t("conv.kernels.shown_out", n=len(sel)))
 
 
-def arithmetic_tab(tr: Trace, rec: LayerRecord, model: torch.nn.Module) -> None:
+def arithmetic_tab(tr: Trace, rec: LayerRecord) -> None:
     st.markdown(t("conv.arith.intro"))
     _, out_c, h, w = rec.output.shape
     c1, c2, c3 = st.columns(3)
-    top = int(torch.argmax(channel_scores(rec.output[0], "mean")))  # start with the most active channel
+    top = conv.most_active_channel(rec)  # start with the most active channel
     ch = int(c1.number_input(t("conv.arith.channel"), 0, out_c - 1, top, key=f"conv_arith_ch_{rec.key}"))
     r0, c0 = conv.strongest_position(rec, ch)  # start where this kernel responds most
     row = c2.slider(t("conv.arith.row"), 0, h - 1, r0, key=f"conv_arith_row_{rec.key}_{ch}") if h > 1 else 0
     col = c3.slider(t("conv.arith.col"), 0, w - 1, c0, key=f"conv_arith_col_{rec.key}_{ch}") if w > 1 else 0
     try:
-        step = conv.conv_step(tr, rec.key, ch, row, col, model=model)
+        step = conv.conv_step(tr, rec.key, ch, row, col)
     except conv.ConvError as e:
         st.info(t(f"conv.error.{e.code}", **e.params))
         return
@@ -211,12 +206,8 @@ def arithmetic_tab(tr: Trace, rec: LayerRecord, model: torch.nn.Module) -> None:
                         width="stretch")
     if many:
         st.caption(t("conv.arith.many", n=len(ins), k=DETAIL_INPUTS, share=step.top_share(DETAIL_INPUTS)))
-        running = 0.0
-        rows = []
-        for i in ranked[:10]:
-            running += float(step.channel_sums[i])
-            rows.append({t("conv.arith.col.channel"): ins[i], t("conv.arith.col.sum"): float(step.channel_sums[i]),
-                         t("conv.arith.col.cum"): running})
+        rows = [{t("conv.arith.col.channel"): c, t("conv.arith.col.sum"): part, t("conv.arith.col.cum"): running}
+                for c, part, running in step.running_sums(TOP_ROWS)]
         st.markdown("**" + t("conv.arith.top_table") + "**")
         st.dataframe(rows, hide_index=True)
     st.markdown(t("conv.arith.sum_line", n=step.products.size, total=step.total))
@@ -306,7 +297,7 @@ def oned_tab(image: PreparedImage) -> None:
     else:
         signal = kern.synthetic_signal(src)
     text = st.text_input(t("conv.oned.kernel"), "1/3, 1/3, 1/3", max_chars=200, key="conv_oned_kernel")
-    course = np.array([1.0, 0.0, -1.0])
+    course = kern.KERNELS["course_1d"][0]
     outputs = {t("conv.oned.course_name"): kern.filter1d(signal, course)}
     try:
         user = kern.parse_kernel(text)
@@ -330,7 +321,7 @@ def deeper_tab(ctx: PageContext, tr: Trace, image: PreparedImage) -> None:
     st.markdown(t("conv.deep.intro"))
     fields = ctx.shared(conv.receptive_fields, tr)
     branched = any(f.merged for f in fields)
-    shown = [f for f in fields if f.kind in SPATIAL_ROWS] if ctx.is_imagenet else fields
+    shown = conv.spatial_rows(fields) if ctx.is_imagenet else fields
     rows = []
     for f in shown:
         row = {
@@ -382,7 +373,7 @@ def main(ctx: PageContext) -> None:
     not_conv = t("common.not_applicable", why=t("conv.no_conv"))
     lazy_tabs("conv_tab", [
         (t("conv.tab.maps"), lambda: st.info(not_conv) if rec is None else feature_maps_tab(tr, rec, image)),
-        (t("conv.tab.arith"), lambda: st.info(not_conv) if rec is None else arithmetic_tab(tr, rec, ctx.model)),
+        (t("conv.tab.arith"), lambda: st.info(not_conv) if rec is None else arithmetic_tab(tr, rec)),
         (t("conv.tab.pad"), lambda: padding_explorer(rec, imagenet=ctx.is_imagenet)),
         (t("conv.tab.play"), lambda: playground_tab(image)),
         (t("conv.tab.oned"), lambda: oned_tab(image)),
@@ -390,5 +381,4 @@ def main(ctx: PageContext) -> None:
     ])
 
 
-ctx = page_context()
-main(ctx)
+main(page_context())

@@ -17,8 +17,7 @@ from ui.sidebar import PageContext, page_context
 
 RANGE_MODES = ("map", "layer", "global")
 DIRECTIONS: dict[str, tuple[int, int]] = {"right": (0, 1), "down": (1, 0), "diag": (1, 1)}
-
-
+ADAPTIVE_ROWS = 8  # bins listed for an adaptive pooling
 
 
 def sizes_text(rec: LayerRecord, spec: pool.PoolSpec) -> str:
@@ -35,7 +34,7 @@ def sizes_text(rec: LayerRecord, spec: pool.PoolSpec) -> str:
     text = t("pool.maps.sizes_general", k=spec.k[0], s=spec.s[0], p=spec.p[0], d=spec.d[0],
              rule=pool.size_formula(int(h_in), int(h_out), spec), **common)
     if spec.ceil_mode:
-        floor = pool.output_size(int(h_in), spec.k[0], spec.s[0], spec.p[0], spec.d[0], False)
+        floor = spec.floor_size(int(h_in))
         text += " " + t("pool.maps.ceil", floor=floor, ceil=int(h_out),
                         same=t("pool.maps.ceil_same") if floor == int(h_out) else "")
     return text
@@ -81,8 +80,7 @@ def window_section(rec: LayerRecord, spec: pool.PoolSpec, ch: int) -> None:
     assert rec.input is not None
     oh, ow = (int(v) for v in rec.output.shape[-2:])
     c2, c3 = st.columns(2)
-    out_map = rec.output[0, ch]
-    i0, j0 = divmod(int(out_map.argmax()), ow)
+    i0, j0 = pool.strongest_cell(rec, ch)
     i = c2.number_input(t("pool.win.row"), 0, oh - 1, i0, key=f"pool_win_i_{rec.key}_{ch}")
     j = c3.number_input(t("pool.win.col"), 0, ow - 1, j0, key=f"pool_win_j_{rec.key}_{ch}")
     cell = pool.window_cell(rec, ch, int(i), int(j))
@@ -100,17 +98,15 @@ def window_section(rec: LayerRecord, spec: pool.PoolSpec, ch: int) -> None:
     if cell.padded:
         st.caption(t("pool.win.padded", n=cell.padded))
     if spec.adaptive:
-        h_in = int(rec.input.shape[-2])
-        ranges = [pool.adaptive_range(r, h_in, oh) for r in range(min(oh, 8))]
-        st.caption(t("pool.win.adaptive_rows", n=h_in, o=oh, rows="; ".join(
-            f"{r}: {a}…{b - 1}" for r, (a, b) in enumerate(ranges)) + (" …" if oh > 8 else "")))
-        if all(b - a == 1 for a, b in ranges) and h_in == oh:
-            st.info(t("pool.win.identity", layer=rec.key, n=h_in))
+        bins = pool.adaptive_rows(int(rec.input.shape[-2]), oh, ADAPTIVE_ROWS)
+        st.caption(t("pool.win.adaptive_rows", n=bins.n, o=bins.o, rows="; ".join(
+            f"{r}: {a}…{b - 1}" for r, (a, b) in enumerate(bins.bins)) + (" …" if bins.more else "")))
+        if bins.identity:
+            st.info(t("pool.win.identity", layer=rec.key, n=bins.n))
     if spec.kind == "max":
-        cp = pool.pool_channel(rec.input[0, ch].double().numpy(), spec, (oh, ow))
-        counts = pool.pick_counts(cp, tuple(rec.input.shape[-2:]))
-        show_maps(figs.pick_figure(counts, title=t("pool.win.picks_fig", c=ch)))
-        st.caption(t("pool.win.picks", picked=float((counts > 0).mean()), most=int(counts.max())))
+        picks = pool.picks(rec, ch)
+        show_maps(figs.pick_figure(picks.counts, title=t("pool.win.picks_fig", c=ch)))
+        st.caption(t("pool.win.picks", picked=picks.picked, most=picks.most))
     else:
         st.caption(t("common.not_for_layer", layer=rec.key, why=t("pool.win.no_argmax")))
 
@@ -169,8 +165,7 @@ def backward_section(tr: Trace, rec: LayerRecord, spec: pool.PoolSpec, ch: int) 
         t("pool.back.other_title", kind=t(f"pool.back.kind.{other}"))))
     for col, picture in zip(st.columns(4), pictures, strict=True):
         show_maps(picture, where=col)
-    fn = ("adaptive_" if spec.adaptive else "") + ("max_pool2d" if pb.kind == "max" else "avg_pool2d")
-    st.markdown(t("pool.back.check", fn=fn, err=pb.max_abs_diff, frac=pb.nonzero_frac))
+    st.markdown(t("pool.back.check", fn=spec.functional, err=pb.max_abs_diff, frac=pb.nonzero_frac))
     if pb.kind == "max":
         st.caption(t("pool.back.ties"))
     else:
@@ -244,5 +239,4 @@ def main(ctx: PageContext) -> None:
     ])
 
 
-ctx = page_context()
-main(ctx)
+main(page_context())

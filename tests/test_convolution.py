@@ -144,6 +144,40 @@ def test_sliding_window_positions_and_sums() -> None:
     assert conv.sliding_window(7, 2, 0, 2).unused == 1
     with pytest.raises(conv.ConvError):
         conv.sliding_window(3, 5, 0, 1)
+    # one step of the explorer: the window's place, the output cell it fills, and its sum
+    assert sw.quotient == 3 and sw.out == sw.quotient + 1
+    assert sw.step(5) == ((2, 2), (1, 1), pytest.approx(float(sw.padded_input[2:5, 2:5].sum())))
+    ones = F.conv2d(torch.from_numpy(sw.padded_input)[None, None], torch.ones(1, 1, 3, 3), stride=2)[0, 0]
+    assert all(sw.step(i)[2] == pytest.approx(float(ones[divmod(i, 4)])) for i in range(16))
+
+
+def test_running_sums_and_the_most_active_channel() -> None:
+    """The table of the largest partial sums: each is that input channel alone through its kernel slice
+    (F.conv2d), largest |sum| first, and the running total of all of them is Σ before the bias."""
+    torch.manual_seed(3)
+    layer = nn.Conv2d(12, 4, 3, padding=1)
+    tr = trace(nn.Sequential(layer, nn.ReLU(), nn.Flatten()).eval(), torch.randn(1, 12, 6, 6))
+    rec = tr["0"]
+    step = conv.conv_step(tr, "0", 2, 3, 4)
+    rows = step.running_sums(20)
+    assert len(rows) == 12 and [c for c, _, _ in rows] == [step.in_channels[i] for i in step.ranked_inputs()]
+    for c, part, _ in rows:
+        alone = F.conv2d(rec.input[:, [c]], layer.weight[2:3, c:c + 1].detach(), None, padding=1)
+        assert part == pytest.approx(float(alone[0, 0, 3, 4]), abs=1e-5)
+    assert [abs(p) for _, p, _ in rows] == sorted((abs(p) for _, p, _ in rows), reverse=True)
+    assert rows[-1][2] == pytest.approx(step.total, abs=1e-9) and rows[0][2] == rows[0][1]
+    assert len(step.running_sums(5)) == 5
+    means = rec.output[0].mean(dim=(1, 2))
+    assert conv.most_active_channel(rec) == int(means.argmax())
+
+
+def test_square_geometry() -> None:
+    """One formula serves both axes exactly when n, k, s, p and d agree on both."""
+    cases = [(nn.Conv2d(1, 1, 3, padding=1), (8, 8), True), (nn.Conv2d(1, 1, (3, 2)), (8, 8), False),
+             (nn.Conv2d(1, 1, 3, stride=(1, 2)), (8, 8), False), (nn.Conv2d(1, 1, 3), (8, 9), False)]
+    for layer, (h, w), square in cases:
+        tr = trace(nn.Sequential(layer, nn.Flatten()).eval(), torch.randn(1, 1, h, w))
+        assert conv.geometry(tr["0"]).square is square
 
 
 # ---------------------------------------------------------------- receptive fields
@@ -158,6 +192,8 @@ def test_receptive_fields_on_hand_checked_network() -> None:
     assert (rows["2"].height, rows["3"].height, rows["4"].channels) == (8, 4, 2)
     assert rows["5"].receptive_field is None and rows["6"].receptive_field is None
     assert conv.receptive_field_chain([(3, 1, 1), (3, 2, 1), (2, 2, 1), (3, 1, 1)]) == [(3, 1), (5, 2), (7, 4), (15, 4)]
+    # a large network's table keeps the convolution and pooling rows only
+    assert [f.key for f in conv.spatial_rows(list(rows.values()))] == ["0", "2", "3", "4"]
     assert conv.receptive_field_chain([(3, 1, 2)]) == [(5, 1)]  # dilation 2: a 3x3 kernel spans 5
 
 

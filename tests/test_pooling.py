@@ -256,7 +256,39 @@ def test_window_cell_and_backward_on_resnet18_stem() -> None:
     cp = pool.pool_channel(rec.input[0, 5].double().numpy(), spec, tuple(rec.output.shape[-2:]))
     counts = pool.pick_counts(cp, tuple(rec.input.shape[-2:]))
     assert counts.sum() == rec.output[0, 5].numel() and counts.max() <= 4
+    # what the window tab prints: the picks, the strongest output cell, the F.* call that checks the backward
+    _, idx = F.max_pool2d(rec.input[:, 5:6], 3, 2, 1, return_indices=True)
+    by_torch = np.bincount(idx.ravel().numpy(), minlength=rec.input[0, 5].numel()).reshape(counts.shape)
+    picks = pool.picks(rec, 5)
+    np.testing.assert_array_equal(picks.counts, by_torch)
+    assert picks.picked == pytest.approx(float((by_torch > 0).mean())) and picks.most == int(by_torch.max())
+    i, j = pool.strongest_cell(rec, 5)
+    assert float(rec.output[0, 5, i, j]) == float(ref[0, 5].max())
+    assert getattr(F, spec.functional)(rec.input, spec.k, spec.s, spec.p).equal(rec.output)
+    adaptive = pool.pool_spec(tr["avgpool"])
+    assert getattr(F, adaptive.functional)(tr["avgpool"].input, 1).equal(tr["avgpool"].output)
     assert not has_hooks(m)
+
+
+@pytest.mark.parametrize(("n", "k", "s", "p"), [(112, 3, 2, 0), (8, 2, 3, 1), (9, 4, 3, 2), (7, 2, 2, 0)])
+def test_floor_size_is_the_size_without_ceil_mode(n: int, k: int, s: int, p: int) -> None:
+    spec = pool.PoolSpec("max", False, (k, k), (s, s), (p, p), ceil_mode=True)
+    x = torch.zeros(1, 1, n, n)
+    assert spec.floor_size(n) == F.max_pool2d(x, k, s, p, ceil_mode=False).shape[-1]
+    assert pool.output_size(n, k, s, p, ceil_mode=True) == F.max_pool2d(x, k, s, p, ceil_mode=True).shape[-1]
+
+
+@pytest.mark.parametrize(("n", "o"), [(7, 7), (13, 7), (7, 3), (20, 10)])
+def test_adaptive_rows_are_the_bins_of_adaptive_pool2d(n: int, o: int) -> None:
+    """Each listed bin, averaged, is the row of F.adaptive_avg_pool2d; n = o is the identity."""
+    rows = pool.adaptive_rows(n, o, limit=8)
+    assert len(rows.bins) == min(o, 8) and rows.more is (o > 8) and rows.identity is (n == o)
+    x = torch.randn(1, 1, n, 1, generator=torch.Generator().manual_seed(n * o), dtype=torch.float64)
+    ref = F.adaptive_avg_pool2d(x, (o, 1))[0, 0, :, 0]
+    for r, (a, b) in enumerate(rows.bins):
+        assert float(x[0, 0, a:b, 0].mean()) == pytest.approx(float(ref[r]), abs=1e-12)
+    if rows.identity:
+        assert torch.equal(ref, x[0, 0, :, 0])
 
 
 def test_shift_study_is_bounded() -> None:

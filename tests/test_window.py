@@ -187,3 +187,42 @@ def test_batch_norm_without_running_stats_is_refused() -> None:
     with pytest.raises(window.WindowError) as e:
         window.norm_stats(nn.BatchNorm2d(3, track_running_stats=False))
     assert e.value.code == "norm"
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_from_a_trace_record_equals_batchnorm2d(affine: bool) -> None:
+    """The constants read from a traced BatchNorm record (buffers, params, config) give the module's output."""
+    from explain.trace import trace
+
+    gen = torch.Generator().manual_seed(7)
+    bn = nn.BatchNorm2d(4, eps=1e-4, affine=affine).eval()
+    with torch.no_grad():
+        bn.running_mean.copy_(torch.randn(4, generator=gen))
+        bn.running_var.copy_(torch.rand(4, generator=gen) * 2 + 0.2)
+        if affine:
+            bn.weight.copy_(torch.randn(4, generator=gen))
+    x = torch.randn(1, 4, 5, 5, generator=gen)
+    rec = trace(nn.Sequential(bn, nn.Flatten()), x)["0"]
+    stats = window.norm_stats_from(rec.buffers, rec.params, rec.config.get("eps"), rec.kind)
+    assert stats.eps == 1e-4
+    torch.testing.assert_close(stats(x.double()).float(), rec.output, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(stats(x.double()), window.norm_stats(bn.double())(x.double()), rtol=0, atol=0)
+    with pytest.raises(window.WindowError) as e:
+        window.norm_stats_from({}, rec.params, 1e-5)
+    assert e.value.code == "norm"
+
+
+@pytest.mark.parametrize(("n", "o"), [(7, 7), (14, 7), (13, 6), (6, 4), (10, 3), (2, 5)])
+def test_adaptive_window_spans_the_input_like_the_bins(n: int, o: int) -> None:
+    """o windows of side k at stride s start at 0 and end at n (as the first and last adaptive bins do); where o
+    divides n they are the bins exactly, and pooling with them equals F.adaptive_avg_pool2d."""
+    k, s = window.adaptive_window(n, o)
+    bins = window.adaptive_bins(n, o)
+    if o <= n:
+        assert bins[0][0] == 0 and (o - 1) * s + k == n == bins[-1][1]
+    if n % o == 0:
+        assert [(i * s, i * s + k) for i in range(o)] == bins
+        x = torch.randn(1, 1, n, n, generator=torch.Generator().manual_seed(n))
+        torch.testing.assert_close(F.avg_pool2d(x, k, s), F.adaptive_avg_pool2d(x, o))
+    with pytest.raises(window.WindowError):
+        window.adaptive_window(n, 0)

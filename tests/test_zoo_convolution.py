@@ -139,18 +139,34 @@ def test_depthwise_strided_dilated_step_with_batch_norm_and_hardswish() -> None:
         y = F.batch_norm(z, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps)
         a = F.hardswish(y)
     for o, i, j in [(0, 0, 0), (3, 2, 5), (5, 5, 5), (2, 4, 1)]:
-        step = conv.conv_step(tr, "0", o, i, j, model=model)
+        step = conv.conv_step(tr, "0", o, i, j)
         assert step.depthwise and step.in_channels == (o,) and step.groups == 6
         assert step.products.shape == (1, 3, 3) and not step.has_bias
         assert step.pre_activation == pytest.approx(float(z[0, o, i, j]), abs=1e-5)
         assert step.norm == "BatchNorm2d" and step.normalized == pytest.approx(float(y[0, o, i, j]), abs=1e-5)
         assert step.activation == "Hardswish" and step.post_activation == pytest.approx(float(a[0, o, i, j]), abs=1e-5)
         assert step.matches
-    corner = conv.conv_step(tr, "0", 1, 0, 0, model=model)
+    corner = conv.conv_step(tr, "0", 1, 0, 0)
     assert corner.origin == (-2, -2) and corner.is_pad.tolist() == [[True] * 3, [True, False, False],
                                                                       [True, False, False]]
-    assert conv.conv_step(tr, "0", 1, 0, 0).normalized is None  # without the model no running statistics
     assert not has_hooks(model)
+    # the statistics are the trace's (the BatchNorm record's buffers), not the live model's
+    assert set(tr["1"].buffers) >= {"running_mean", "running_var"}
+    with torch.no_grad():
+        bn.running_mean.add_(10.0)
+        bn.weight.mul_(3.0)
+    again = conv.conv_step(tr, "0", 3, 2, 5)
+    assert again.normalized == pytest.approx(float(y[0, 3, 2, 5]), abs=1e-5) and again.matches
+
+
+def test_batch_norm_without_running_statistics_is_refused() -> None:
+    """A BatchNorm2d with track_running_stats=False normalizes by the batch: the step names it, as before."""
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3, track_running_stats=False), nn.ReLU()).eval()
+    tr = trace(model, torch.randn(1, 2, 6, 6))
+    with pytest.raises(conv.ConvError) as err:
+        conv.conv_step(tr, "0", 0, 1, 1)
+    assert err.value.code == "norm"
 
 
 @pytest.mark.parametrize(("cin", "cout", "groups"), [(8, 12, 4), (16, 16, 1), (12, 24, 12)])

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
-from explain.convolution import ConvStep, LayerField, SlidingWindow
+from explain.convolution import SPATIAL_KINDS, ConvStep, LayerField, SlidingWindow
 from ui.figures.cache import cached_figure
 from ui.figures.maps import (
     DIVERGING,
@@ -296,7 +296,7 @@ def receptive_field_figure(fields: Sequence[LayerField], image: np.ndarray, *, t
         fig = go.Figure(go.Image(source=image_source(img), hoverinfo="skip"))
     else:
         fig = go.Figure(go.Heatmap(z=as_numpy(img), colorscale="gray", showscale=False, hoverinfo="skip"))
-    spatial = [f for f in fields if f.kind in ("Conv2d", "MaxPool2d", "AvgPool2d") and f.receptive_field]
+    spatial = [f for f in fields if f.kind in SPATIAL_KINDS and f.receptive_field]
     if len(spatial) > MAX_SQUARES:
         picks = np.unique(np.linspace(0, len(spatial) - 1, MAX_SQUARES).round().astype(int))
         spatial = [spatial[i] for i in picks]

@@ -345,6 +345,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                                 "这一层使用 {mode} 填充；这里只演示零填充。"),
     "conv.error.not_conv": ("{layer} is not a convolution layer.", "{layer} 不是卷积层。"),
     "conv.error.activation": ("The activation {kind} is not worked out here.", "这里不演示激活函数 {kind}。"),
+    "conv.error.norm": ("The {kind} after this layer keeps no running statistics (it normalizes by the batch), so "
+                        "its output is not worked out here.",
+                        "这一层之后的 {kind} 没有保存运行统计量（它按批次归一化），所以这里不演算它的输出。"),
     # the selected layer
     "conv.kind.standard": ("convolution", "卷积"),
     "conv.kind.depthwise": ("depthwise", "深度卷积"),
