@@ -1,14 +1,17 @@
 """Per-layer summary of a trace: shapes, parameter counts, activation statistics, gradient norms.
 
-Used by the Overview page's architecture table and by the CLI's ``--json`` output.
+Used by the Overview page's architecture table and by the CLI's ``--json`` output; the whole-model counts at
+the end by the Plain network vs CNN page.
 ‖g‖₂ = √(Σ gᵢ²) for the gradient at the layer's output and for the gradient of all its parameters.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
 from explain.trace import LayerRecord, Trace
 
@@ -78,3 +81,31 @@ def layer_row(rec: LayerRecord) -> LayerRow:
 
 def layer_table(trace: Trace) -> list[LayerRow]:
     return [layer_row(r) for r in trace.layers]
+
+
+def total_params(rows: list[LayerRow]) -> int:
+    """Σ parameters over the table's rows: each row counts its module's own (non-recursive) parameters, so for a
+    model whose parameters all sit in leaf layers called once this is ``sum(p.numel() for p in model.parameters())``."""
+    return sum(r.n_params for r in rows)
+
+
+# --- whole models ------------------------------------------------------------------------------------------
+
+
+def n_parameters(model: nn.Module) -> int:
+    """Σ numel(θ) over every parameter of ``model`` (weights and biases)."""
+    return sum(p.numel() for p in model.parameters())
+
+
+def hidden_units(model: nn.Module | None, default: int) -> int:
+    """Width of a plain network's first layer: ``out_features`` of its first ``nn.Linear``; ``default`` when there
+    is no model or no linear layer."""
+    first = next((m for m in model.modules() if isinstance(m, nn.Linear)), None) if model is not None else None
+    return int(first.out_features) if first is not None else default
+
+
+def param_formula(weight_shape: tuple[int, ...], n_params: int) -> str:
+    """How a layer's parameter count is made: its weight's dimensions multiplied, plus one bias per output when the
+    count holds more than the weight (``16 × 1 × 3 × 3 + 16`` = 160 for a 3x3 convolution from 1 to 16 channels)."""
+    text = " × ".join(str(v) for v in weight_shape)
+    return text + (f" + {weight_shape[0]}" if n_params > math.prod(weight_shape) else "")

@@ -106,6 +106,18 @@ class DataSplit:
     def noise_fraction(self) -> float:
         return float(self.noisy.float().mean()) if len(self.noisy) else 0.0
 
+    @property
+    def n_noisy(self) -> int:
+        """How many training labels were replaced."""
+        return int(self.noisy.sum())
+
+
+def subset_range(available: int) -> tuple[int, int]:
+    """(smallest, largest) subset the settings accept from ``available`` images: min(MIN_IMAGES, n_max) to
+    n_max = min(MAX_IMAGES, available) (the same bounds as :meth:`TrainSettings.validate`)."""
+    n_max = min(MAX_IMAGES, available)
+    return min(MIN_IMAGES, n_max), n_max
+
 
 def _as_normalized(images: torch.Tensor) -> torch.Tensor:
     if images.dtype == torch.uint8:
@@ -235,6 +247,11 @@ class Overfit:
     gap_pp: float  # train − val accuracy at the last epoch, in percentage points
 
 
+def accuracy_drop_pp(accuracy: tuple[float, ...] | list[float]) -> float:
+    """How far an accuracy curve falls from its first to its last point, in percentage points: 100·(a₀ − a_last)."""
+    return 100 * (accuracy[0] - accuracy[-1])
+
+
 def overfitting(history: tuple[EpochStats, ...] | list[EpochStats], gap_pp: float = 5.0) -> Overfit:
     """Apply the rule of :class:`Overfit` to the curves so far; ``epoch`` is where it first fired.
 
@@ -291,6 +308,11 @@ def active_runs() -> int:
     """Training runs now going on in this process (all sessions)."""
     with _active_lock:
         return len(_active)
+
+
+def other_runs(own: Trainer | None) -> int:
+    """Training runs going on in this process besides ``own`` (a session's run, replaced when it starts anew)."""
+    return active_runs() - (1 if own is not None and own.progress().status == "running" else 0)
 
 
 @dataclass
@@ -472,6 +494,11 @@ def mode_dependent_modules(model: nn.Module) -> tuple[str, ...]:
     return tuple(name for name, m in model.named_modules() if isinstance(m, MODE_DEPENDENT))
 
 
+def mode_dependent_kinds(model: nn.Module) -> tuple[str, ...]:
+    """The class names of those modules, each once, sorted ("BatchNorm2d", "Dropout")."""
+    return tuple(sorted({type(m).__name__ for m in model.modules() if isinstance(m, MODE_DEPENDENT)}))
+
+
 def with_dropout(model: nn.Module, p: float) -> TinyVGG:
     """A new TinyVGG with the same weights as ``model`` and ``nn.Dropout(p)`` before the classifier."""
     if not isinstance(model, TinyVGG):
@@ -503,9 +530,19 @@ class ModeComparison:
     def train_eval_diff(self) -> float:
         return float((self.train_logits[0] - self.eval_logits[0]).abs().max())
 
+    @property
+    def largest_diff(self) -> float:
+        """max(train_diff, train_eval_diff): how far any forward moved from the first (0 for a model that behaves
+        the same in both modes, up to rounding)."""
+        return max(self.train_diff, self.train_eval_diff)
+
     def probabilities(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """softmax of the four forwards: train #1, train #2, eval #1, eval #2."""
         return tuple(torch.softmax(z, 0) for z in (*self.train_logits, *self.eval_logits))  # type: ignore[return-value]
+
+    def top_classes(self, k: int) -> list[int]:
+        """The ``k`` most probable classes of the first eval-mode forward (the model's own prediction), best first."""
+        return [int(i) for i in torch.softmax(self.eval_logits[0], 0).topk(k).indices]
 
 
 def dropout_p(model: nn.Module) -> float:

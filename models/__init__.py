@@ -13,11 +13,12 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from torch import nn
 
+from models import zoo
 from models.arch import ACTIVATIONS, MLP, TinyVGG
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -31,21 +32,35 @@ CLASS_NAMES: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_MODEL = "tinyvgg-relu"
 
+Family = Literal["fmnist", "imagenet"]
+FMNIST: Family = "fmnist"  # 28x28 gray images, 10 classes
+IMAGENET: Family = zoo.FAMILY  # 224x224 RGB photos, 1000 classes
+
+
+def card_family(card: dict[str, Any]) -> Family:
+    """The family a card names (``"family": "imagenet"`` in the ImageNet models' cards); Fashion-MNIST otherwise."""
+    return IMAGENET if card.get("family") == IMAGENET else FMNIST
+
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """A committed checkpoint: its name, architecture, activation and card."""
+    """A model entry: its name, architecture, activation, weights file, card and family.
+
+    ``family`` is decided once, where the entry is made (the committed checkpoints, the ImageNet registry, a
+    session's own model from its card); everything that depends on it (preprocessing, class names, what a page
+    shows) reads this field.
+    """
 
     name: str
     arch: str  # "tinyvgg", "mlp", or a torchvision builder such as "resnet18"
     activation: str
     path: Path | None  # None for a model trained in the app session (not on disk)
     card: dict[str, Any]
+    family: Family = FMNIST
 
     @property
-    def family(self) -> str:
-        """"fmnist" (28x28 gray, 10 classes) or "imagenet" (224x224 RGB, 1000 classes)."""
-        return str(self.card.get("family", "fmnist"))
+    def is_imagenet(self) -> bool:
+        return self.family == IMAGENET
 
     @property
     def title(self) -> str:
@@ -59,9 +74,9 @@ class ModelInfo:
         return float(acc.get("test", acc.get("val", acc.get("top1", float("nan")))))
 
 
-def class_names(lang: str = "en", family: str = "fmnist") -> tuple[str, ...]:
+def class_names(lang: str = "en", family: str = FMNIST) -> tuple[str, ...]:
     """Class names of a model family in ``lang`` (ImageNet: the weights' ``meta["categories"]``)."""
-    if family == "imagenet":
+    if family == IMAGENET:
         return imagenet_names(lang)
     return CLASS_NAMES.get(lang, CLASS_NAMES["en"])
 
@@ -69,8 +84,6 @@ def class_names(lang: str = "en", family: str = "fmnist") -> tuple[str, ...]:
 @lru_cache(maxsize=2)
 def imagenet_names(lang: str = "en") -> tuple[str, ...]:
     """The 1000 ImageNet-1K categories (English from torchvision's weights meta; Chinese from a committed list)."""
-    from models import zoo
-
     en = zoo.categories(zoo.ZOO[0])
     if lang == "zh":
         try:
@@ -84,10 +97,13 @@ def imagenet_names(lang: str = "en") -> tuple[str, ...]:
 
 def zoo_infos() -> list[ModelInfo]:
     """The listed torchvision ImageNet classifiers (``path`` is the cache file, or None when not downloaded)."""
-    from models import zoo
+    return [ModelInfo(s.name, s.builder, "", zoo.cached_file(s), zoo.meta(s), IMAGENET) for s in zoo.ZOO]
 
-    return [ModelInfo(s.name, s.builder, "", zoo.cached_path(s) if zoo.is_cached(s) else None, zoo.meta(s))
-            for s in zoo.ZOO]
+
+def session_info(name: str, card: dict[str, Any]) -> ModelInfo:
+    """The entry of a model made in an app session (a training-lab run, an uploaded weights file): not on disk,
+    its family from its card."""
+    return ModelInfo(name, card.get("arch", "tinyvgg"), card.get("activation", "?"), None, card, card_family(card))
 
 
 def build(arch: str, activation: str, seed: int | None = None) -> nn.Module:
@@ -111,7 +127,7 @@ def _scan() -> tuple[ModelInfo, ...]:
         if not pt.exists():
             continue
         card = json.loads(card_path.read_text())
-        infos.append(ModelInfo(card["name"], card["arch"], card["activation"], pt, card))
+        infos.append(ModelInfo(card["name"], card["arch"], card["activation"], pt, card, card_family(card)))
     order = {a: i for i, a in enumerate(ACTIVATIONS)}
     return tuple(sorted(infos, key=lambda m: (m.arch != "tinyvgg", order.get(m.activation, 99), m.name)))
 
@@ -122,7 +138,7 @@ def available(arch: str | None = "tinyvgg") -> list[ModelInfo]:
 
 
 def info(name: str) -> ModelInfo:
-    for m in (*_scan(), *(zoo_infos() if name.startswith("imagenet-") else ())):
+    for m in (*_scan(), *(zoo_infos() if zoo.is_zoo(name) else ())):
         if m.name == name:
             return m
     raise KeyError(f"no committed model named {name!r}; available: {', '.join(m.name for m in _scan())}")
@@ -130,9 +146,7 @@ def info(name: str) -> ModelInfo:
 
 def load(name: str) -> nn.Module:
     """The committed checkpoint ``name`` (or a cached ImageNet model) in eval mode on the CPU."""
-    if name.startswith("imagenet-"):
-        from models import zoo
-
+    if zoo.is_zoo(name):
         return zoo.load(zoo.spec(name), allow_download=False)
     i = info(name)
     model = build(i.arch, i.activation)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlparse
 
 import torch
@@ -42,7 +42,7 @@ class InputSpec:
         """A cache key: two specs with the same key give the same tensor."""
         return f"rgb-{self.resize}-{self.crop}-{self.interpolation}-{self.mean}-{self.std}"
 
-FAMILY = "imagenet"
+FAMILY: Final = "imagenet"  # the model family of every listed classifier (models.IMAGENET)
 PREFIX = "imagenet-"
 DOWNLOAD_TIMEOUT_S = 20.0
 MAX_WEIGHTS_BYTES = 600 * 2**20  # the largest listed file (VGG-11) is 507 MiB
@@ -105,7 +105,9 @@ def _weights(s: ZooSpec) -> Any:
     return get_weight(s.weights)
 
 
+@cache
 def weights_url(s: ZooSpec) -> str:
+    """Where torchvision publishes ``s``'s weights (fixed by the installed torchvision: looked up once)."""
     return str(_weights(s).url)
 
 
@@ -116,15 +118,44 @@ def weights_file(s: ZooSpec) -> str:
 
 def checkpoints_dir() -> Path:
     """torch hub's checkpoint folder (follows ``TORCH_HOME``, read at every call)."""
-    return Path(torch.hub.get_dir()) / "checkpoints"
+    return _checkpoints(torch.hub.get_dir())
+
+
+@cache
+def _checkpoints(hub_dir: str) -> Path:
+    return Path(hub_dir) / "checkpoints"
+
+
+@cache
+def _in_folder(folder: Path, file: str) -> Path:
+    return folder / file
 
 
 def cached_path(s: ZooSpec) -> Path:
-    return checkpoints_dir() / weights_file(s)
+    """Where ``s``'s weights file is (or would be) in the hub cache."""
+    return _in_folder(checkpoints_dir(), weights_file(s))
+
+
+_present: set[Path] = set()  # weights files seen in the cache (a file once there stays while serving)
+
+
+def cached_file(s: ZooSpec) -> Path | None:
+    """``s``'s weights file in the hub cache, or None when it is not there.
+
+    Asked on every page view (the sidebar's model list), so a file once found is remembered by its path (one
+    set lookup afterwards); a missing one is looked for again each time, as it may be downloaded meanwhile.
+    """
+    path = cached_path(s)
+    if path in _present:
+        return path
+    if path.is_file():
+        _present.add(path)
+        return path
+    return None
 
 
 def is_cached(s: ZooSpec) -> bool:
-    return cached_path(s).is_file()
+    return cached_file(s) is not None
 
 
 def categories(s: ZooSpec) -> tuple[str, ...]:

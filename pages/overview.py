@@ -5,21 +5,23 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+import models
 from explain.imaging import MEAN, STD, PreparedImage
 from explain.network import NetworkView, NoColumnsError, network_view
+from explain.summary import total_params
 from explain.trace import Trace
 from ui import state
 from ui.figures.network import clicked_key, network_figure
 from ui.figures.overview import top_k_bar
 from ui.figures.picture import crisp
 from ui.i18n import class_name, t
-from ui.nav import KIND_PAGE, LAYER_PARAM, PageSpec, existing_pages
+from ui.nav import LAYER_PARAM, PageSpec, page_of_kind, pages_of_kinds
 from ui.picker import image_picker
 from ui.sidebar import PageContext, page_context
 from ui.weights import own_weights_uploader
 
-NAV_COUNT = "overview_net_nav"  # bumped on every click-through, so a returning reader gets a fresh chart state
 LINKS_PER_ROW = 5
+TOP_K = {models.FMNIST: 3, models.IMAGENET: 5}  # classes in the prediction chart, by model family
 
 
 def _optimizer_text(card: dict) -> str:
@@ -39,14 +41,9 @@ def _layer_query(spec: PageSpec, key: str) -> dict[str, str]:
     return {param: key} if param else {}
 
 
-def _page_of(kind: str) -> PageSpec | None:
-    path = KIND_PAGE.get(kind)
-    return next((p for p in existing_pages() if p.path == path), None)
-
-
 def _hover(view: NetworkView, i: int) -> str:
     col = view.columns[i]
-    spec = _page_of(col.kind)
+    spec = page_of_kind(col.kind)
     page = t(spec.title_key) if spec is not None else "—"
     shape = ", ".join(str(s) for s in col.shape)
     if col.units:
@@ -65,7 +62,7 @@ def _network_figure(view: NetworkView, lang: str) -> go.Figure:
     out = None
     if view.output_key is not None:
         kind = next((c.kind for c in view.columns if c.key == view.output_key), "Linear")
-        spec = _page_of(kind)
+        spec = page_of_kind(kind)
         out = t("overview.net.hover_output", key=view.output_key, page=t(spec.title_key)) if spec else None
     return network_figure(view, class_labels=[class_name(c) for c, _ in view.classes],
                           hovers=[_hover(view, i) for i in range(len(view.columns))],
@@ -88,22 +85,22 @@ def network_at_a_glance(ctx: PageContext, tr: Trace, image: PreparedImage) -> No
     else:
         st.markdown(t("overview.net.intro", model=ctx.title, k=view.top_k))
     fig = ctx.shared(_network_figure, view, ctx.lang)
-    nav = st.session_state.get(NAV_COUNT, 0)
+    nav = st.session_state.get(state.OVERVIEW_NAV_KEY, 0)  # a returning reader gets a fresh chart state
     event = st.plotly_chart(fig, key=f"overview_net_{nav}", on_select="rerun", selection_mode="points",
                             width="stretch", config={"displayModeBar": False})
     st.caption(t("overview.net.colors"))
     key = clicked_key(view, event.selection) if event is not None else None
     if key is not None:
-        spec = _page_of(tr[key].kind)
+        spec = page_of_kind(tr[key].kind)
         if spec is not None:
-            st.session_state[NAV_COUNT] = nav + 1
+            st.session_state[state.OVERVIEW_NAV_KEY] = nav + 1
             st.switch_page(spec.path, query_params=_layer_query(spec, key))
     st.markdown(t("overview.net.links"))
     cols = view.columns
     for start in range(0, len(cols), LINKS_PER_ROW):
         row = st.columns(LINKS_PER_ROW)
         for cell, col in zip(row, cols[start:start + LINKS_PER_ROW], strict=False):
-            spec = _page_of(col.kind)
+            spec = page_of_kind(col.kind)
             if spec is None:
                 continue
             cell.page_link(spec.path, label=col.key, icon=spec.icon, width="stretch",
@@ -111,42 +108,39 @@ def network_at_a_glance(ctx: PageContext, tr: Trace, image: PreparedImage) -> No
                            help=t("overview.net.link_help", key=col.key, page=t(spec.title_key)))
 
 
-ctx = page_context()
-st.title(t("overview.title"))
-st.markdown(t("app.tagline") + " " + (t("overview.intro_imagenet", title=ctx.title)
-                                      if ctx.is_imagenet else t("overview.intro")))
-image_picker()
-own_weights_uploader()
+def header(ctx: PageContext) -> None:
+    """The title, what this model does, and the image and weights choices."""
+    st.title(t("overview.title"))
+    st.markdown(t("app.tagline") + " " + (t("overview.intro_imagenet", title=ctx.title)
+                                          if ctx.is_imagenet else t("overview.intro")))
+    image_picker()
+    own_weights_uploader()
 
 
-image = ctx.image
-if image is None:
-    st.stop()
+def preprocessing(ctx: PageContext, image: PreparedImage) -> None:
+    """The file as it came and each step that turned it into the model's input."""
+    st.subheader(t("overview.steps_imagenet", crop=ctx.spec.crop) if ctx.spec is not None else t("overview.steps"))
+    st.caption(t("overview.file_info", name=image.name, format=image.format, mode=image.mode,
+                 w=image.size[0], h=image.size[1]))
+    for note in image.notes:
+        st.caption(t(f"note.{note}"))
+    cols = st.columns(len(image.steps))
+    for col, step in zip(cols, image.steps, strict=False):
+        label = t(f"step.{step.key}", **step.params)
+        col.image(crisp(step.image), caption=label if step.applied else t("step.skipped", step=label),
+                  width="stretch", clamp=True)
+    with st.expander(t("common.why")):
+        if ctx.spec is None:
+            st.markdown(t("overview.steps_help", mean=MEAN, std=STD))
+        else:
+            st.markdown(t("overview.steps_help_imagenet", resize=ctx.spec.resize, crop=ctx.spec.crop,
+                          mean=ctx.spec.mean, std=ctx.spec.std))
 
-tr = state.trace_for(ctx.model_name, image)
-network_at_a_glance(ctx, tr, image)
 
-st.subheader(t("overview.steps_imagenet", crop=ctx.spec.crop) if ctx.spec is not None else t("overview.steps"))
-st.caption(t("overview.file_info", name=image.name, format=image.format, mode=image.mode,
-             w=image.size[0], h=image.size[1]))
-for note in image.notes:
-    st.caption(t(f"note.{note}"))
-cols = st.columns(len(image.steps))
-for col, step in zip(cols, image.steps, strict=False):
-    label = t(f"step.{step.key}", **step.params)
-    col.image(crisp(step.image), caption=label if step.applied else t("step.skipped", step=label), width="stretch",
-              clamp=True)
-with st.expander(t("common.why")):
-    if ctx.spec is None:
-        st.markdown(t("overview.steps_help", mean=MEAN, std=STD))
-    else:
-        st.markdown(t("overview.steps_help_imagenet", resize=ctx.spec.resize, crop=ctx.spec.crop,
-                      mean=ctx.spec.mean, std=ctx.spec.std))
-
-left, right = st.columns([2, 3])
-with left:
+def prediction(ctx: PageContext, tr: Trace) -> None:
+    """The top classes and how the model was trained (its card)."""
     st.subheader(t("overview.prediction"))
-    k = 5 if ctx.is_imagenet else 3
+    k = TOP_K[ctx.family]
     top = tr.top(k)
     st.plotly_chart(top_k_bar([class_name(c) for c, _ in top], [p for _, p in top],
                               title=t("overview.topk", k=k, model=ctx.title)),
@@ -164,7 +158,10 @@ with left:
             "overview.card_text", train=card["data"]["train_size"], val=card["data"]["val_size"],
             epochs=card["epochs"], test=card["data"]["test_size"], acc=ctx.info.test_accuracy,
             opt=_optimizer_text(card)))
-with right:
+
+
+def architecture(ctx: PageContext, tr: Trace, image: PreparedImage) -> None:
+    """Every layer's kind, output shape, parameters and mean activation; links to the pages of its kinds."""
     st.subheader(t("overview.architecture"))
     rows = state.get_layer_table(ctx.model_name, image.digest, tr)
     st.dataframe(
@@ -174,11 +171,28 @@ with right:
         hide_index=True, width="stretch",
     )
     size_kb = ctx.info.path.stat().st_size / 1024 if ctx.info is not None and ctx.info.path else 0.0
-    st.caption(t("overview.total_params", n=sum(r.n_params for r in rows), kb=size_kb))
+    st.caption(t("overview.total_params", n=total_params(rows), kb=size_kb))
     st.markdown(t("overview.explore"))
-    linked = {KIND_PAGE[r.kind] for r in rows if r.kind in KIND_PAGE}
-    specs = [p for p in existing_pages() if p.path in linked]
+    specs = pages_of_kinds({r.kind for r in rows})
     for start in range(0, len(specs), 2):  # two per row: whole titles, never cut ("Activation funct…")
         link_cols = st.columns(2)
         for col, spec in zip(link_cols, specs[start:start + 2], strict=False):
             col.page_link(spec.path, label=t(spec.title_key), icon=spec.icon, width="stretch")
+
+
+def main(ctx: PageContext) -> None:
+    header(ctx)
+    image = ctx.image
+    if image is None:
+        return
+    tr = state.trace_for(ctx.model_name, image)
+    network_at_a_glance(ctx, tr, image)
+    preprocessing(ctx, image)
+    left, right = st.columns([2, 3])
+    with left:
+        prediction(ctx, tr)
+    with right:
+        architecture(ctx, tr, image)
+
+
+main(page_context())

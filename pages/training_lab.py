@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import streamlit as st
 import torch
 
 import models
 from explain import training
+from explain.imaging import PreparedImage
 from explain.training import Trainer, TrainingError, TrainSettings
 from models import data as fmnist
 from models.arch import ACTIVATIONS, TinyVGG
@@ -18,29 +20,32 @@ from ui.figures.maps import as_numpy
 from ui.figures.training import curves_figure, kernels_figure, mode_figure
 from ui.i18n import class_name, t
 from ui.mapview import show_maps
-from ui.sidebar import page_context
+from ui.sidebar import PageContext, page_context, select_model
 
-TRAINER_KEY = "train_lab_trainer"
-KEPT_KEY = "train_lab_kept"  # {id(trainer): session model name}
 LRS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 TOP_MODES = 10  # ImageNet: classes shown in the train()/eval() figure (the top of eval mode)
+MODES = [("train.mode_train", 1), ("train.mode_train", 2), ("train.mode_eval", 1), ("train.mode_eval", 2)]
 
 
-def _zoo_modes_section(image) -> None:  # noqa: ANN001 - PreparedImage
+def _mode_probs(cmp: training.ModeComparison, classes: list[int] | None = None) -> dict[str, np.ndarray]:
+    """The four forwards' probabilities by their legend name ("train() #1" …), of ``classes`` or all."""
+    return {t("train.fwd", mode=t(m), n=n): as_numpy(p if classes is None else p[classes])
+            for (m, n), p in zip(MODES, cmp.probabilities(), strict=True)}
+
+
+def zoo_modes_section(ctx: PageContext, image: PreparedImage) -> None:
     """ImageNet models have batch norm (and dropout): the four forwards on the current photo, top-10 classes."""
     cmp = ctx.shared(training.compare_modes, ctx.model, image.tensor, seed=0)  # a private copy, 4 forwards
-    kinds = sorted({type(m).__name__ for m in ctx.model.modules() if isinstance(m, training.MODE_DEPENDENT)})
+    kinds = training.mode_dependent_kinds(ctx.model)
     st.caption(t("train.zoo_modes_dep", n=len(cmp.dependent), kinds=", ".join(kinds) or "-"))
     if cmp.dependent:
         st.markdown(t("train.zoo_modes_result", diff=cmp.train_eval_diff, train=cmp.train_diff, eval=cmp.eval_diff))
     else:
-        st.markdown(t("train.modes_none", name=ctx.model_name, diff=max(cmp.train_diff, cmp.train_eval_diff)))
-    probs4 = cmp.probabilities()
-    top = [int(i) for i in probs4[2].topk(TOP_MODES).indices]
-    modes = [("train.mode_train", 1), ("train.mode_train", 2), ("train.mode_eval", 1), ("train.mode_eval", 2)]
-    probs = {t("train.fwd", mode=t(m), n=n): as_numpy(p[top]) for (m, n), p in zip(modes, probs4, strict=True)}
-    st.plotly_chart(mode_figure(probs, [class_name(i) for i in top], title=t("train.zoo_modes_fig", k=TOP_MODES),
-                                y_title=t("common.probability")), width="stretch")
+        st.markdown(t("train.modes_none", name=ctx.model_name, diff=cmp.largest_diff))
+    top = cmp.top_classes(TOP_MODES)
+    st.plotly_chart(mode_figure(_mode_probs(cmp, top), [class_name(i) for i in top],
+                                title=t("train.zoo_modes_fig", k=TOP_MODES), y_title=t("common.probability")),
+                    width="stretch")
     with st.expander(t("common.why")):
         st.markdown(t("train.modes_why"))
 
@@ -59,14 +64,14 @@ def _test_split() -> tuple[torch.Tensor, torch.Tensor] | None:
 
 
 def _start(settings: TrainSettings) -> None:
-    old: Trainer | None = st.session_state.get(TRAINER_KEY)
+    old: Trainer | None = st.session_state.get(state.TRAINER_KEY)
     if old is not None:
         old.stop()
     images, labels, source = _train_split()
     split = training.split_data(images, labels, settings, source, min_images=training.MIN_IMAGES)
     trainer = Trainer(settings, split, test=state.shared(_test_split) if source == "fashion-mnist" else None)
     trainer.start()
-    st.session_state[TRAINER_KEY] = trainer
+    st.session_state[state.TRAINER_KEY] = trainer
 
 
 def _keep(trainer: Trainer) -> None:
@@ -75,9 +80,8 @@ def _keep(trainer: Trainer) -> None:
     if model is None:
         return
     name = state.add_session_model(model, trainer.card())
-    st.session_state[KEPT_KEY] = {**st.session_state.get(KEPT_KEY, {}), id(trainer): name}
-    st.session_state[state.MODEL_KEY] = name
-    st.session_state[state.MODEL_WIDGET] = name
+    st.session_state[state.KEPT_KEY] = {**st.session_state.get(state.KEPT_KEY, {}), id(trainer): name}
+    select_model(name)
 
 
 def _show_curves(p) -> None:  # noqa: ANN001 - a training.Progress snapshot
@@ -144,7 +148,7 @@ def _show_finished(trainer: Trainer) -> None:
     if model is None:
         st.info(t("train.no_epoch"))
         return
-    kept = st.session_state.get(KEPT_KEY, {}).get(id(trainer))
+    kept = st.session_state.get(state.KEPT_KEY, {}).get(id(trainer))
     cols = st.columns(3)
     if kept is None:
         cols[0].button(t("train.keep"), help=t("train.keep_help"), on_click=_keep, args=(trainer,),
@@ -163,89 +167,109 @@ def _show_finished(trainer: Trainer) -> None:
     st.caption(t("train.download_help", act=trainer.settings.activation, p=trainer.settings.dropout))
 
 
-# --- the page -----------------------------------------------------------------------------------------
+def data_section() -> int:
+    """Which images the lab trains on; returns how many there are."""
+    _images, labels, source = _train_split()
+    if source == "samples":
+        st.warning(t("train.no_data", hint=fmnist.INSTALL_HINT))
+    else:
+        st.caption(t("train.data_full"))
+    return len(labels)
 
-ctx = page_context()
-st.title(t("train.title"))
-st.markdown(t("train.intro"))
-if ctx.is_imagenet:
-    st.info(t("train.zoo_note", title=ctx.title))
 
-images, labels, source = _train_split()
-if source == "samples":
-    st.warning(t("train.no_data", hint=fmnist.INSTALL_HINT))
-else:
-    st.caption(t("train.data_full"))
-n_max = min(training.MAX_IMAGES, len(labels))
-n_min = min(training.MIN_IMAGES, n_max)
+def settings_form(available: int) -> TrainSettings | None:
+    """The run's settings; the settings when the form was submitted, None otherwise."""
+    n_min, n_max = training.subset_range(available)
+    with st.form("train_form"):
+        st.markdown("**" + t("train.settings") + "**")
+        a, b, c = st.columns(3)
+        activation = a.selectbox(t("train.activation"), ACTIVATIONS, key="train_act")
+        n_images = a.slider(t("train.n_images"), n_min, n_max, min(1000, n_max), step=1 if n_max < 1000 else 100,
+                            key="train_n")
+        val_ratio = a.slider(t("train.val_ratio"), 0.05, 0.5, 0.2, 0.05, key="train_val")
+        epochs = b.slider(t("train.epochs"), 1, training.MAX_EPOCHS, 5, key="train_epochs")
+        optimizer = b.radio(t("train.optimizer"), training.OPTIMIZERS, index=2, key="train_opt",
+                            format_func=lambda o: t(f"train.opt.{o}"), horizontal=True)
+        lr = b.select_slider(t("train.lr"), LRS, value=0.001, key="train_lr")
+        seed = c.number_input(t("train.seed"), 0, 9999, 0, key="train_seed", help=t("train.seed_help"))
+        noise = c.slider(t("train.noise"), 0.0, 0.8, 0.0, 0.05, key="train_noise")
+        dropout = c.slider(t("train.dropout"), 0.0, 0.8, 0.0, 0.1, key="train_dropout")
+        submitted = st.form_submit_button(t("train.start"), type="primary", icon=":material/play_arrow:")
+    if not submitted:
+        return None
+    return TrainSettings(activation=activation, n_images=int(n_images), val_ratio=float(val_ratio),
+                         epochs=int(epochs), lr=float(lr), optimizer=optimizer, seed=int(seed),
+                         label_noise=float(noise), dropout=float(dropout))
 
-with st.form("train_form"):
-    st.markdown("**" + t("train.settings") + "**")
-    a, b, c = st.columns(3)
-    activation = a.selectbox(t("train.activation"), ACTIVATIONS, key="train_act")
-    n_images = a.slider(t("train.n_images"), n_min, n_max, min(1000, n_max), step=1 if n_max < 1000 else 100,
-                        key="train_n")
-    val_ratio = a.slider(t("train.val_ratio"), 0.05, 0.5, 0.2, 0.05, key="train_val")
-    epochs = b.slider(t("train.epochs"), 1, training.MAX_EPOCHS, 5, key="train_epochs")
-    optimizer = b.radio(t("train.optimizer"), training.OPTIMIZERS, index=2, key="train_opt",
-                        format_func=lambda o: t(f"train.opt.{o}"), horizontal=True)
-    lr = b.select_slider(t("train.lr"), LRS, value=0.001, key="train_lr")
-    seed = c.number_input(t("train.seed"), 0, 9999, 0, key="train_seed", help=t("train.seed_help"))
-    noise = c.slider(t("train.noise"), 0.0, 0.8, 0.0, 0.05, key="train_noise")
-    dropout = c.slider(t("train.dropout"), 0.0, 0.8, 0.0, 0.1, key="train_dropout")
-    submitted = st.form_submit_button(t("train.start"), type="primary", icon=":material/play_arrow:")
 
-if submitted:
-    settings = TrainSettings(activation=activation, n_images=int(n_images), val_ratio=float(val_ratio),
-                             epochs=int(epochs), lr=float(lr), optimizer=optimizer, seed=int(seed),
-                             label_noise=float(noise), dropout=float(dropout))
-    own = st.session_state.get(TRAINER_KEY)
-    others = training.active_runs() - (1 if own is not None and own.progress().status == "running" else 0)
+def start_run(settings: TrainSettings) -> None:
+    """Start a run with ``settings`` unless the process already runs as many as it allows."""
+    own: Trainer | None = st.session_state.get(state.TRAINER_KEY)
+    others = training.other_runs(own)
     if others >= training.MAX_CONCURRENT:
         st.warning(t("train.busy", n=others))
-    else:
-        try:
-            _start(settings)
-        except TrainingError as e:
-            st.error(t("train.bad_settings", error=str(e)))
+        return
+    try:
+        _start(settings)
+    except TrainingError as e:
+        st.error(t("train.bad_settings", error=str(e)))
 
-trainer: Trainer | None = st.session_state.get(TRAINER_KEY)
-if trainer is not None:
+
+def run_section(trainer: Trainer) -> None:
+    """The session's run: live while it goes on, the finished view afterwards."""
     sp = trainer.split
     st.caption(t("train.split_info", train=len(sp.y_train), val=len(sp.y_val), steps=trainer.progress().steps,
-                 batch=trainer.settings.batch_size, noisy=int(sp.noisy.sum())))
+                 batch=trainer.settings.batch_size, noisy=sp.n_noisy))
     if trainer.progress().finished:
         _show_finished(trainer)
     else:
         _live(trainer)
 
-# --- train() versus eval() on the current image ---------------------------------------------------------
-st.header(t("train.modes"))
-st.markdown(t("train.modes_intro"))
-image = ctx.require_image()
-base = ctx.model
-own_p = training.dropout_p(base)
-if ctx.is_imagenet:
-    _zoo_modes_section(image)
-    st.stop()
-if not isinstance(base, TinyVGG):
-    st.info(t("common.not_applicable", why=t("train.not_tinyvgg")))
-    st.stop()
-if own_p > 0:
-    st.caption(t("train.modes_own", p=own_p))
-    demo = base
-else:
-    p_demo = st.slider(t("train.modes_add"), 0.0, 0.8, 0.0, 0.1, key="train_demo_p")
-    demo = training.with_dropout(base, p_demo) if p_demo > 0 else base
-cmp = training.compare_modes(demo, image.tensor, seed=0)
-if cmp.dependent:
-    st.caption(t("train.modes_dep", layers=", ".join(cmp.dependent)))
-    st.markdown(t("train.modes_result", train=cmp.train_diff, eval=cmp.eval_diff))
-else:
-    st.markdown(t("train.modes_none", name=ctx.model_name, diff=max(cmp.train_diff, cmp.train_eval_diff)))
-modes = [("train.mode_train", 1), ("train.mode_train", 2), ("train.mode_eval", 1), ("train.mode_eval", 2)]
-probs = {t("train.fwd", mode=t(m), n=n): as_numpy(p) for (m, n), p in zip(modes, cmp.probabilities(), strict=True)}
-st.plotly_chart(mode_figure(probs, [class_name(i) for i in range(10)], title=t("train.modes_fig"),
-                            y_title=t("common.probability")), width="stretch")
-with st.expander(t("common.why")):
-    st.markdown(t("train.modes_why"))
+
+def modes_section(ctx: PageContext, image: PreparedImage) -> None:
+    """train() versus eval() on the current image: two forwards in each mode, with the model's dropout or a demo
+    dropout added to a copy."""
+    base = ctx.model
+    if not isinstance(base, TinyVGG):
+        st.info(t("common.not_applicable", why=t("train.not_tinyvgg")))
+        return
+    own_p = training.dropout_p(base)
+    if own_p > 0:
+        st.caption(t("train.modes_own", p=own_p))
+        demo = base
+    else:
+        p_demo = st.slider(t("train.modes_add"), 0.0, 0.8, 0.0, 0.1, key="train_demo_p")
+        demo = training.with_dropout(base, p_demo) if p_demo > 0 else base
+    cmp = training.compare_modes(demo, image.tensor, seed=0)
+    if cmp.dependent:
+        st.caption(t("train.modes_dep", layers=", ".join(cmp.dependent)))
+        st.markdown(t("train.modes_result", train=cmp.train_diff, eval=cmp.eval_diff))
+    else:
+        st.markdown(t("train.modes_none", name=ctx.model_name, diff=cmp.largest_diff))
+    st.plotly_chart(mode_figure(_mode_probs(cmp), [class_name(i) for i in range(10)], title=t("train.modes_fig"),
+                                y_title=t("common.probability")), width="stretch")
+    with st.expander(t("common.why")):
+        st.markdown(t("train.modes_why"))
+
+
+def main(ctx: PageContext) -> None:
+    st.title(t("train.title"))
+    st.markdown(t("train.intro"))
+    if ctx.is_imagenet:
+        st.info(t("train.zoo_note", title=ctx.title))
+    settings = settings_form(data_section())
+    if settings is not None:
+        start_run(settings)
+    trainer: Trainer | None = st.session_state.get(state.TRAINER_KEY)
+    if trainer is not None:
+        run_section(trainer)
+    st.header(t("train.modes"))
+    st.markdown(t("train.modes_intro"))
+    image = ctx.require_image()
+    if ctx.is_imagenet:
+        zoo_modes_section(ctx, image)
+    else:
+        modes_section(ctx, image)
+
+
+main(page_context())

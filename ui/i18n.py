@@ -7,6 +7,7 @@ import pkgutil
 from typing import Any
 
 import ui.strings
+from ui.state import FAMILY_KEY, LANG_KEY, LANG_WIDGET
 
 LANGS: tuple[str, ...] = ("en", "zh")
 LANG_NAMES = {"en": "English", "zh": "简体中文"}
@@ -35,7 +36,7 @@ def current_lang() -> str:
     try:
         import streamlit as st
 
-        lang = st.session_state.get("cfg_lang") or st.query_params.get("lang", "en")
+        lang = st.session_state.get(LANG_KEY) or st.query_params.get(LANG_WIDGET, "en")
     except Exception:  # outside a Streamlit run (figure tests): English
         lang = "en"
     return lang if lang in LANGS else "en"
@@ -52,10 +53,8 @@ def t(key: str, /, **params: Any) -> str:
     return tr(current_lang(), key, **params)
 
 
-FAMILY_KEY = "cfg_family"  # the current model's label family, written by the sidebar once the model loaded
-
-
 def current_family() -> str:
+    """The current model's family (its ``ModelInfo.family``, which the sidebar keeps in the session)."""
     try:
         import streamlit as st
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from explain import kinds
 
@@ -15,20 +17,19 @@ class PageSpec:
     section_key: str
 
 
-PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/overview.py", "nav.overview", ":material/home:", "nav.section.start"),
-    PageSpec("pages/convolution.py", "nav.convolution", ":material/grid_on:", "nav.section.layers"),
-    PageSpec("pages/activations.py", "nav.activations", ":material/show_chart:", "nav.section.layers"),
-    PageSpec("pages/pooling.py", "nav.pooling", ":material/compress:", "nav.section.layers"),
-    PageSpec("pages/classifier.py", "nav.classifier", ":material/hub:", "nav.section.layers"),
-    PageSpec("pages/gradient_flow.py", "nav.gradient_flow", ":material/trending_down:", "nav.section.gradients"),
-    PageSpec("pages/attribution.py", "nav.attribution", ":material/visibility:", "nav.section.gradients"),
-    PageSpec("pages/backprop.py", "nav.backprop", ":material/undo:", "nav.section.gradients"),
-    PageSpec("pages/training_lab.py", "nav.training_lab", ":material/model_training:", "nav.section.learning"),
-    PageSpec("pages/mlp_vs_cnn.py", "nav.mlp_vs_cnn", ":material/compare:", "nav.section.learning"),
-    PageSpec("pages/tensors.py", "nav.tensors", ":material/data_array:", "nav.section.learning"),
-    PageSpec("pages/upsampling.py", "nav.upsampling", ":material/open_in_full:", "nav.section.learning"),
+#: The course, section by section: each page as (file stem under ``pages/``, icon); its title is ``nav.<stem>``.
+COURSE: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("nav.section.start", (("overview", ":material/home:"),)),
+    ("nav.section.layers", (("convolution", ":material/grid_on:"), ("activations", ":material/show_chart:"),
+                            ("pooling", ":material/compress:"), ("classifier", ":material/hub:"))),
+    ("nav.section.gradients", (("gradient_flow", ":material/trending_down:"),
+                               ("attribution", ":material/visibility:"), ("backprop", ":material/undo:"))),
+    ("nav.section.learning", (("training_lab", ":material/model_training:"), ("mlp_vs_cnn", ":material/compare:"),
+                              ("tensors", ":material/data_array:"), ("upsampling", ":material/open_in_full:"))),
 )
+
+PAGES: tuple[PageSpec, ...] = tuple(PageSpec(f"pages/{stem}.py", f"nav.{stem}", icon, section)
+                                    for section, pages in COURSE for stem, icon in pages)
 
 #: Which page explains a layer kind (for links from the architecture table), from the table of layer kinds.
 KIND_PAGE: dict[str, str] = {k.kind: k.page for k in kinds.TABLE if k.page is not None}
@@ -43,9 +44,23 @@ LAYER_PARAM: dict[str, str] = {
 }
 
 
-def existing_pages() -> list[PageSpec]:
-    """The pages whose file exists (a page can only be linked once it is registered)."""
-    from pathlib import Path
+@cache
+def existing_pages() -> tuple[PageSpec, ...]:
+    """The pages whose file exists (a page can only be linked once it is registered).
 
+    Looked up once per process: the app's files do not change while it serves (every page view asks).
+    """
     root = Path(__file__).resolve().parents[1]
-    return [p for p in PAGES if (root / p.path).exists()]
+    return tuple(p for p in PAGES if (root / p.path).exists())
+
+
+def page_of_kind(kind: str) -> PageSpec | None:
+    """The registered page that explains layer kind ``kind`` (None where no page does)."""
+    path = KIND_PAGE.get(kind)
+    return next((p for p in existing_pages() if p.path == path), None)
+
+
+def pages_of_kinds(kinds_shown: set[str] | list[str]) -> list[PageSpec]:
+    """The registered pages that explain any of ``kinds_shown``, in the order of the course."""
+    linked = {KIND_PAGE[k] for k in kinds_shown if k in KIND_PAGE}
+    return [p for p in existing_pages() if p.path in linked]

@@ -21,8 +21,9 @@ def _accept(data: bytes, name: str, seen_key: str) -> None:
     import hashlib
 
     digest = hashlib.sha256(data).hexdigest()
+    error_key = seen_key + state.ERROR_SUFFIX
     if st.session_state.get(seen_key) == digest:
-        err = st.session_state.get(seen_key + "_error")
+        err = st.session_state.get(error_key)
         if err:
             st.error(image_error(err))
         return
@@ -30,11 +31,11 @@ def _accept(data: bytes, name: str, seen_key: str) -> None:
         state.set_image(data, name)
     except ImageError as e:
         st.session_state[seen_key] = digest
-        st.session_state[seen_key + "_error"] = e
+        st.session_state[error_key] = e
         st.error(image_error(e))
         return
     st.session_state[seen_key] = digest
-    st.session_state[seen_key + "_error"] = None
+    st.session_state[error_key] = None
     st.toast(t("picker.loaded", name=name))
     st.rerun()  # redraw the sidebar (drawn before this widget) with the new image
 
@@ -48,7 +49,7 @@ def sample_label(path_name: str) -> str:
         cls, n = int(parts[0]), parts[-2]
     except (ValueError, IndexError):
         return path_name
-    return t("picker.sample_option", label=class_name(cls, family="fmnist"), n=n)
+    return t("picker.sample_option", label=class_name(cls, family=models.FMNIST), n=n)
 
 
 def sample_picker(key: str = "sample") -> None:
@@ -56,7 +57,7 @@ def sample_picker(key: str = "sample") -> None:
     from ui.i18n import current_family
 
     photos, fmnist = models.photo_samples(), models.samples()
-    paths = photos + fmnist if current_family() == "imagenet" else fmnist + photos
+    paths = photos + fmnist if current_family() == models.IMAGENET else fmnist + photos
     if not paths:
         return
     names = [p.name for p in paths]
@@ -75,12 +76,12 @@ def image_picker() -> None:
     with up:
         f = st.file_uploader(t("picker.upload"), type=UPLOAD_TYPES, key="upload")
         if f is not None:
-            _accept(f.getvalue(), f.name, "upload_seen")
+            _accept(f.getvalue(), f.name, state.UPLOAD_SEEN_KEY)
     with cam:
         # The camera widget asks the browser for permission as soon as it is drawn: only on request.
         if st.toggle(t("picker.camera_on"), key="camera_on"):
             photo = st.camera_input(t("picker.camera"), key="camera")
             if photo is not None:
-                _accept(photo.getvalue(), "camera.jpg", "camera_seen")
+                _accept(photo.getvalue(), "camera.jpg", state.CAMERA_SEEN_KEY)
     with samples:
         sample_picker()

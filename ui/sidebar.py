@@ -22,7 +22,7 @@ from models import zoo
 from models.zoo import InputSpec
 from ui import state
 from ui.figures.picture import crisp
-from ui.i18n import FAMILY_KEY, LANG_NAMES, LANGS, class_name, t
+from ui.i18n import LANG_NAMES, LANGS, class_name, t
 
 T = TypeVar("T")
 
@@ -39,13 +39,13 @@ class PageContext:
     spec: InputSpec | None = None  # the ImageNet preprocessing, None for the Fashion-MNIST models
 
     @property
-    def family(self) -> str:
-        """"fmnist" (28x28 gray, 10 classes) or "imagenet" (224x224 RGB, 1000 classes)."""
-        return "imagenet" if self.spec is not None else "fmnist"
+    def family(self) -> models.Family:
+        """The model entry's family: "fmnist" (28x28 gray, 10 classes) or "imagenet" (224x224 RGB, 1000 classes)."""
+        return self.info.family if self.info is not None else models.FMNIST
 
     @property
     def is_imagenet(self) -> bool:
-        return self.spec is not None
+        return self.family == models.IMAGENET
 
     @property
     def title(self) -> str:
@@ -89,21 +89,34 @@ def _persist(widget_key: str, store_key: str, default: str, options: list[str]) 
     st.session_state[widget_key] = value
 
 
-def _copy(widget_key: str, store_key: str) -> None:
-    st.session_state[store_key] = st.session_state[widget_key]
+def select_model(name: str) -> None:
+    """Make ``name`` the session's model: the one way a model is chosen (the sidebar's selectbox, the training
+    lab's "keep", an uploaded weights file, "use the default model instead").
+
+    Only the remembered choice is written; the sidebar's selectbox starts from it on the next run (written from
+    a widget callback, that is this run), so it may be called before or after the selectbox is drawn.
+    """
+    st.session_state[state.MODEL_KEY] = name
+
+
+def _copy_lang() -> None:
+    st.session_state[state.LANG_KEY] = st.session_state[state.LANG_WIDGET]
+
+
+def _model_chosen() -> None:
+    select_model(st.session_state[state.MODEL_WIDGET])
 
 
 def _use_default_model() -> None:
-    st.session_state[state.MODEL_KEY] = models.DEFAULT_MODEL
-    st.session_state[state.MODEL_WIDGET] = models.DEFAULT_MODEL
+    select_model(models.DEFAULT_MODEL)
 
 
 def _option_label(info: models.ModelInfo | None, name: str) -> str:
     if info is None:
         return name
-    if info.card.get("own_file"):
+    if info.card.get(state.OWN_FILE_FIELD):
         return t("sidebar.own_option", title=info.title)
-    if info.family == "imagenet":
+    if info.is_imagenet:
         key = "sidebar.zoo_option" if info.path is not None or not zoo.is_zoo(name) else "sidebar.zoo_option_missing"
         return t(key, title=info.title, acc=info.test_accuracy)
     return t("sidebar.model_option", name=name, acc=info.test_accuracy)
@@ -161,21 +174,21 @@ def page_context() -> PageContext:
     by_name = {m.name: m for m in infos}
     with st.sidebar:
         lang = st.radio(t("sidebar.language"), list(LANGS), format_func=LANG_NAMES.get, key=state.LANG_WIDGET,
-                        horizontal=True, on_change=_copy, args=(state.LANG_WIDGET, state.LANG_KEY))
+                        horizontal=True, on_change=_copy_lang)
         st.session_state[state.LANG_KEY] = lang
         state.to_url(state.LANG_WIDGET, lang)
         # Labels are made now, in the session's language (format_func may run outside the script run).
         labels = {n: _option_label(by_name.get(n), n) for n in names}
         name = st.selectbox(
             t("sidebar.model"), names, key=state.MODEL_WIDGET, help=t("sidebar.model_help"), format_func=labels.get,
-            on_change=_copy, args=(state.MODEL_WIDGET, state.MODEL_KEY),
+            on_change=_model_chosen,
         )
-        st.session_state[state.MODEL_KEY] = name
+        select_model(name)
         state.to_url(state.MODEL_WIDGET, name)
     info = by_name.get(name)
     model = _load(name)
     spec = state.input_spec(info)
-    st.session_state[FAMILY_KEY] = "imagenet" if spec is not None else "fmnist"
+    st.session_state[state.FAMILY_KEY] = info.family if info is not None else models.FMNIST
     try:
         image = state.current_image(spec)
     except Exception:  # a cached image that no longer decodes: forget it rather than break every page

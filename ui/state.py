@@ -54,13 +54,26 @@ def budget_threads() -> int:
 
 budget_threads()
 
-IMAGE_KEY = "image"  # {"bytes": …, "name": …, "digest": …}
-LANG_KEY = "cfg_lang"  # the remembered choices; the sidebar widgets below start from them
-MODEL_KEY = "cfg_model"
-LANG_WIDGET = "lang"  # widget keys, also the URL's query parameters: /?lang=zh&model=tinyvgg-tanh
-MODEL_WIDGET = "model"
+# --- Every session-state key that code writes or that more than one place reads -------------------------------
+# (A widget's own key that only its page reads stays a literal in that page.)
+IMAGE_KEY = "image"  # the chosen image: {"bytes": …, "name": …, "digest": …}, written once it decoded
+LANG_KEY = "cfg_lang"  # the remembered language; the sidebar's radio starts from it on every page
+MODEL_KEY = "cfg_model"  # the remembered model name; written only by ui.sidebar.select_model
+FAMILY_KEY = "cfg_family"  # the current model's family (ModelInfo.family), written by the sidebar for ui.i18n
+LANG_WIDGET = "lang"  # the sidebar's language radio; also the URL's query parameter (/?lang=zh)
+MODEL_WIDGET = "model"  # the sidebar's model selectbox; also the URL's query parameter (/?model=tinyvgg-tanh)
 URL_SEEN_KEY = "url_seen"  # {query parameter: the value this session last read from or wrote to the URL}
-SESSION_MODELS_KEY = "session_models"  # {name: (nn.Module, card dict)}: models trained in this session
+SESSION_MODELS_KEY = "session_models"  # {name: (nn.Module, card dict)}: models made in this session
+UPLOAD_SEEN_KEY = "upload_seen"  # digest of the last file the image uploader handled
+CAMERA_SEEN_KEY = "camera_seen"  # digest of the camera's last photo
+ERROR_SUFFIX = "_error"  # <a seen key> + this: that file's ImageError, or None when it was accepted
+OWN_SEEN_KEY = "own_seen"  # (file id, architecture) of the last weights file the own-weights uploader handled
+OWN_MSG_KEY = "own_msg"  # its refusal message, or None when it was accepted
+TRAINER_KEY = "train_lab_trainer"  # the training lab's current explain.training.Trainer
+KEPT_KEY = "train_lab_kept"  # {id(trainer): session model name}: lab runs kept as this session's models
+OVERVIEW_NAV_KEY = "overview_net_nav"  # bumped on every click-through in the Overview's network picture
+
+OWN_FILE_FIELD = "own_file"  # card field of a session model made from an uploaded weights file (its file name)
 SESSION_PREFIX = "my-model-"
 
 
@@ -133,15 +146,13 @@ def add_session_model(model: nn.Module, card: dict) -> str:
 
 def model_infos() -> list[models.ModelInfo]:
     """The sidebar's choices: the committed TinyVGG family, the ImageNet models, then this session's own."""
-    infos = [*models.available(), *models.zoo_infos()]
-    for name, (_model, card) in st.session_state.get(SESSION_MODELS_KEY, {}).items():
-        infos.append(models.ModelInfo(name, card.get("arch", "tinyvgg"), card.get("activation", "?"), None, card))
-    return infos
+    own = st.session_state.get(SESSION_MODELS_KEY, {})
+    return [*models.available(), *models.zoo_infos(), *(models.session_info(n, card) for n, (_m, card) in own.items())]
 
 
 def input_spec(info: models.ModelInfo | None) -> InputSpec | None:
     """The preprocessing of an ImageNet model (None: the Fashion-MNIST pipeline)."""
-    if info is None or info.family != "imagenet":
+    if info is None or not info.is_imagenet:
         return None
     return zoo.input_spec(zoo.spec(info.arch))
 
@@ -229,12 +240,6 @@ def forget_invalid(key: str, options: list) -> None:
     """Forget a remembered widget value that is not among this run's options (e.g. after a model change)."""
     if key in st.session_state and st.session_state[key] not in options:
         del st.session_state[key]
-
-
-def current_model_name() -> str:
-    names = [m.name for m in model_infos()]
-    name = st.session_state.get(MODEL_KEY, models.DEFAULT_MODEL)
-    return name if name in names else (names[0] if names else models.DEFAULT_MODEL)
 
 
 T = TypeVar("T")

@@ -9,9 +9,9 @@ import streamlit as st
 from models import zoo
 from ui import state
 from ui.i18n import t
+from ui.sidebar import select_model
 
 MAX_UPLOAD_MB = 600  # VGG-11's file is 507 MiB; images keep the server-wide 20 MB limit
-OWN_KEY = "own_file"  # card field naming the uploaded file
 
 
 def use_own_weights(arch: str, data: bytes, file_name: str) -> str:
@@ -22,11 +22,11 @@ def use_own_weights(arch: str, data: bytes, file_name: str) -> str:
     s = zoo.spec(arch)
     model = zoo.load_bytes(s, data)
     own = st.session_state.get(state.SESSION_MODELS_KEY, {})
-    st.session_state[state.SESSION_MODELS_KEY] = {k: v for k, v in own.items() if OWN_KEY not in v[1]}
-    card = {**zoo.meta(s), "accuracy": {}, "title": f"{s.title} · {file_name}", OWN_KEY: file_name,
+    st.session_state[state.SESSION_MODELS_KEY] = {k: v for k, v in own.items() if state.OWN_FILE_FIELD not in v[1]}
+    card = {**zoo.meta(s), "accuracy": {}, "title": f"{s.title} · {file_name}", state.OWN_FILE_FIELD: file_name,
             "sha256": hashlib.sha256(data).hexdigest()}
     name = state.add_session_model(model, card)
-    st.session_state[state.MODEL_KEY] = name
+    select_model(name)
     return name
 
 
@@ -40,8 +40,8 @@ def own_weights_uploader() -> None:
         if f is None:
             return
         seen = (f.file_id, arch)
-        if st.session_state.get("own_seen") == seen:
-            msg = st.session_state.get("own_msg")
+        if st.session_state.get(state.OWN_SEEN_KEY) == seen:
+            msg = st.session_state.get(state.OWN_MSG_KEY)
             if msg:
                 st.error(msg)
             return
@@ -50,9 +50,9 @@ def own_weights_uploader() -> None:
         except zoo.WeightsError as e:
             msg = t("zoo.own.refused", file=f.name, title=titles[arch],
                     error=t(f"zoo.weights_error.{e.code}", detail=e.detail))
-            st.session_state["own_seen"], st.session_state["own_msg"] = seen, msg
+            st.session_state[state.OWN_SEEN_KEY], st.session_state[state.OWN_MSG_KEY] = seen, msg
             st.error(msg)
             return
-        st.session_state["own_seen"], st.session_state["own_msg"] = seen, None
+        st.session_state[state.OWN_SEEN_KEY], st.session_state[state.OWN_MSG_KEY] = seen, None
         st.toast(t("zoo.own.loaded", file=f.name, name=name))
         st.rerun()
