@@ -77,7 +77,9 @@ def slopes_figure(slopes: Mapping[str, np.ndarray], *, initial: float = 0.25, ti
                      "hovertemplate": name + " · %{x}: a = %{y:.4f}<extra></extra>", **axes})
         lines.append(plain.axis_line(y=initial, panel=j, line={"dash": "dash", "color": "#555"}, name=initial_label,
                                      showlegend=j == 1, legendgroup="initial"))
-    layout.update(shapes=lines, title={"text": title}, height=height,
+    if lines:
+        layout["shapes"] = lines
+    layout.update(title={"text": title}, height=height,
                   margin={"l": 8, "r": 8, "t": 64 if title else 30, "b": 52},
                   legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0})
     return plain.figure(data, layout)
