@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 import models
-from explain.imaging import prepare
+from explain.imaging import PreparedImage
 from explain.indexing import AxisStep, IndexParseError, IndexResult, index_tensor, panels_to_show
 from explain.tensors import (
     SCORE_AXES,
@@ -15,22 +15,28 @@ from explain.tensors import (
     compose_check,
     compose_check_imagenet,
     embedding_demo,
-    embeddings,
+    first_feature_map,
     image_embedding,
     model_source,
     nearest,
     photo_bank,
+    sample_bank,
     shape_steps,
     star_demo,
     student_scores,
     tensor_choices,
 )
+from explain.trace import Trace
 from ui import state
 from ui.figures.maps import RangeMode
 from ui.figures.tensors import embedding_strip, lookup_figure, selection_figure, shape_bars
 from ui.i18n import class_name, t
+from ui.picker import sample_label
 from ui.sections import lazy_tabs
-from ui.sidebar import page_context
+from ui.sidebar import PageContext, page_context
+
+MAX_CELLS = 40_000  # feature-map figure: at most this many values drawn (3 channels of 112x112)
+_NCHW_KEYS = tuple(f"tens.nchw.{axis}" for axis in "NCHW")  # catalog keys of the four axes
 
 
 def index_error(err: IndexParseError) -> str:
@@ -58,12 +64,9 @@ def show_result(res: IndexResult) -> None:
     st.code(f"{res.parsed.text}\n{res.value}", language="python")
 
 
-def sample_bank(model: torch.nn.Module) -> tuple[torch.Tensor, tuple[int, ...], tuple[str, ...]]:
-    """Embeddings of the committed samples for one model."""
-    paths = models.samples()
-    xs = torch.cat([prepare(p.read_bytes(), p.name).tensor for p in paths])
-    labels = tuple(int(p.name.split("-")[0]) for p in paths)
-    return embeddings(model, xs), labels, tuple(p.name for p in paths)
+def fmnist_sample_bank(model: torch.nn.Module) -> tuple[torch.Tensor, tuple[int, ...], tuple[str, ...]]:
+    """Embeddings of the committed samples for one model, labelled with their true class."""
+    return sample_bank(model, [(p.name, p.read_bytes()) for p in models.samples()])
 
 
 def photo_sample_bank(model: torch.nn.Module, spec) -> tuple[torch.Tensor, tuple[int, ...], tuple[str, ...]]:  # noqa: ANN001
@@ -71,18 +74,12 @@ def photo_sample_bank(model: torch.nn.Module, spec) -> tuple[torch.Tensor, tuple
     return photo_bank(model, [(p.name, p.read_bytes()) for p in models.photo_samples()], spec)
 
 
+def _score_axis(axis: int | None) -> str:
+    return t("tens.axis.new") if axis is None else f"{axis} · {t(f'tens.axis.{SCORE_AXES[axis]}')}"
 
-MAX_CELLS = 40_000  # feature-map figure: at most this many values drawn (3 channels of 112x112)
-
-
-_NCHW_KEYS = tuple(f"tens.nchw.{axis}" for axis in "NCHW")  # catalog keys of the four axes
-
-ctx = page_context()
-st.title(t("tens.title"))
-st.markdown(t("tens.intro"))
 
 def scores_section() -> None:
-    # --- 1. indexing on the course's 2×3×4 example (no image needed) --------------------------------------------
+    """1. Indexing on the course's 2×3×4 example, and nn.Sequential(*layers) (no image needed)."""
     st.header(t("tens.scores.header"))
     A = student_scores()
     st.markdown(t("tens.scores.intro"))
@@ -90,12 +87,6 @@ def scores_section() -> None:
             "                  [[91, 87, 92, 89], [85, 88, 87, 90], [90, 93, 91, 94]]])   # A.shape = "
             f"{list(A.shape)}", language="python")
     subjects = [t(f"tens.subject.{s}") for s in SUBJECTS]
-
-
-    def score_axis(axis: int | None) -> str:
-        return t("tens.axis.new") if axis is None else f"{axis} · {t(f'tens.axis.{SCORE_AXES[axis]}')}"
-
-
     expr_a = st.text_input(t("tens.scores.input"), value="A[1][0][:]", key="tens_scores_expr", max_chars=200,
                            help=t("tens.input_help"))
     try:
@@ -110,13 +101,13 @@ def scores_section() -> None:
                                          title=t("tens.scores.fig", expr=res_a.parsed.text)), width="stretch")
     with right:
         show_result(res_a)
-    st.dataframe(step_rows(res_a.steps, score_axis), hide_index=True, width="stretch")
+    st.dataframe(step_rows(res_a.steps, _score_axis), hide_index=True, width="stretch")
     with st.expander(t("tens.scores.notes_title")):
         st.markdown(t("tens.scores.notes", a1=index_tensor(A, "A[1][0][:]", ("A",)).value.tolist(),
                       a2=index_tensor(A, "A[:, 1, 1]", ("A",)).value.tolist(),
                       wrong=index_tensor(A, "A[1][1]", ("A",)).value.tolist()))
 
-    # --- 2. nn.Sequential(*layers) ------------------------------------------------------------------------------
+    # nn.Sequential(*layers)
     st.header(t("tens.star.header"))
     demo = star_demo()
     c1, c2 = st.columns(2)
@@ -132,7 +123,7 @@ def scores_section() -> None:
 
 
 def embedding_section() -> None:
-    # --- 3. embeddings: a lookup table ---------------------------------------------------------------------------
+    """2. Embeddings: a lookup table (no image needed)."""
     st.header(t("tens.emb.header"))
     emb = embedding_demo()
     st.markdown(t("tens.emb.intro"))
@@ -145,16 +136,13 @@ def embedding_section() -> None:
         st.code(f"emb = nn.Embedding({len(emb.vocab)}, {emb.table.shape[1]})\n"
                 f"ids = torch.tensor({list(emb.ids)})   # {sentence}\n"
                 f"emb(ids)   # shape {list(emb.vectors.shape)}\n{emb.vectors}", language="python")
-        st.caption(t("tens.emb.onehot", diff=float((emb.vectors - emb.via_one_hot).abs().max())))
+        st.caption(t("tens.emb.onehot", diff=emb.one_hot_diff))
     with st.expander(t("tens.emb.why_title")):
         st.markdown(t("tens.emb.why"))
 
 
-def flow_section() -> None:
-    # --- everything below uses the current image --------------------------------------------------------------
-    ctx.require_image()
-    tr = ctx.trace()
-
+def flow_section(ctx: PageContext, tr: Trace) -> None:
+    """3. The shapes through the network, each predicted from its layer's configuration; the model's code."""
     st.header(t("tens.flow.header"))
     steps = shape_steps(tr)
     st.markdown(t("tens.flow.intro", shape=list(tr.input.shape)))
@@ -177,14 +165,12 @@ def flow_section() -> None:
         st.code(repr(ctx.model), language="text")
 
 
-def feature_map_section() -> None:
-    ctx.require_image()
-    tr = ctx.trace()
-    # --- 4. indexing the real feature maps ---------------------------------------------------------------------
+def feature_map_section(tr: Trace) -> None:
+    """4. Indexing the real feature maps with a typed expression."""
     st.header(t("tens.fm.header"))
     choices = tensor_choices(tr)
     keys = list(choices)
-    default = next((k for k in keys if choices[k].dim() == 4 and k != "input"), "input")
+    default = first_feature_map(choices)
     layer = st.selectbox(t("tens.fm.layer"), keys, index=keys.index(default), key="tens_fm_layer",
                          format_func=lambda k: f"{k} · {list(choices[k].shape)}")
     x = choices[layer]
@@ -224,10 +210,8 @@ def feature_map_section() -> None:
                      hide_index=True, width="stretch")
 
 
-def image_embedding_section() -> None:
-    ctx.require_image()
-    tr = ctx.trace()
-    # --- 5. the image embedding ---------------------------------------------------------------------------------
+def image_embedding_section(ctx: PageContext, tr: Trace) -> None:
+    """5. The image embedding: the classifier's input, and the committed samples nearest to it."""
     st.header(t("tens.img_emb.header"))
     try:
         ie = image_embedding(tr)
@@ -243,10 +227,8 @@ def image_embedding_section() -> None:
         if ctx.is_imagenet:
             bank, labels, names = state.shared(photo_sample_bank, ctx.model, ctx.spec, scope=(ctx.model_name,))
         else:
-            bank, labels, names = state.shared(sample_bank, ctx.model, scope=(ctx.model_name,))
+            bank, labels, names = state.shared(fmnist_sample_bank, ctx.model, scope=(ctx.model_name,))
         near = nearest(ie.vector, bank, labels, names, k=5)
-        from ui.picker import sample_label
-
         st.markdown(t("tens.img_emb.table_photo" if ctx.is_imagenet else "tens.img_emb.table"))
         st.dataframe([{t("tens.col.rank"): i + 1, t("tens.col.sample"): sample_label(n.name),
                        t("tens.col.class"): class_name(n.label), t("tens.col.cos"): round(n.similarity, 4),
@@ -256,9 +238,8 @@ def image_embedding_section() -> None:
                      label=class_name(tr.prediction)))
 
 
-def compose_section() -> None:
-    image = ctx.require_image()
-    # --- 6. transforms.Compose ----------------------------------------------------------------------------------
+def compose_section(ctx: PageContext, image: PreparedImage) -> None:
+    """6. transforms.Compose: the app's preprocessing written as one pipeline, checked against the app's tensor."""
     st.header(t("tens.compose.header"))
     if ctx.is_imagenet:
         spec = ctx.spec
@@ -279,7 +260,7 @@ def compose_section() -> None:
         st.code(check.code, language="python")
         st.code("x = preprocess_compose()(Image.fromarray(pixels)).unsqueeze(0)   # "
                 f"{list(check.tensor.shape)}", language="python")
-    if check.max_abs_diff < 1e-5:
+    if check.same:
         st.success(t("tens.compose.same", diff=check.max_abs_diff))
     else:
         st.warning(t("tens.compose.differs", diff=check.max_abs_diff))
@@ -287,11 +268,23 @@ def compose_section() -> None:
         st.markdown(t("tens.compose.why_photo" if ctx.is_imagenet else "tens.compose.why"))
 
 
-lazy_tabs("tens_tab", [
-    (t("tens.tab.indexing"), scores_section),
-    (t("tens.tab.embedding"), embedding_section),
-    (t("tens.tab.flow"), flow_section),
-    (t("tens.tab.maps"), feature_map_section),
-    (t("tens.tab.image_embedding"), image_embedding_section),
-    (t("tens.tab.compose"), compose_section),
-])
+def _image_trace(ctx: PageContext) -> Trace:
+    """The current image's trace, or the image prompt (and a stop) in this tab until there is an image."""
+    ctx.require_image()
+    return ctx.trace()
+
+
+def main(ctx: PageContext) -> None:
+    st.title(t("tens.title"))
+    st.markdown(t("tens.intro"))
+
+    lazy_tabs("tens_tab", [
+        (t("tens.tab.indexing"), scores_section),
+        (t("tens.tab.embedding"), embedding_section),
+        (t("tens.tab.flow"), lambda: flow_section(ctx, _image_trace(ctx))),
+        (t("tens.tab.maps"), lambda: feature_map_section(_image_trace(ctx))),
+        (t("tens.tab.image_embedding"), lambda: image_embedding_section(ctx, _image_trace(ctx))),
+        (t("tens.tab.compose"), lambda: compose_section(ctx, ctx.require_image())),
+    ])
+
+main(page_context())
