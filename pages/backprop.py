@@ -7,10 +7,11 @@ The first three tabs need no image; the last one explains the current image and 
 from __future__ import annotations
 
 import streamlit as st
-from torch import nn
 
-from explain import backprop as bp
-from explain import kinds
+from explain import chain_rule as cr
+from explain import descent
+from explain import gradcheck as gc
+from explain import layer_backward as lb
 from explain.graph import model_graph
 from explain.summary import not_stored, output_grad_norm, weight_grad_norm
 from explain.trace import LossKind, Trace
@@ -26,47 +27,28 @@ from ui.figures.backprop import (
 )
 from ui.i18n import class_names, t
 from ui.sections import lazy_tabs
-from ui.sidebar import page_context
-
-ctx = page_context()
-st.title(t("bp.title"))
-st.markdown(t("bp.intro"))
+from ui.sidebar import PageContext, page_context
 
 LRS = (0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.15, 0.2, 0.24, 0.26, 0.3, 0.5)
-
-
-
-
-
-
-
-
-def _local(model: nn.Module, key: str, tr: Trace) -> bp.LocalGrad:
-    """One layer's backward by hand, for what ``tr`` differentiated."""
-    return bp.local_backward(model, key, tr.layers)
-
-
-def _fd(model: nn.Module, tr: Trace, layer: str, param: str, index: tuple[int, ...],
-        hs: tuple[float, ...]) -> bp.FDCheck:
-    """The finite-difference check of one weight, for what ``tr`` differentiated."""
-    return bp.finite_difference(model, tr.input, layer=layer, param=param, index=index,
-                                target=tr.target, loss=tr.loss_kind, label=tr.label, hs=hs)
-
-
-
-
 MAX_GRAPH_NODES = 40  # larger graphs (ResNet, MobileNet, EfficientNet) are listed in the backward-order table
-#: The textbook backward each kind has (explain.kinds): picks the formula line of the "one layer by hand" section
-LOCAL_FAMILY = {k.kind: k.backward for k in kinds.TABLE if k.backward}
+#: How the gradient-descent box shows each verdict of :attr:`explain.descent.DescentPath.verdict`
+VERDICT_BOX = {"blew_up": st.warning, "diverged": st.warning, "crawl": st.info, "ok": st.success}
+
+
+def main(ctx: PageContext) -> None:
+    st.title(t("bp.title"))
+    st.markdown(t("bp.intro"))
+    lazy_tabs("bp_tab", [(t("bp.tab.gradient"), gradient_tab), (t("bp.tab.chain"), chain_tab),
+                         (t("bp.tab.scalar"), scalar_tab), (t("bp.tab.model"), lambda: model_tab(ctx))])
 
 
 def gradient_tab() -> None:
     st.markdown(t("bp.grad.defs"))
-    keys = list(bp.SURFACES)
+    keys = list(descent.SURFACES)
     c1, c2, c3 = st.columns([2, 1, 1])
     key = c1.radio(t("bp.grad.surface"), keys, format_func=lambda k: t(f"bp.grad.surface.{k}"), horizontal=True,
                    key="bp_surface")
-    surface = bp.SURFACES[key]
+    surface = descent.SURFACES[key]
     w1 = c2.slider(t("bp.grad.w1"), *surface.w1_range, value=-1.5 if key == "valley" else 2.5, step=0.1,
                    key=f"bp_w1_{key}")
     w2 = c3.slider(t("bp.grad.w2"), *surface.w2_range, value=2.0 if key == "valley" else 2.0, step=0.1,
@@ -77,8 +59,8 @@ def gradient_tab() -> None:
     dw1 = d3.number_input(t("bp.diff.dw1"), -1.0, 1.0, 0.1, step=0.05, format="%.3f", key="bp_dw1")
     dw2 = d4.number_input(t("bp.diff.dw2"), -1.0, 1.0, 0.05, step=0.05, format="%.3f", key="bp_dw2")
 
-    diff = bp.differential(surface, (w1, w2), (dw1, dw2))
-    path = state.shared(bp.gradient_descent, bp.SURFACES[key], (w1, w2), lr, steps, scope=(key,))
+    diff = descent.differential(surface, (w1, w2), (dw1, dw2))
+    path = state.shared(descent.gradient_descent, descent.SURFACES[key], (w1, w2), lr, steps, scope=(key,))
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(t("bp.grad.value"), fmt(diff.value))
     m2.metric("∂f/∂w₁", fmt(diff.partials[0]))
@@ -86,7 +68,7 @@ def gradient_tab() -> None:
     m4.metric(t("bp.grad.norm"), fmt(diff.gradient_norm))
     left, right = st.columns([3, 2])
     with left:
-        grid = state.shared(bp.surface_grid, bp.SURFACES[key], scope=(key,))
+        grid = state.shared(descent.surface_grid, descent.SURFACES[key], scope=(key,))
         st.plotly_chart(surface_figure(grid, point=(w1, w2), grad=diff.partials, path=path,
                                        log_scale=key == "valley", title=t("bp.grad.figure", formula=surface.formula),
                                        path_name=t("bp.grad.path")), width="stretch")
@@ -99,15 +81,8 @@ def gradient_tab() -> None:
         st.markdown("**" + t("bp.gd.title") + "**")
         k = len(path.points) - 1
         f0, fk = fmt(float(path.losses[0])), fmt(float(path.losses[-1]))
-        if path.blew_up:
-            st.warning(t("bp.gd.blew_up", k=k))
-        elif path.diverged:
-            st.warning(t("bp.gd.diverged", f0=f0, fk=fk, k=k))
-        elif path.losses[0] > 0 and path.losses[-1] > 0.5 * path.losses[0]:
-            st.info(t("bp.gd.crawl", f0=f0, fk=fk, k=k))
-        else:
-            st.success(t("bp.gd.ok", f0=f0, fk=fk, k=k))
-        crit = bp.critical_lr(surface)
+        VERDICT_BOX[path.verdict](t(f"bp.gd.{path.verdict}", f0=f0, fk=fk, k=k))
+        crit = descent.critical_lr(surface)
         if crit is not None and surface.hessian_eigs is not None:
             st.caption(t("bp.gd.critical", lams=", ".join(fmt(v) for v in surface.hessian_eigs), crit=fmt(crit)))
         st.plotly_chart(loss_steps_figure(path, title=t("bp.gd.loss_title"), x_title=t("bp.gd.step")),
@@ -118,12 +93,12 @@ def gradient_tab() -> None:
 
 def chain_tab() -> None:
     st.markdown(t("bp.chain.intro"))
-    d = bp.TinyNet()
+    d = cr.TinyNet()
     cols = st.columns(6)
     names = ("x", "w1", "b1", "w2", "b2", "t")
     vals = {n: c.number_input(n, -10.0, 10.0, float(getattr(d, n)), step=0.1, format="%.3f", key=f"bp_tiny_{n}")
             for n, c in zip(names, cols, strict=True)}
-    chain = bp.chain_rule(bp.TinyNet(**vals))
+    chain = cr.chain_rule(cr.TinyNet(**vals))
     st.graphviz_chart(chain_dot(chain), width="stretch")
     st.markdown("**" + t("bp.chain.table") + "**")
     st.dataframe([{
@@ -152,16 +127,16 @@ def scalar_tab() -> None:
     x_text = c1.text_input(t("bp.scalar.x"), "1, 2, 3", key="bp_scalar_x", max_chars=200)
     v_text = c2.text_input(t("bp.scalar.v"), "1, 0.5, 0", key="bp_scalar_v", max_chars=200)
     try:
-        x = bp.parse_vector(x_text)
-    except bp.VectorInputError as e:
-        st.error(t(f"bp.scalar.err.{e.code}", text=e.text[:60], n=bp.MAX_VECTOR))
+        x = cr.parse_vector(x_text)
+    except cr.VectorInputError as e:
+        st.error(t(f"bp.scalar.err.{e.code}", text=e.text[:60], n=cr.MAX_VECTOR))
         return
     try:
-        v = bp.parse_vector(v_text, length=len(x))
-    except bp.VectorInputError as e:
-        st.error(t(f"bp.scalar.err.{e.code}", text=e.text[:60], n=len(x) if e.code == "length" else bp.MAX_VECTOR))
+        v = cr.parse_vector(v_text, length=len(x))
+    except cr.VectorInputError as e:
+        st.error(t(f"bp.scalar.err.{e.code}", text=e.text[:60], n=len(x) if e.code == "length" else cr.MAX_VECTOR))
         return
-    demo = bp.scalar_backward_demo(x, v)
+    demo = cr.scalar_backward_demo(x, v)
     st.markdown(t("bp.scalar.try"))
     st.code(f"x = torch.tensor({vector_text(x)}, requires_grad=True)\ny = x ** 2        # {vector_text(demo.y)}\n"
             "y.backward()", language="python")
@@ -205,7 +180,7 @@ def backward_order(tr: Trace) -> None:
     st.dataframe(rows, hide_index=True, width="stretch", height=320)
 
 
-def local_section(tr: Trace, digest: str, target: int | None, loss: LossKind) -> None:
+def local_section(ctx: PageContext, tr: Trace) -> None:
     """One layer's chain-rule step: ∂L/∂in and ∂L/∂W from its input and ∂L/∂out, by hand and by autograd."""
     st.subheader(t("bp.local.title"))
     st.markdown(t("bp.local.intro"))
@@ -214,8 +189,8 @@ def local_section(tr: Trace, digest: str, target: int | None, loss: LossKind) ->
     default = keys.index(convs[-1]) if convs else len(keys) - 1
     key = st.selectbox(t("bp.local.layer"), keys, index=default, key="bp_local_layer",
                        format_func=lambda k: f"{k} · {tr[k].kind}")
-    lg = ctx.shared(_local, ctx.model, key, tr)
-    st.markdown(t(f"bp.local.formula.{LOCAL_FAMILY.get(lg.kind, 'none')}", kind=lg.kind))
+    lg = ctx.shared(lb.local_backward, ctx.model, key, tr)
+    st.markdown(t(f"bp.local.formula.{lb.FORMULA_FAMILY.get(lg.kind, 'none')}", kind=lg.kind))
     m1, m2, m3 = st.columns(3)
     m1.metric(t("bp.local.out_norm"), f"{lg.out_grad_norm:.4e}")
     m2.metric(t("bp.local.in_norm"), f"{lg.in_grad_norm:.4e}")
@@ -231,8 +206,8 @@ def local_section(tr: Trace, digest: str, target: int | None, loss: LossKind) ->
                      diff=lg.producer_diff))
 
 
-def model_tab() -> None:
-    ctx.require_image()
+def choose_trace(ctx: PageContext) -> Trace:
+    """The target and loss controls of the model tab; the trace of what they ask to differentiate."""
     base = ctx.trace()
     names: dict[int | None, str] = dict(enumerate(class_names()))  # made in this run
     names[None] = t("bp.model.target_predicted", label=names[base.prediction])
@@ -241,12 +216,11 @@ def model_tab() -> None:
     target = c1.selectbox(t("common.target"), options, key="bp_target", format_func=names.__getitem__)
     loss: LossKind = c2.radio(t("bp.model.loss"), ["cross_entropy", "logit"], horizontal=True, key="bp_loss",
                               format_func=lambda k: t(f"bp.model.loss.{k}"))
-    tr = ctx.trace(target=target, loss=loss)
-    assert ctx.image is not None
-    digest = ctx.image.digest
-    if ctx.is_imagenet:
-        st.info(t("bp.model.imagenet_scope", title=ctx.title))
+    return ctx.trace(target=target, loss=loss)
 
+
+def graph_section(ctx: PageContext, tr: Trace) -> None:
+    """The model's computation graph with the gradient each node receives (small models only)."""
     st.subheader(t("bp.model.graph"))
     st.markdown(t("bp.model.intro", model=ctx.model_name))
     # every leaf call is a node, so a model with more calls than that is not traced symbolically at all
@@ -264,11 +238,16 @@ def model_tab() -> None:
     st.caption(t("bp.model.graph_caption", loss=fmt(tr.loss)))
     with st.expander(t("common.why")):
         st.markdown(t("bp.model.graph_why"))
+
+
+def order_section(tr: Trace) -> None:
     st.subheader(t("bp.order.title"))
     st.markdown(t("bp.order.intro", n=len(tr.layers)))
     backward_order(tr)
-    local_section(tr, digest, target, loss)
 
+
+def fd_section(ctx: PageContext, tr: Trace) -> None:
+    """The finite-difference check of one weight against autograd and the trace's stored gradient."""
     st.subheader(t("bp.fd.title"))
     st.markdown(t("bp.fd.intro"))
     weighted = [r for r in tr.layers if r.call == 0 and any(g is not None for g in r.param_grads.values())]
@@ -280,12 +259,12 @@ def model_tab() -> None:
                           format_func=lambda k: f"{k} · {tr[k].kind}")]
     params = [p for p, g in rec.param_grads.items() if g is not None]
     param = c2.selectbox(t("bp.fd.param"), params, key=f"bp_fd_param_{rec.key}")
-    hs = bp.IMAGENET_HS if ctx.is_imagenet else bp.DEFAULT_HS  # each h costs two float64 forwards
+    hs = gc.IMAGENET_HS if ctx.is_imagenet else gc.DEFAULT_HS  # each h costs two float64 forwards
     h = c3.select_slider(t("bp.fd.h"), list(hs), value=1e-6, key=f"bp_fd_h_{ctx.family}",
                          format_func=lambda v: f"{v:.0e}")
     grad = rec.param_grads[param]
     assert grad is not None
-    default = bp.largest_grad_index(grad)
+    default = gc.largest_grad_index(grad)
     shape = tuple(grad.shape)
     idx_cols = st.columns(max(1, len(shape)))
     index = tuple(int(col.number_input(t("bp.fd.index", d=d, n=n - 1), 0, n - 1, default[d], step=1,
@@ -296,7 +275,7 @@ def model_tab() -> None:
         if not st.toggle(t("bp.fd.run"), value=False, key="bp_fd_run"):
             return
     with st.spinner(t("bp.fd.running")):
-        check = ctx.shared(_fd, ctx.model, tr, rec.name, param, tuple(index), tuple(hs))
+        check = ctx.shared(gc.check_traced_weight, ctx.model, tr, rec.name, param, tuple(index), tuple(hs))
     row = check.row(h)
     st.markdown(t("bp.fd.w", name=f"{rec.name}.{param}", index=list(index)) + f" = {fmt(check.weight)} · "
                 + t("common.shape", shape=list(shape)))
@@ -315,5 +294,16 @@ def model_tab() -> None:
         st.markdown(t("bp.fd.why", n=sum(p.numel() for p in ctx.model.parameters())))
 
 
-lazy_tabs("bp_tab", [(t("bp.tab.gradient"), gradient_tab), (t("bp.tab.chain"), chain_tab),
-                     (t("bp.tab.scalar"), scalar_tab), (t("bp.tab.model"), model_tab)])
+def model_tab(ctx: PageContext) -> None:
+    """The current model and image: its graph, the backward order, one layer by hand, a finite-difference check."""
+    ctx.require_image()
+    tr = choose_trace(ctx)
+    if ctx.is_imagenet:
+        st.info(t("bp.model.imagenet_scope", title=ctx.title))
+    graph_section(ctx, tr)
+    order_section(tr)
+    local_section(ctx, tr)
+    fd_section(ctx, tr)
+
+
+main(page_context())

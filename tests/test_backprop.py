@@ -14,7 +14,10 @@ from torch import nn
 from torch.nn import functional as F
 
 import models
-from explain import backprop as bp
+from explain import chain_rule as cr
+from explain import descent
+from explain import gradcheck as gc
+from explain import layer_backward as lb
 from explain.graph import model_graph
 from explain.hooks import has_hooks, leaf_modules
 from explain.trace import trace
@@ -22,10 +25,10 @@ from tests.helpers import without_inplace
 from ui.figures import backprop as figs
 
 NETS = [
-    bp.TinyNet(),
-    bp.TinyNet(x=-2.0, w1=0.3, b1=1.2, w2=-1.5, b2=0.4, t=-0.7),
-    bp.TinyNet(x=0.0, w1=5.0, b1=-3.0, w2=0.5, b2=-0.2, t=2.0),
-    bp.TinyNet(x=7.5, w1=-9.0, b1=9.9, w2=10.0, b2=-10.0, t=0.0),  # saturated sigmoid
+    cr.TinyNet(),
+    cr.TinyNet(x=-2.0, w1=0.3, b1=1.2, w2=-1.5, b2=0.4, t=-0.7),
+    cr.TinyNet(x=0.0, w1=5.0, b1=-3.0, w2=0.5, b2=-0.2, t=2.0),
+    cr.TinyNet(x=7.5, w1=-9.0, b1=9.9, w2=10.0, b2=-10.0, t=0.0),  # saturated sigmoid
 ]
 
 
@@ -44,8 +47,8 @@ def image() -> torch.Tensor:
 
 
 @pytest.mark.parametrize("net", NETS)
-def test_chain_rule_matches_autograd(net: bp.TinyNet) -> None:
-    chain = bp.chain_rule(net)
+def test_chain_rule_matches_autograd(net: cr.TinyNet) -> None:
+    chain = cr.chain_rule(net)
     # an independent autograd computation, written here
     leaves = {k: torch.tensor(getattr(net, k), dtype=torch.float64, requires_grad=True)
               for k in ("x", "w1", "b1", "w2", "b2")}
@@ -64,7 +67,7 @@ def test_chain_rule_matches_autograd(net: bp.TinyNet) -> None:
 
 def test_chain_rule_by_hand_numbers() -> None:
     # x=1, w1=0, b1=0 → z1=0, h=0.5; w2=2, b2=0 → y=1; t=0 → L=1, dL/dy=2, dL/dw2=1, dL/dz1 = 2·2·0.25 = 1
-    chain = bp.chain_rule(bp.TinyNet(x=1.0, w1=0.0, b1=0.0, w2=2.0, b2=0.0, t=0.0))
+    chain = cr.chain_rule(cr.TinyNet(x=1.0, w1=0.0, b1=0.0, w2=2.0, b2=0.0, t=0.0))
     assert (chain.z1, chain.h, chain.y, chain.loss) == (0.0, 0.5, 1.0, 1.0)
     assert chain.grads == pytest.approx({"w2": 1.0, "b2": 2.0, "w1": 1.0, "b1": 1.0, "x": 0.0})
 
@@ -74,7 +77,7 @@ def test_chain_rule_by_hand_numbers() -> None:
 
 def test_scalar_backward_really_raises_and_fixes_work() -> None:
     x, v = (1.0, -2.0, 3.5), (1.0, 0.5, -2.0)
-    demo = bp.scalar_backward_demo(x, v)
+    demo = cr.scalar_backward_demo(x, v)
     xt = torch.tensor(x, requires_grad=True)
     with pytest.raises(RuntimeError) as info:
         (xt ** 2).backward()
@@ -89,7 +92,7 @@ def test_scalar_backward_really_raises_and_fixes_work() -> None:
 
 
 def test_scalar_demo_single_element_is_a_scalar() -> None:
-    demo = bp.scalar_backward_demo([3.0])
+    demo = cr.scalar_backward_demo([3.0])
     assert demo.error == ""
     assert demo.grad_sum == pytest.approx([6.0])
 
@@ -97,18 +100,18 @@ def test_scalar_demo_single_element_is_a_scalar() -> None:
 @pytest.mark.parametrize(("text", "code"), [("", "empty"), ("1, two", "not_number"), ("1, inf", "not_finite"),
                                              ("1 2 3 4 5 6 7 8 9", "too_long")])
 def test_parse_vector_errors(text: str, code: str) -> None:
-    with pytest.raises(bp.VectorInputError) as info:
-        bp.parse_vector(text)
+    with pytest.raises(cr.VectorInputError) as info:
+        cr.parse_vector(text)
     assert info.value.code == code
 
 
 def test_parse_vector() -> None:
-    assert bp.parse_vector("1, 2.5;-3  4e-1") == (1.0, 2.5, -3.0, 0.4)
-    with pytest.raises(bp.VectorInputError) as info:
-        bp.parse_vector("1, 2", length=3)
+    assert cr.parse_vector("1, 2.5;-3  4e-1") == (1.0, 2.5, -3.0, 0.4)
+    with pytest.raises(cr.VectorInputError) as info:
+        cr.parse_vector("1, 2", length=3)
     assert info.value.code == "length"
-    with pytest.raises(bp.VectorInputError):
-        bp.scalar_backward_demo([1.0, 2.0], [1.0])
+    with pytest.raises(cr.VectorInputError):
+        cr.scalar_backward_demo([1.0, 2.0], [1.0])
 
 
 # ---------------------------------------------------------------- finite differences on the real model
@@ -127,10 +130,10 @@ def test_finite_difference_matches_autograd_and_leaves_model_alone(relu: nn.Modu
     rec = tr[layer]
     grad = rec.param_grads[param]
     assert grad is not None
-    index = bp.largest_grad_index(grad)
+    index = gc.largest_grad_index(grad)
     before = _snapshot(relu)
     flags = [m.training for m in relu.modules()]
-    check = bp.finite_difference(relu, tr.input, layer=layer, param=param, index=index, target=tr.target,
+    check = gc.finite_difference(relu, tr.input, layer=layer, param=param, index=index, target=tr.target,
                                  loss=tr.loss_kind, label=tr.label, hs=(1e-2, 1e-4, 1e-6))
     # float64 finite differences agree with float64 autograd
     assert check.row(1e-4).rel_error < 1e-4
@@ -156,8 +159,8 @@ def test_finite_difference_every_model(name: str, image: torch.Tensor) -> None:
     rec = next(r for r in tr.layers if r.param_grads.get("weight") is not None)
     grad = rec.param_grads["weight"]
     assert grad is not None
-    index = bp.largest_grad_index(grad)
-    check = bp.finite_difference(model, tr.input, layer=rec.name, param="weight", index=index, target=tr.target,
+    index = gc.largest_grad_index(grad)
+    check = gc.finite_difference(model, tr.input, layer=rec.name, param="weight", index=index, target=tr.target,
                                  loss="cross_entropy", label=tr.label, hs=(1e-5,))
     assert check.rows[0].rel_error < 1e-4
     assert check.autograd == pytest.approx(float(grad[index]), rel=1e-3, abs=1e-5)
@@ -165,75 +168,75 @@ def test_finite_difference_every_model(name: str, image: torch.Tensor) -> None:
 
 def test_finite_difference_bad_index(relu: nn.Module, image: torch.Tensor) -> None:
     with pytest.raises(IndexError):
-        bp.finite_difference(relu, image, layer="classifier", param="bias", index=(10,), target=(0,))
+        gc.finite_difference(relu, image, layer="classifier", param="bias", index=(10,), target=(0,))
     with pytest.raises(KeyError):
-        bp.finite_difference(relu, image, layer="classifier", param="nope", index=(0,), target=(0,))
+        gc.finite_difference(relu, image, layer="classifier", param="nope", index=(0,), target=(0,))
 
 
 def test_loss_of_matches_torch() -> None:
     z = torch.randn(3, 10, generator=torch.Generator().manual_seed(0))
-    assert float(bp.loss_of(z, [1, 2, 3], "logit", None)) == pytest.approx(float((z[0, 1] + z[1, 2] + z[2, 3]) / 3))
-    assert float(bp.loss_of(z, [1, 2, 3], "cross_entropy", [4, 5, 6])) == pytest.approx(
+    assert float(gc.loss_of(z, [1, 2, 3], "logit", None)) == pytest.approx(float((z[0, 1] + z[1, 2] + z[2, 3]) / 3))
+    assert float(gc.loss_of(z, [1, 2, 3], "cross_entropy", [4, 5, 6])) == pytest.approx(
         float(F.cross_entropy(z, torch.tensor([4, 5, 6]))))
 
 
 def test_relative_error() -> None:
-    assert bp.relative_error(0.0, 0.0) == 0.0
-    assert bp.relative_error(1.0, 1.1) == pytest.approx(0.1 / 1.1)
+    assert gc.relative_error(0.0, 0.0) == 0.0
+    assert gc.relative_error(1.0, 1.1) == pytest.approx(0.1 / 1.1)
 
 
 # ---------------------------------------------------------------- surfaces, differential, descent
 
 
 def test_bowl_descent_matches_closed_form() -> None:
-    bowl = bp.SURFACES["bowl"]
-    lams = np.array(bp.BOWL_LAMBDAS)
-    crit = bp.critical_lr(bowl)
+    bowl = descent.SURFACES["bowl"]
+    lams = np.array(descent.BOWL_LAMBDAS)
+    crit = descent.critical_lr(bowl)
     assert crit == pytest.approx(2 / lams.max())
     w0 = np.array([2.5, 2.0])
     for lr in (0.01, 0.1, 0.9 * crit, 1.1 * crit):
-        path = bp.gradient_descent(bowl, tuple(w0), lr, 40)
+        path = descent.gradient_descent(bowl, tuple(w0), lr, 40)
         k = np.arange(len(path.points))[:, None]
         closed = (1 - lr * lams)[None, :] ** k * w0[None, :]
         np.testing.assert_allclose(path.points, closed, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(path.losses, 0.5 * (closed ** 2 * lams).sum(1), rtol=1e-9, atol=1e-12)
-    small = bp.gradient_descent(bowl, tuple(w0), 0.1, 100)
+    small = descent.gradient_descent(bowl, tuple(w0), 0.1, 100)
     assert not small.diverged and small.losses[-1] < 1e-3 * small.losses[0]
-    crawl = bp.gradient_descent(bowl, (2.5, 0.0), 0.001, 100)  # along the flat direction (λ = 1)
+    crawl = descent.gradient_descent(bowl, (2.5, 0.0), 0.001, 100)  # along the flat direction (λ = 1)
     assert not crawl.diverged and crawl.losses[-1] > 0.5 * crawl.losses[0]
-    big = bp.gradient_descent(bowl, tuple(w0), 1.1 * crit, 40)
+    big = descent.gradient_descent(bowl, tuple(w0), 1.1 * crit, 40)
     assert big.diverged and not big.blew_up and big.losses[-1] > 10 * big.losses[0]
-    huge = bp.gradient_descent(bowl, tuple(w0), 5.0, 100)
+    huge = descent.gradient_descent(bowl, tuple(w0), 5.0, 100)
     assert huge.blew_up and huge.diverged and len(huge.points) < 101
 
 
-@pytest.mark.parametrize("key", list(bp.SURFACES))
+@pytest.mark.parametrize("key", list(descent.SURFACES))
 def test_partials_match_finite_differences(key: str) -> None:
-    s = bp.SURFACES[key]
+    s = descent.SURFACES[key]
     for w1, w2 in [(0.3, -0.7), (-1.5, 2.0), (1.0, 1.0)]:
-        g = bp.gradient_at(s, w1, w2)
+        g = descent.gradient_at(s, w1, w2)
         h = 1e-6
-        fd1 = (bp.value_at(s, w1 + h, w2) - bp.value_at(s, w1 - h, w2)) / (2 * h)
-        fd2 = (bp.value_at(s, w1, w2 + h) - bp.value_at(s, w1, w2 - h)) / (2 * h)
+        fd1 = (descent.value_at(s, w1 + h, w2) - descent.value_at(s, w1 - h, w2)) / (2 * h)
+        fd2 = (descent.value_at(s, w1, w2 + h) - descent.value_at(s, w1, w2 - h)) / (2 * h)
         assert g == pytest.approx((fd1, fd2), rel=1e-6, abs=1e-6)
 
 
 def test_differential_is_first_order() -> None:
-    s = bp.SURFACES["valley"]
-    d = bp.differential(s, (0.0, 1.0), (0.01, 0.01))
+    s = descent.SURFACES["valley"]
+    d = descent.differential(s, (0.0, 1.0), (0.01, 0.01))
     assert d.partials == pytest.approx((-2.0, 10.0))  # f = (1 − w1)² + 5(w2 − w1²)²
     assert d.df == pytest.approx(-2.0 * 0.01 + 10.0 * 0.01)
-    gaps = [abs(bp.differential(s, (0.0, 1.0), (e, e)).delta - bp.differential(s, (0.0, 1.0), (e, e)).df)
+    gaps = [abs(descent.differential(s, (0.0, 1.0), (e, e)).delta - descent.differential(s, (0.0, 1.0), (e, e)).df)
             for e in (0.02, 0.01)]
     assert gaps[0] / gaps[1] == pytest.approx(4.0, rel=0.1)  # error of order dw²
     assert d.gradient_norm == pytest.approx(math.hypot(2.0, 10.0))
 
 
 def test_surface_grid_values() -> None:
-    s = bp.SURFACES["bowl"]
-    g = bp.surface_grid(s, n=11)
+    s = descent.SURFACES["bowl"]
+    g = descent.surface_grid(s, n=11)
     j, i = 3, 7
-    assert g.f[j, i] == pytest.approx(bp.value_at(s, g.w1[i], g.w2[j]))
+    assert g.f[j, i] == pytest.approx(descent.value_at(s, g.w1[i], g.w2[j]))
 
 
 # ---------------------------------------------------------------- computation graph
@@ -314,9 +317,9 @@ def test_graph_falls_back_for_untraceable_models() -> None:
 
 
 def test_figures_without_streamlit(relu: nn.Module, image: torch.Tensor) -> None:
-    s = bp.SURFACES["bowl"]
-    path = bp.gradient_descent(s, (2.5, 2.0), 0.1, 10)
-    fig = figs.surface_figure(bp.surface_grid(s, 21), point=(2.5, 2.0), grad=bp.gradient_at(s, 2.5, 2.0),
+    s = descent.SURFACES["bowl"]
+    path = descent.gradient_descent(s, (2.5, 2.0), 0.1, 10)
+    fig = figs.surface_figure(descent.surface_grid(s, 21), point=(2.5, 2.0), grad=descent.gradient_at(s, 2.5, 2.0),
                               path=path, title="t")
     assert isinstance(fig, go.Figure)
     assert isinstance(fig.data[0], go.Contour)
@@ -329,11 +332,11 @@ def test_figures_without_streamlit(relu: nn.Module, image: torch.Tensor) -> None
     assert steps.layout.yaxis.type == "log"
     np.testing.assert_allclose(steps.data[0].y, path.losses)
     tr = trace(relu, image)
-    check = bp.finite_difference(relu, tr.input, layer="classifier", param="bias", index=(tr.target[0],),
+    check = gc.finite_difference(relu, tr.input, layer="classifier", param="bias", index=(tr.target[0],),
                                  target=tr.target, hs=(1e-2, 1e-4))
     fd = figs.fd_error_figure(check, chosen_h=1e-4)
     assert list(fd.data[0].x) == [1e-2, 1e-4] and fd.data[1].x[0] == 1e-4
-    chain_dot = figs.chain_dot(bp.chain_rule(bp.TinyNet()))
+    chain_dot = figs.chain_dot(cr.chain_rule(cr.TinyNet()))
     assert "∂L/∂w1" in chain_dot and "z1 = w1·x + b1" in chain_dot
     assert figs._q('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
     assert figs.fmt(None) == "–" and figs.fmt(0.0) == "0" and figs.fmt(1.23456e-5) == "1.235e-05"
@@ -381,6 +384,21 @@ def _keep_io(name: str, ins: dict, outs: dict):  # noqa: ANN202 - a forward hook
     return hook
 
 
+def _forward_keeping_io(model: nn.Module, modules: dict[str, nn.Module], x: torch.Tensor,
+                        ) -> tuple[torch.Tensor, dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """model(x) with forward hooks on ``modules`` that keep each one's input and output tensors (in the graph, for
+    torch.autograd.grad); the hooks are removed afterwards. Returns (output, inputs, outputs) by name."""
+    ins: dict[str, torch.Tensor] = {}
+    outs: dict[str, torch.Tensor] = {}
+    handles = [m.register_forward_hook(_keep_io(n, ins, outs)) for n, m in modules.items()]
+    try:
+        z = model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return z, ins, outs
+
+
 @pytest.mark.parametrize("loss", ["logit", "cross_entropy"])
 def test_local_backward_formulas_equal_autograd(loss: str) -> None:
     model = _Mixed().eval()
@@ -390,15 +408,8 @@ def test_local_backward_formulas_equal_autograd(loss: str) -> None:
     # independent reference: ∂L/∂in and ∂L/∂out of every layer by torch.autograd.grad of the whole model's loss,
     # on a private copy without in-place ops (hooks keep each layer's input and output tensors)
     twin = without_inplace(model)
-    ins: dict[str, torch.Tensor] = {}
-    outs: dict[str, torch.Tensor] = {}
-    handles = [m.register_forward_hook(_keep_io(n, ins, outs)) for n, m in twin.named_modules()
-               if n and not list(m.children())]
-    try:
-        z = twin(x.clone().requires_grad_(True))
-    finally:
-        for h in handles:
-            h.remove()
+    leaves = {n: m for n, m in twin.named_modules() if n and not list(m.children())}
+    z, ins, outs = _forward_keeping_io(twin, leaves, x.clone().requires_grad_(True))
     value = z[0, tr.target[0]] if loss == "logit" else F.cross_entropy(z, torch.tensor([1]))
     names = list(ins)
     got = torch.autograd.grad(value, [outs[n] for n in names], retain_graph=True)
@@ -408,7 +419,7 @@ def test_local_backward_formulas_equal_autograd(loss: str) -> None:
     d_in = {n: torch.autograd.grad(outs[n], ins[n], d_out[n], retain_graph=True)[0] for n in names}
     assert sorted(r.name for r in tr.layers) == sorted(names)
     for rec in tr.layers:
-        lg = bp.local_backward(model, rec.key, tr.layers)
+        lg = lb.local_backward(model, rec.key, tr.layers)
         assert lg.hand, rec.kind
         assert lg.input_diff is not None and lg.input_diff < 1e-5, (rec.key, lg.input_diff)
         own = {n for n, _ in model.get_submodule(rec.name).named_parameters(recurse=False)}
@@ -419,12 +430,12 @@ def test_local_backward_formulas_equal_autograd(loss: str) -> None:
         assert lg.in_grad_norm == pytest.approx(float(d_in[rec.name].norm()), rel=1e-4, abs=1e-7), rec.key
         assert lg.out_grad_norm == pytest.approx(float(d_out[rec.name].norm()), rel=1e-4, abs=1e-7), rec.key
     # ∂L/∂in of the first layer equals the trace's ∂L/∂x, and of the classifier the full backward's value
-    assert bp.local_backward(model, "conv", tr.layers).in_grad_norm == pytest.approx(float(tr.input_grad.norm()),
+    assert lb.local_backward(model, "conv", tr.layers).in_grad_norm == pytest.approx(float(tr.input_grad.norm()),
                                                                                      rel=1e-5)
     # the chain: dw's input is act's output, which also feeds the shortcut (gradients add); the pool reads relu
-    branch = bp.local_backward(model, "dw", tr.layers)
+    branch = lb.local_backward(model, "dw", tr.layers)
     assert branch.producer == "act" and branch.producer_diff is not None and branch.producer_diff > 1e-6
-    chain = bp.local_backward(model, "pool", tr.layers)
+    chain = lb.local_backward(model, "pool", tr.layers)
     assert chain.producer == "relu" and chain.producer_diff is not None and chain.producer_diff < 1e-6
     # the model is untouched
     assert all(p.grad is None for p in model.parameters()) and not has_hooks(model) and not model.training
@@ -440,21 +451,21 @@ def test_hand_backward_against_independent_autograd() -> None:
     y = F.conv2d(a, conv.weight, conv.bias, 2, 2, 2, 2)
     g = torch.randn_like(y)
     ga, gw, gb = torch.autograd.grad(y, [a, conv.weight, conv.bias], g)
-    da, grads = bp.hand_backward("Conv2d", conv, a.detach(), g)
+    da, grads = lb.hand_backward("Conv2d", conv, a.detach(), g)
     torch.testing.assert_close(da, ga)
     torch.testing.assert_close(grads["weight"], gw)
     torch.testing.assert_close(grads["bias"], gb)
     y = F.adaptive_avg_pool2d(a, (4, 2))
     g = torch.randn_like(y)
     (ga,) = torch.autograd.grad(y, a, g)
-    torch.testing.assert_close(bp.hand_backward("AdaptiveAvgPool2d", nn.AdaptiveAvgPool2d((4, 2)), a.detach(), g)[0],
+    torch.testing.assert_close(lb.hand_backward("AdaptiveAvgPool2d", nn.AdaptiveAvgPool2d((4, 2)), a.detach(), g)[0],
                                ga)
     for kind, fn in (("Hardswish", F.hardswish), ("Hardsigmoid", F.hardsigmoid), ("SiLU", F.silu),
                      ("ReLU6", F.relu6), ("Tanh", torch.tanh), ("Sigmoid", torch.sigmoid)):
         y = fn(a)
         (ga,) = torch.autograd.grad(y, a, torch.ones_like(y))
-        torch.testing.assert_close(bp.hand_backward(kind, nn.Identity(), a.detach(), torch.ones_like(y))[0], ga)
-    assert bp.hand_backward("GELU", nn.GELU(), a.detach(), a.detach()) is None
+        torch.testing.assert_close(lb.hand_backward(kind, nn.Identity(), a.detach(), torch.ones_like(y))[0], ga)
+    assert lb.hand_backward("GELU", nn.GELU(), a.detach(), a.detach()) is None
     # BatchNorm2d in eval mode: running statistics, not the batch's
     bn = nn.BatchNorm2d(4).double().eval()
     with torch.no_grad():
@@ -465,7 +476,7 @@ def test_hand_backward_against_independent_autograd() -> None:
     y = F.batch_norm(a, bn.running_mean, bn.running_var, bn.weight, bn.bias, training=False, eps=bn.eps)
     g = torch.randn_like(y)
     ga, gw, gb = torch.autograd.grad(y, [a, bn.weight, bn.bias], g)
-    da, grads = bp.hand_backward("BatchNorm2d", bn, a.detach(), g)
+    da, grads = lb.hand_backward("BatchNorm2d", bn, a.detach(), g)
     torch.testing.assert_close(da, ga)
     assert set(grads) == {"weight", "bias"}
     torch.testing.assert_close(grads["weight"], gw)
@@ -475,7 +486,7 @@ def test_hand_backward_against_independent_autograd() -> None:
         y = F.max_pool2d(a, k, s, pad, ceil_mode=True)
         g = torch.randn_like(y)
         (ga,) = torch.autograd.grad(y, a, g)
-        da, grads = bp.hand_backward("MaxPool2d", nn.MaxPool2d(k, s, pad, ceil_mode=True), a.detach(), g)
+        da, grads = lb.hand_backward("MaxPool2d", nn.MaxPool2d(k, s, pad, ceil_mode=True), a.detach(), g)
         torch.testing.assert_close(da, ga)
         assert grads == {}
     assert F.max_pool2d(a, 3, 2, ceil_mode=True).shape[-1] == 4  # ceil mode really adds a partial window
@@ -485,7 +496,7 @@ def test_hand_backward_against_independent_autograd() -> None:
     y = F.linear(v, lin.weight, lin.bias)
     g = torch.randn_like(y)
     gv, gw, gb = torch.autograd.grad(y, [v, lin.weight, lin.bias], g)
-    da, grads = bp.hand_backward("Linear", lin, v.detach(), g)
+    da, grads = lb.hand_backward("Linear", lin, v.detach(), g)
     torch.testing.assert_close(da, gv)
     assert set(grads) == {"weight", "bias"}
     torch.testing.assert_close(grads["weight"], gw)
@@ -520,15 +531,9 @@ def test_hand_backward_of_every_layer_of_a_bn_pool_linear_model() -> None:
     gradients torch.autograd.grad gives for the whole model's loss."""
     model = _BnPoolLinear()
     x = torch.randn(1, 2, 7, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
-    ins: dict[str, torch.Tensor] = {}
-    outs: dict[str, torch.Tensor] = {}
     mods = dict(model.named_children())
-    handles = [m.register_forward_hook(_keep_io(n, ins, outs)) for n, m in mods.items()]
-    try:
-        loss = F.cross_entropy(model(x.requires_grad_(True)), torch.tensor([2]))
-    finally:
-        for h in handles:
-            h.remove()
+    z, ins, outs = _forward_keeping_io(model, mods, x.requires_grad_(True))
+    loss = F.cross_entropy(z, torch.tensor([2]))
     params = [p for m in mods.values() for p in m.parameters(recurse=False)]
     got = torch.autograd.grad(loss, [*(ins[n] for n in mods), *(outs[n] for n in mods), *params])
     d_in = dict(zip(mods, got[:len(mods)], strict=True))
@@ -537,7 +542,7 @@ def test_hand_backward_of_every_layer_of_a_bn_pool_linear_model() -> None:
     assert tuple(outs["pool"].shape) == (1, 3, 4, 4)
     checked = 0
     for n, m in mods.items():
-        hand = bp.hand_backward(type(m).__name__, m, ins[n].detach(), d_out[n])
+        hand = lb.hand_backward(type(m).__name__, m, ins[n].detach(), d_out[n])
         assert hand is not None, n
         da, grads = hand
         torch.testing.assert_close(da, d_in[n], msg=n)
@@ -547,3 +552,48 @@ def test_hand_backward_of_every_layer_of_a_bn_pool_linear_model() -> None:
             torch.testing.assert_close(grads[pn], d_param[id(p)], msg=f"{n}.{pn}")
             checked += 1
     assert checked == 6  # conv, bn and fc: weight and bias each
+
+
+def test_record_backward_reads_the_recorded_statistics_not_the_live_module() -> None:
+    """Each recorded layer's hand backward (input, output gradient, parameters, constants and BatchNorm's running
+    statistics as the trace recorded them) equals torch.autograd.grad of the whole model's loss, and stays the
+    same when the live module's buffers change after the trace."""
+    model = _BnPoolLinear()
+    x = torch.randn(1, 2, 7, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+    tr = trace(model, x, loss="cross_entropy", label=1)
+    mods = dict(model.named_children())
+    z, ins, outs = _forward_keeping_io(model, mods, x.clone().requires_grad_(True))
+    loss = F.cross_entropy(z, torch.tensor([1]))
+    got = torch.autograd.grad(loss, [*(ins[n] for n in mods), *(model.get_parameter(f"{n}.{p}") for n, p in (
+        ("bn", "weight"), ("bn", "bias")))])
+    d_in = dict(zip(mods, got[:len(mods)], strict=True))
+    for n in mods:
+        da, _ = lb.record_backward(tr[n])
+        torch.testing.assert_close(da, d_in[n], msg=n)
+    bn_before = lb.record_backward(tr["bn"])
+    torch.testing.assert_close(bn_before[1]["weight"], got[-2])
+    torch.testing.assert_close(bn_before[1]["bias"], got[-1])
+    with torch.no_grad():  # the live statistics change; the recorded ones do not
+        model.bn.running_mean.add_(1.0)
+        model.bn.running_var.mul_(3.0)
+    bn_after = lb.record_backward(tr["bn"])
+    torch.testing.assert_close(bn_after[0], bn_before[0], rtol=0, atol=0)
+    torch.testing.assert_close(bn_after[1]["weight"], bn_before[1]["weight"], rtol=0, atol=0)
+    live = lb.hand_backward("BatchNorm2d", model.bn, tr["bn"].input, tr["bn"].grad)
+    assert live is not None and not torch.allclose(live[0], bn_before[0])  # the module's own values differ now
+
+
+def test_descent_verdicts_on_the_bowl() -> None:
+    """f = ½(w₁² + 8w₂²): each step multiplies wᵢ by (1 − ηλᵢ), so the verdict is known from the factors."""
+    bowl = descent.SURFACES["bowl"]
+    # (0.9, 0.2)^100: the loss is gone → ok
+    assert descent.gradient_descent(bowl, (2.5, 2.0), 0.1, 100).verdict == "ok"
+    # along λ = 1 only, factor 0.999: f_k/f_0 = 0.999^200 ≈ 0.82 > ½ → crawl
+    assert 0.999 ** 200 > 0.5
+    assert descent.gradient_descent(bowl, (2.5, 0.0), 0.001, 100).verdict == "crawl"
+    # η = 0.275 > 2/8: factor −1.2 along λ = 8, |w₂| = 2·1.2^40 ≈ 2.9e3 < 1e6 → diverged, not blown up
+    assert descent.gradient_descent(bowl, (2.5, 2.0), 0.275, 40).verdict == "diverged"
+    # η = 5: factor −39 → |w₂| > 1e6 within 4 steps → blew_up
+    assert descent.gradient_descent(bowl, (2.5, 2.0), 5.0, 100).verdict == "blew_up"
+    # starting at the minimum: nothing to lose, f_0 = 0 → ok
+    assert descent.gradient_descent(bowl, (0.0, 0.0), 0.1, 10).verdict == "ok"

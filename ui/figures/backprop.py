@@ -12,7 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from explain.backprop import ChainRule, DescentPath, FDCheck, SurfaceGrid
+from explain.chain_rule import ChainRule
+from explain.descent import DescentPath, SurfaceGrid
+from explain.gradcheck import FDCheck
 from explain.graph import ModelGraph
 
 FORWARD = "#333333"
