@@ -119,6 +119,47 @@ def test_class_names_in_both_languages() -> None:
     assert models.class_names("fr") == en  # unknown language: English
 
 
+def test_each_entry_carries_its_family() -> None:
+    """The family is decided where an entry is made: the committed checkpoints are Fashion-MNIST models, every
+    listed torchvision model an ImageNet one, a session's model takes its card's."""
+    from models import zoo
+
+    assert {m.family for m in INFOS} == {models.FMNIST} and not any(m.is_imagenet for m in INFOS)
+    zoo_infos = models.zoo_infos()
+    assert [m.name for m in zoo_infos] == [s.name for s in zoo.ZOO]
+    assert all(m.family == models.IMAGENET == zoo.FAMILY and m.is_imagenet for m in zoo_infos)
+    assert models.info("imagenet-resnet18").family == models.IMAGENET
+    assert models.info(models.DEFAULT_MODEL).family == models.FMNIST
+    own = models.session_info("my-model-1", {**zoo.meta(zoo.spec("imagenet-alexnet")), "own_file": "a.pth"})
+    lab = models.session_info("my-model-2", {"arch": "tinyvgg", "activation": "tanh"})
+    assert (own.family, own.arch, own.path) == (models.IMAGENET, "alexnet", None)
+    assert (lab.family, lab.arch, lab.activation) == (models.FMNIST, "tinyvgg", "tanh")
+    assert models.card_family({"family": "something else"}) == models.FMNIST
+
+
+def test_whole_model_counts_against_hand_made_layers() -> None:
+    from torch import nn
+
+    from explain.summary import hidden_units, n_parameters, param_formula
+
+    mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
+    assert n_parameters(mlp) == 784 * 64 + 64 + 64 * 10 + 10
+    assert hidden_units(mlp, 256) == 64
+    assert hidden_units(None, 256) == 256 and hidden_units(nn.Conv2d(1, 4, 3), 99) == 99
+    assert n_parameters(models.load("mlp-relu")) == 235146
+    conv, bare = nn.Conv2d(1, 16, 3), nn.Conv2d(3, 64, 7, bias=False)
+    assert param_formula(tuple(conv.weight.shape), n_parameters(conv)) == "16 × 1 × 3 × 3 + 16"
+    assert n_parameters(conv) == 16 * 1 * 3 * 3 + 16
+    assert param_formula(tuple(bare.weight.shape), n_parameters(bare)) == "64 × 3 × 7 × 7"
+    from explain.summary import layer_table, total_params
+    from explain.trace import trace
+
+    for name in ("mlp-relu", models.DEFAULT_MODEL):  # the Overview's "parameters in total" line
+        model = models.load(name)
+        rows = layer_table(trace(model, models.test_batch()[0][:1]))
+        assert total_params(rows) == sum(p.numel() for p in model.parameters()), name
+
+
 # --- reproducibility of models/train.py ---------------------------------------------------------------
 
 

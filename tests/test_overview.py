@@ -8,6 +8,7 @@ import torch
 
 import models
 from tests.helpers import (
+    ROOT,
     assert_page_ok,
     catalog_leaks,
     chart_specs,
@@ -16,6 +17,7 @@ from tests.helpers import (
     plotly_array,
     run_page,
     sample_bytes,
+    without_inplace,
 )
 from ui.i18n import CATALOG, tr
 
@@ -64,7 +66,7 @@ def assert_result_shown(at, lang: str, n_layers: int | None = None) -> None:  # 
 def assert_numbers(at, data: bytes, name: str, model_name: str, lang: str = "en") -> None:  # noqa: ANN001
     """The shown numbers against an independent forward pass of the same bytes (models.load + imaging.prepare):
     the top-k bars and the network picture's probability column against torch.softmax, and the layer table's
-    parameter counts and mean outputs against the modules and forward hooks."""
+    parameter counts and mean outputs against the modules and torchvision's feature extractor."""
     model, x, logits = fmnist_reference(data, name, model_name)
     p = torch.softmax(logits.double(), 0)
     names = models.class_names(lang)
@@ -79,16 +81,12 @@ def assert_numbers(at, data: bytes, name: str, model_name: str, lang: str = "en"
         assert shown[names[int(k)]] == pytest.approx(float(p[k]), abs=1e-5), names[int(k)]
     picture = next(d for s in specs for d in s["data"] if d.get("orientation") == "h" and d is not bars)
     assert plotly_array(picture["x"]) == pytest.approx(torch.sort(p, descending=True).values.numpy(), abs=1e-5)
-    outs: dict[str, torch.Tensor] = {}
+    from torchvision.models.feature_extraction import create_feature_extractor
+
     leaves = {n: m for n, m in model.named_modules() if n and not list(m.children())}
-    handles = [m.register_forward_hook(lambda _m, _a, o, n=n: outs.__setitem__(n, o.detach().clone()))
-               for n, m in leaves.items()]
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
+    extractor = create_feature_extractor(without_inplace(model), {n: n for n in leaves})  # torch.fx, not hooks
+    with torch.no_grad():
+        outs = extractor(x)
     table = at.dataframe[0].value
     assert list(table.iloc[:, 0]) == list(leaves)
     for _, row in table.iterrows():
@@ -101,6 +99,21 @@ def layer_count(model_name: str) -> int:
     from explain.hooks import leaf_modules
 
     return len(leaf_modules(models.load(model_name)))
+
+
+def test_page_links_of_layer_kinds() -> None:
+    """The links under the architecture table: one per page that explains a kind in the model, in course order;
+    the page list is read from disk once per process."""
+    from explain import kinds
+    from ui import nav
+
+    assert nav.existing_pages() is nav.existing_pages()
+    assert [p.path for p in nav.existing_pages()] == [p.path for p in nav.PAGES if (ROOT / p.path).exists()]
+    assert nav.page_of_kind("Conv2d").path == "pages/convolution.py" and nav.page_of_kind("NoSuchLayer") is None
+    shown = {"Linear", "ReLU", "Conv2d", "MaxPool2d", "NoSuchLayer"}
+    want = [p.path for p in nav.PAGES if any(k.page == p.path for k in kinds.TABLE if k.kind in shown)]
+    assert [p.path for p in nav.pages_of_kinds(shown)] == want
+    assert want[0] == "pages/convolution.py" and len(want) == len(set(want)) >= 3
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -32,6 +32,12 @@ def _charts(at) -> int:  # noqa: ANN001
     return len(at.get("plotly_chart"))
 
 
+def _lab(sample: int, **kw):  # noqa: ANN003, ANN202 - run_page's options; an AppTest
+    """The Training lab with committed sample ``sample`` as the session's image."""
+    data, name = sample_bytes(sample)
+    return run_page(LAB, image=data, image_name=name, **kw)
+
+
 @pytest.fixture(scope="module")
 def session_model() -> dict:
     """A tiny lab run (with dropout) stored as ui.state.add_session_model stores it."""
@@ -140,18 +146,16 @@ def test_mlp_page_every_model(info) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_training_lab_renders(lang: str) -> None:
-    data, name = sample_bytes(5)
-    at = run_page(LAB, lang=lang, image=data, image_name=name)
+    at = _lab(5, lang=lang)
     assert_page_ok(at)
-    assert not catalog_leaks(at)
-    assert _charts(at) == 1  # the train/eval figure
+    assert not catalog_leaks(at) and _charts(at) == 1  # the train/eval figure
 
 
 def test_training_lab_dropout_demo() -> None:
     # Widget interaction in English only: AppTest formats the sidebar's model selectbox outside the script
     # run, where t() falls back to English (see the report: ui/sidebar.py should pass precomputed labels).
     data, name = sample_bytes(5)
-    at = run_page(LAB, image=data, image_name=name)
+    at = _lab(5)
     assert any("only the flag changes" in m.value for m in at.markdown)  # tinyvgg-relu: no dropout
     _, _, logits = fmnist_reference(data, name, models.DEFAULT_MODEL)
     bars = {d["name"]: plotly_array(d["y"]) for d in chart_specs(at)[0]["data"]}
@@ -176,13 +180,11 @@ def test_training_lab_upload_no_image_and_models() -> None:
     assert_page_ok(at)
     assert at.info
     for info in models.available():
-        data, name = sample_bytes(1)
-        assert_page_ok(run_page(LAB, model=info.name, image=data, image_name=name))
+        assert_page_ok(_lab(1, model=info.name))
 
 
 def test_training_lab_tiny_run_keep_and_download() -> None:
-    data, name = sample_bytes(2)
-    at = run_page(LAB, image=data, image_name=name)
+    at = _lab(2)
     n_min = at.slider(key="train_n").min
     at.slider(key="train_n").set_value(n_min)
     at.slider(key="train_epochs").set_value(1)

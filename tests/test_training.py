@@ -177,6 +177,64 @@ def test_train_and_eval_modes_with_and_without_dropout() -> None:
     assert training.mode_dependent_modules(bn) == ("1",)
 
 
+def test_mode_comparison_summaries_against_the_models_own_forward() -> None:
+    """What the lab shows of a comparison: the kinds that depend on the mode, the top classes of the model's own
+    (eval) prediction, and the largest change, each against a plain forward."""
+    torch.manual_seed(1)
+    base = TinyVGG("relu").eval()
+    x = torch.randn(1, 1, 28, 28)
+    with torch.no_grad():
+        own = torch.softmax(base(x)[0], 0)
+    cmp = training.compare_modes(training.with_dropout(base, 0.5), x)
+    assert cmp.top_classes(3) == [int(i) for i in torch.argsort(own, descending=True)[:3]]
+    assert cmp.largest_diff == max(cmp.train_diff, cmp.train_eval_diff) > 0
+    plain = training.compare_modes(base, x)
+    assert plain.largest_diff == 0 and training.mode_dependent_kinds(base) == ()
+    both = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Dropout(0.1), nn.BatchNorm2d(2))
+    assert training.mode_dependent_kinds(both) == ("BatchNorm2d", "Dropout")
+
+
+def test_subset_bounds_are_the_ones_the_settings_accept() -> None:
+    for available in (150, 256, 5_000, 60_000):
+        lo, hi = training.subset_range(available)
+        assert (lo, hi) == (min(200, min(10_000, available)), min(10_000, available))
+        for n in (lo, hi):
+            TrainSettings(n_images=n).validate(available)  # accepted
+        with pytest.raises(training.TrainingError):
+            TrainSettings(n_images=hi + 1).validate(available)
+
+
+def test_noisy_label_count_and_accuracy_drop() -> None:
+    x, y = models.test_batch()
+    settings = TrainSettings(n_images=200, label_noise=0.3)
+    split = training.split_data(x, y, settings, "samples", min_images=200)
+    assert split.n_noisy == int((split.y_train != split.y_train_clean).sum()) == round(0.3 * len(split.y_train))
+    assert training.accuracy_drop_pp((0.9, 0.7, 0.41)) == pytest.approx(49.0)
+    assert training.accuracy_drop_pp([0.5, 0.6]) == pytest.approx(-10.0)
+
+
+def test_other_runs_leave_out_the_sessions_own() -> None:
+    x, y = models.test_batch()
+    settings = TrainSettings(n_images=200, epochs=1, batch_size=64)
+    split = training.split_data(x, y, settings, "samples", min_images=200)
+    before = training.active_runs()
+    assert training.other_runs(None) == before
+    done = Trainer(settings, split, step_sleep=0)
+    done.run()  # finished: not running, so it is not taken off
+    assert training.other_runs(done) == training.active_runs() == before
+    running = Trainer(TrainSettings(n_images=200, epochs=5, batch_size=64), split, step_sleep=0.2)  # ≥ 3 s
+    running.start()
+    try:
+        deadline = time.monotonic() + 10
+        while running.progress().status != "running" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert training.active_runs() == before + 1
+        assert training.other_runs(running) == before and training.other_runs(done) == before + 1
+    finally:
+        running.stop()
+        running.join(timeout=30)
+
+
 def test_seeded_dropout_matches_inverted_dropout() -> None:
     d = training.SeededDropout(0.25, torch.Generator().manual_seed(0))
     x = torch.ones(10_000)

@@ -170,6 +170,23 @@ def test_download_shows_progress_checks_the_hash_and_loads(tmp_path: Path, monke
     assert model(torch.zeros(1, 3, 224, 224)).shape == (1, 1000)
 
 
+def test_cache_lookups_follow_the_folder_and_see_a_new_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """is_cached is asked on every page view: a miss looks again (a download may come), a hit is remembered by its
+    path, and a change of TORCH_HOME is a new folder."""
+    s = zoo.spec("imagenet-squeezenet1_1")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "a"))
+    assert zoo.cached_path(s) == tmp_path / "a" / "hub" / "checkpoints" / zoo.weights_file(s)
+    assert not zoo.is_cached(s) and zoo.cached_file(s) is None
+    written = zoo.write_weights(s, seed=1)
+    assert zoo.is_cached(s) and zoo.cached_file(s) == written
+    info = next(m for m in models.zoo_infos() if m.name == s.name)
+    assert info.path == written
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "b"))
+    assert not zoo.is_cached(s)
+    assert next(m for m in models.zoo_infos() if m.name == s.name).path is None
+    assert zoo.weights_url(s) is zoo.weights_url(s)  # looked up once
+
+
 def test_missing_weights_name_the_file_and_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     s = zoo.spec("imagenet-alexnet")
