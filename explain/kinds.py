@@ -191,13 +191,11 @@ TABLE: tuple[LayerKind, ...] = (
     _activation("Hardswish", "hardswish", lambda z, c, p: F.hardswish(z), _hardswish_d),
     _activation("Hardsigmoid", "hardsigmoid", lambda z, c, p: F.hardsigmoid(z),
                 lambda z, c, p: ((z > -3) & (z < 3)).to(z.dtype) / 6),
-    # not drawn on the Activations page yet (it needs an act.fn.mish label there)
-    _activation("Mish", "mish", lambda z, c, p: F.mish(z), _mish_d, page=None),
-    # known to the network picture, the convolution step and the hand check; no page draws them yet
-    _activation("SELU", "selu", lambda z, c, p: F.selu(z), _selu_d, page=None),
+    _activation("Mish", "mish", lambda z, c, p: F.mish(z), _mish_d),
+    _activation("SELU", "selu", lambda z, c, p: F.selu(z), _selu_d),
     _activation("Hardtanh", "hardtanh", lambda z, c, p: F.hardtanh(z, float(_cfg(c, "min_val", -1.0)),
                                                                     float(_cfg(c, "max_val", 1.0))),
-                _hardtanh_d, page=None),
+                _hardtanh_d),
     _activation("Softplus", "softplus", _softplus, _softplus_d, page=None),
     LayerKind("Identity", "identity", "same", None, "identity", forward=lambda z, c, p: z,
               derivative=lambda z, c, p: torch.ones_like(z)),

@@ -21,7 +21,8 @@ from ui.figures import activations as figs
 TORCH_FN = {
     "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "elu": nn.ELU(),
     "prelu": nn.PReLU(init=0.25), "leaky_relu": nn.LeakyReLU(0.01), "gelu": nn.GELU(), "silu": nn.SiLU(),
-    "relu6": nn.ReLU6(), "hardswish": nn.Hardswish(), "hardsigmoid": nn.Hardsigmoid(),
+    "relu6": nn.ReLU6(), "hardswish": nn.Hardswish(), "hardsigmoid": nn.Hardsigmoid(), "mish": nn.Mish(),
+    "selu": nn.SELU(), "hardtanh": nn.Hardtanh(),
 }
 
 
@@ -34,9 +35,9 @@ def relu_trace():
 
 @pytest.mark.parametrize("name", act.FUNCTIONS)
 def test_curve_matches_torch_and_finite_differences(name: str) -> None:
-    # grid avoids the kinks at 0, ±3 and 6, where finite differences of ReLU-like functions are one-sided
+    # grid avoids the kinks at 0, ±1, ±3 and 6, where finite differences of piecewise functions are one-sided
     xs = np.r_[np.linspace(-6.9, -0.05, 60), np.linspace(0.05, 6.9, 60)].astype(np.float32)
-    xs = xs[np.min(np.abs(xs[:, None] - np.array([-3.0, 3.0, 6.0])[None]), axis=1) > 1e-3]
+    xs = xs[np.min(np.abs(xs[:, None] - np.array([-3.0, -1.0, 1.0, 3.0, 6.0])[None]), axis=1) > 1e-3]
     c = act.curve(name, xs)
     ref = TORCH_FN[name]
     with torch.no_grad():
@@ -53,6 +54,9 @@ def test_curve_matches_torch_and_finite_differences(name: str) -> None:
         "relu6": lambda v: np.clip(v, 0, 6),
         "hardswish": lambda v: v * np.clip(v + 3, 0, 6) / 6,  # x·ReLU6(x + 3)/6
         "hardsigmoid": lambda v: np.clip(v + 3, 0, 6) / 6,  # ReLU6(x + 3)/6
+        "mish": lambda v: v * np.tanh(np.log1p(np.exp(v))),
+        "selu": lambda v: 1.0507009873554805 * np.where(v > 0, v, 1.6732632423543772 * np.expm1(v)),
+        "hardtanh": lambda v: np.clip(v, -1, 1),
     }[name]
     fd = (f(xd + h) - f(xd - h)) / (2 * h)
     np.testing.assert_allclose(c.dy, fd, atol=2e-4)

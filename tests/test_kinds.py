@@ -69,7 +69,7 @@ def test_table_is_consistent() -> None:
     assert KIND_PAGE == {k.kind: k.page for k in kinds.TABLE if k.page}
     assert set(act.KIND_TO_NAME) == {k.kind for k in kinds.TABLE if k.page == kinds.ACTIVATIONS_PAGE and k.name}
     assert act.FUNCTIONS == ("sigmoid", "tanh", "relu", "elu", "prelu", "leaky_relu", "gelu", "silu", "relu6",
-                             "hardswish", "hardsigmoid")
+                             "hardswish", "hardsigmoid", "mish", "selu", "hardtanh")
     assert set(conv.ACTIVATION_KINDS) == {k.kind for k in ELEMENTWISE}
     assert {"ELU", "PReLU"} <= set(bp.ELEMENTWISE) and set(bp.ELEMENTWISE) <= set(bp.HAND_KINDS)
     assert {s.rule for s in (ten.shape_step("a", k.kind, {}, (1, 3, 4, 4), (1, 3, 4, 4)) for k in ELEMENTWISE)} \
@@ -118,12 +118,14 @@ def test_no_list_of_kinds_is_written_out() -> None:
 
 
 def test_a_new_kind_is_one_entry() -> None:
-    """SELU, Hardtanh and Softplus (activations no page draws yet) and LPPool2d (a pooling the Pooling page does not
-    draw) are each one entry: the network picture, the convolution step, the shape rules and the hand check know
-    them, and their shape rule gives the shape torch's module gives."""
+    """SELU, Hardtanh and Softplus and LPPool2d (a pooling the Pooling page does not draw) are each one entry: the
+    network picture, the convolution step, the shape rules and the hand check know them, and their shape rule
+    gives the shape torch's module gives. SELU and Hardtanh are drawn on the Activations page; Softplus is not."""
     for kind in ("SELU", "Hardtanh", "Softplus"):
         assert kind in net.ACTIVATION_KINDS and kind in conv.ACTIVATION_KINDS and kind in bp.ELEMENTWISE
-        assert kinds.shape_rule(kind) == "same" and kinds.KINDS[kind].page is None
+        assert kinds.shape_rule(kind) == "same"
+    assert kinds.KINDS["SELU"].page == kinds.KINDS["Hardtanh"].page == kinds.ACTIVATIONS_PAGE
+    assert kinds.KINDS["Softplus"].page is None
     assert "LPPool2d" in net.POOL_KINDS and "LPPool2d" in conv.SPATIAL_KINDS and "LPPool2d" not in pool.POOL_KINDS
     lp = nn.LPPool2d(2, 3, stride=2)
     x = torch.rand(1, 2, 9, 9)
@@ -132,10 +134,10 @@ def test_a_new_kind_is_one_entry() -> None:
 
 
 def test_mish_is_one_entry() -> None:
-    """Mish is known everywhere the table is read (it is not drawn on the Activations page yet)."""
+    """Mish is known everywhere the table is read, the Activations page included."""
     z = torch.linspace(-4, 4, 41)
     torch.testing.assert_close(act.function("mish")(z), nn.Mish()(z))
-    assert "Mish" in conv.ACTIVATION_KINDS and "Mish" in bp.ELEMENTWISE
+    assert "Mish" in conv.ACTIVATION_KINDS and "Mish" in bp.ELEMENTWISE and "mish" in act.FUNCTIONS
     assert kinds.shape_rule("Mish") == "same" and kinds.shape_rule("NoSuchLayer") == "other"
 
 

@@ -52,6 +52,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "act.fn.relu6": ("ReLU6", "ReLU6"),
     "act.fn.hardswish": ("Hardswish", "Hardswish"),
     "act.fn.hardsigmoid": ("Hardsigmoid", "Hardsigmoid"),
+    "act.fn.mish": ("Mish", "Mish"),
+    "act.fn.selu": ("SELU", "SELU"),
+    "act.fn.hardtanh": ("Hardtanh", "Hardtanh"),
     "act.fn.none": ("none (linear only)", "无（只有线性部分）"),
     "act.curves_why_modern": (
         "The ImageNet models use these:\n"
@@ -62,7 +65,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "between: a cheap, piecewise version of SiLU without an exponential.\n"
         "* **Hardsigmoid**(x) = ReLU6(x + 3)/6: 0 for x ≤ −3, 1 for x ≥ 3, x/6 + 1/2 in between: a cheap σ, "
         "used by MobileNetV3's squeeze-and-excitation blocks to turn a channel summary into a weight in [0, 1]; "
-        "EfficientNet uses the real **sigmoid** there.",
+        "EfficientNet uses the real **sigmoid** there.\n\n"
+        "Three more you can draw above: **Mish**(x) = x·tanh(ln(1 + eˣ)) (YOLOv4), smooth like SiLU; **SELU**, an "
+        "ELU scaled by λ ≈ 1.0507 (α ≈ 1.6733) so that activations keep mean 0 and variance 1 layer after layer; "
+        "**Hardtanh** = min(max(x, −1), 1), a piecewise-linear tanh whose gradient is exactly 0 outside [−1, 1].",
         "ImageNet 模型使用这些函数：\n"
         "* **ReLU6**(x) = min(max(0, x), 6)：上限为 6 的 ReLU（MobileNetV2），在低精度计算中更稳健。\n"
         "* **SiLU**(x) = x·σ(x)（也叫 swish；EfficientNet）：平滑，x < 0 时略为负，"
@@ -71,7 +77,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "不用指数运算的分段版 SiLU，计算便宜。\n"
         "* **Hardsigmoid**(x) = ReLU6(x + 3)/6：x ≤ −3 时为 0，x ≥ 3 时为 1，中间为 x/6 + 1/2：便宜的 σ，"
         "MobileNetV3 的挤压-激励（SE）模块用它把通道的概括变成 [0, 1] 之间的权重；EfficientNet 在那里用真正的 "
-        "**sigmoid**。"),
+        "**sigmoid**。\n\n"
+        "上面还可以画另外三个：**Mish**(x) = x·tanh(ln(1 + eˣ))（YOLOv4），像 SiLU 一样平滑；**SELU**，把 ELU 乘以 "
+        "λ ≈ 1.0507（α ≈ 1.6733），让激活值一层接一层地保持均值 0、方差 1；**Hardtanh** = min(max(x, −1), 1)，"
+        "分段线性的 tanh，在 [−1, 1] 之外梯度正好是 0。"),
     "act.own_functions": ("{model} uses: {fns}.", "{model} 使用的激活函数：{fns}。"),
     "act.formula.sigmoid": ("σ(z) = 1/(1 + e^−z)", "σ(z) = 1/(1 + e^−z)"),
     "act.formula.tanh": ("tanh(z)", "tanh(z)"),
@@ -84,6 +93,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "act.formula.relu6": ("min(max(0, z), 6)", "min(max(0, z), 6)"),
     "act.formula.hardswish": ("z·ReLU6(z + 3)/6", "z·ReLU6(z + 3)/6"),
     "act.formula.hardsigmoid": ("ReLU6(z + 3)/6", "ReLU6(z + 3)/6"),
+    "act.formula.mish": ("z·tanh(ln(1 + e^z))", "z·tanh(ln(1 + e^z))"),
+    "act.formula.selu": ("λ·z if z > 0, else λ·α(e^z − 1); λ ≈ 1.0507, α ≈ 1.6733",
+                         "z > 0 时为 λ·z，否则为 λ·α(e^z − 1)；λ ≈ 1.0507，α ≈ 1.6733"),
+    "act.formula.hardtanh": ("min(max(z, −1), 1)", "min(max(z, −1), 1)"),
     "act.kinds": ("The activation layers of this model", "本模型的激活层"),
     "act.kinds.col.kind": ("kind", "种类"),
     "act.kinds.col.formula": ("f(z)", "f(z)"),
