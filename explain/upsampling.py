@@ -12,6 +12,11 @@ Written out by hand (the tests compare each with PyTorch's own operator):
 
 Where stamps of a stride-2 transposed convolution overlap unevenly (k not divisible by s), some output
 pixels receive more contributions than their neighbours: the checkerboard pattern.
+
+Pooling is not inverted by upsampling: max pooling (window k, stride k) then nearest ×k gives every pixel of a
+window that window's maximum, so only the maxima (and ties) come back exactly; a strided convolution's transposed
+convolution restores the shape (with the fitting output_padding), not the values: it is the convolution's adjoint,
+⟨conv(x), y⟩ = ⟨x, convT(y)⟩.
 """
 
 from __future__ import annotations
@@ -22,6 +27,12 @@ import torch
 from torch.nn import functional as F
 
 from explain import window
+from explain.channels import channel_scores
+from explain.tensors import tensor_choices, window_out
+from explain.trace import Trace
+
+#: The kernels the page offers for the transposed convolution (catalog suffixes ``up.kernel.<kind>``).
+KERNELS = ("bilinear", "ones")
 
 
 def _as4d(x: torch.Tensor) -> torch.Tensor:
@@ -72,12 +83,15 @@ def transposed_formula(n: int, k: int, s: int, p: int, output_padding: int = 0, 
     return window.transposed_formula(n, k, s, p, d, output_padding=output_padding)
 
 
-def check_params(k: int, s: int, p: int, output_padding: int, d: int = 1) -> str | None:
-    """Why nn.ConvTranspose2d would refuse these numbers (a catalog code), or None when they are fine."""
+def check_params(k: int, s: int, p: int, output_padding: int, d: int = 1, *, n: int | None = None) -> str | None:
+    """Why nn.ConvTranspose2d would refuse these numbers (a catalog code), or None when they are fine; given the
+    input side ``n``, also "too_small" when the output would have no pixel (out < 1)."""
     if k < 1 or s < 1 or d < 1 or p < 0 or output_padding < 0:
         return "positive"
     if output_padding >= max(s, d):
         return "output_padding"
+    if n is not None and transposed_out_size(n, k, s, p, output_padding, d) < 1:
+        return "too_small"
     return None
 
 
@@ -114,6 +128,15 @@ def bilinear_kernel(k: int) -> torch.Tensor:
     og = torch.arange(k, dtype=torch.float64)
     w1 = 1 - (og / f - c).abs()
     return (w1[:, None] * w1[None, :]).float()
+
+
+def make_kernel(kind: str, k: int) -> torch.Tensor:
+    """The page's k×k kernel: "bilinear" (:func:`bilinear_kernel`) or "ones" (every weight 1), float32."""
+    if kind == "bilinear":
+        return bilinear_kernel(k)
+    if kind == "ones":
+        return torch.ones(k, k)
+    raise ValueError(f"unknown kernel {kind!r}; expected one of {KERNELS}")
 
 
 def overlap_counts(n: int, k: int, s: int, p: int = 0, output_padding: int = 0) -> torch.Tensor:
@@ -186,6 +209,21 @@ def torch_reference(source: torch.Tensor, scale: int) -> tuple[torch.Tensor, tor
     x = source.detach().float()[None, None]
     return (F.interpolate(x, scale_factor=scale, mode="nearest")[0, 0],
             F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False)[0, 0])
+
+
+def reference_diffs(up: Upsampled) -> tuple[float, float]:
+    """max |F.interpolate(nearest) − ours| and max |F.interpolate(bilinear) − ours| on the same source."""
+    ref_near, ref_bil = torch_reference(up.source, up.scale)
+    return float((ref_near - up.nearest).abs().max()), float((ref_bil - up.bilinear).abs().max())
+
+
+def back_to_input(full: torch.Tensor, side: int) -> torch.Tensor | None:
+    """A whole [n, n] map bilinearly upsampled to the input's side (×side/n), when side is a multiple of n; else
+    None."""
+    n = int(full.shape[-1])
+    if side % n != 0:
+        return None
+    return bilinear(full.detach().float(), side // n)
 
 
 def module_output_size(n: int, k: int, s: int, p: int, output_padding: int = 0) -> int:
@@ -276,3 +314,73 @@ def crop_around_max(m: torch.Tensor, size: int = 28, align: int = 1, limit: tupl
 
     top, left = corner(r, lh), corner(c, lw)
     return Crop(m[top:top + size, left:left + size], top, left, True)
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """The layers whose output is a [N, C, H, W] map, for the page's layer picker."""
+
+    maps: dict[str, torch.Tensor]  # key → recorded output (and "input")
+    keys: tuple[str, ...]  # the layers offered: every map but the input; ("input",) when there is none
+    default: str  # :func:`default_layer`, adaptive pools (which only copy) excluded
+    has_maps: bool  # False: no layer outputs a map, only the input is offered
+
+
+def map_layers(trace: Trace) -> MapLayers:
+    """The traced layers with 4-D outputs, and the one to open with."""
+    maps = {k: v for k, v in tensor_choices(trace).items() if v.dim() == 4}
+    layers = tuple(k for k in maps if k != "input")
+    keys = layers or ("input",)
+    default = default_layer({k: tuple(maps[k].shape) for k in keys},
+                            exclude={r.key for r in trace.layers if r.kind.startswith("Adaptive")})
+    return MapLayers(maps, keys, default, bool(layers))
+
+
+@dataclass(frozen=True)
+class PoolInverse:
+    """A max pooling undone by nearest upsampling on its own strongest channel, and a strided convolution undone
+    (in shape only) by its transposed convolution."""
+
+    pool: str
+    channel: int  # the pool's input channel with the largest value
+    side_in: int  # the pool's input side
+    side_out: int  # its output side
+    factor: int  # side_in // side_out
+    before: Crop  # the channel before pooling (a piece of it when it is larger than the crop)
+    roundtrip: RoundTrip  # pooled then nearest ×factor, against ``before``
+    kernel_size: object  # the pool's configuration (int or pair), as recorded
+    stride: object
+    padding: object
+    down: int  # side after a (k = 3, s = 2, p = 1) convolution of side_in
+    output_padding: int  # the output_padding that brings it back to side_in
+    back: int  # the transposed convolution's side with it
+    adjoint: AdjointCheck
+
+    @property
+    def overlapping(self) -> bool:
+        """The pool's windows overlap or are padded: nearest ×factor is then not its exact layout."""
+        return (self.kernel_size, self.padding) != (self.stride, 0)
+
+
+def pool_inverse(trace: Trace, pool: str, crop: int = 28) -> PoolInverse:
+    """The round trip of pooling ``pool`` (a MaxPool2d of the trace) on its strongest channel (largest maximum),
+    cut to a ``crop``×``crop`` piece around the maximum (aligned to the pooling factor) for large maps, and the
+    strided convolution's adjoint check on the whole channel."""
+    rec = trace[pool]
+    if rec.input is None:
+        raise ValueError(f"{pool}'s input was not recorded")
+    c = int(channel_scores(rec.input[0], "max").argmax())
+    h_in, h_out = int(rec.input.shape[-1]), int(rec.output.shape[-1])
+    factor = h_in // max(h_out, 1)
+    before = crop_around_max(rec.input[0, c], crop, align=factor, limit=(h_out * factor, h_out * factor))
+    after = rec.output[0, c]
+    if before.cropped:
+        b0, a0 = before.top // factor, before.left // factor
+        after = after[b0:b0 + crop // factor, a0:a0 + crop // factor]
+    cfg = rec.config
+    down = window_out(h_in, 3, 2, 1)
+    op = fitting_output_padding(h_in)
+    return PoolInverse(pool, c, h_in, h_out, factor, before, pool_roundtrip(before.values, after),
+                       cfg.get("kernel_size", factor), cfg.get("stride", factor), cfg.get("padding", 0),
+                       down, op, transposed_out_size(down, 3, 2, 1, op),
+                       adjoint_check(rec.input[0, c], output_padding=op))

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import streamlit as st
+import torch
 
-from explain.channels import SMALL, channel_scores
-from explain.tensors import tensor_choices, window_out
+from explain.channels import SMALL
+from explain.imaging import PreparedImage
+from explain.trace import Trace
 from explain.upsampling import (
-    adjoint_check,
-    bilinear,
-    bilinear_kernel,
+    KERNELS,
+    back_to_input,
     check_params,
     crop_around_max,
-    default_layer,
-    fitting_output_padding,
+    make_kernel,
+    map_layers,
     module_output_size,
     overlap_counts,
-    pool_roundtrip,
-    torch_reference,
+    pool_inverse,
+    reference_diffs,
     transposed_formula,
-    transposed_out_size,
     upsample_all,
 )
 from ui import state
@@ -29,61 +29,53 @@ from ui.i18n import t
 from ui.mapview import show_maps
 from ui.paging import channel_pager
 from ui.sections import lazy_tabs
-from ui.sidebar import page_context
+from ui.sidebar import PageContext, page_context
 
 CROP = 28  # larger maps (ImageNet: 56, 112) are upsampled as a 28x28 piece around their maximum
+CHECKER_SIDE = 5  # the checkerboard demo's input side
 
-ctx = page_context()
-st.title(t("up.title"))
-st.markdown(t("up.intro"))
 
 def checker_section() -> None:
-    # --- the checkerboard effect (no image needed) --------------------------------------------------------------
+    """The checkerboard effect: how many kernel stamps land on each output pixel (no image needed)."""
     st.header(t("up.checker.header"))
     st.markdown(t("up.checker.intro"))
-    n_demo = 5
-    c1, c2 = st.columns(2)
-    with c1:
-        counts3 = overlap_counts(n_demo, 3, 2)
-        st.plotly_chart(counts_figure(counts3, title=t("up.checker.fig", k=3, s=2, n=n_demo,
-                                                       shape=list(counts3.shape))), width="stretch")
-    with c2:
-        counts4 = overlap_counts(n_demo, 4, 2, 1)
-        st.plotly_chart(counts_figure(counts4, title=t("up.checker.fig", k=4, s=2, n=n_demo,
-                                                       shape=list(counts4.shape))), width="stretch")
+    for col, (k, s, p) in zip(st.columns(2), ((3, 2, 0), (4, 2, 1)), strict=True):
+        with col:
+            counts = overlap_counts(CHECKER_SIDE, k, s, p)
+            st.plotly_chart(counts_figure(counts, title=t("up.checker.fig", k=k, s=s, n=CHECKER_SIDE,
+                                                          shape=list(counts.shape))), width="stretch")
     st.caption(t("up.checker.caption"))
     with st.expander(t("common.why")):
         st.markdown(t("up.checker.why"))
 
 
-def real_section() -> None:
-    # --- nearest, bilinear, transposed convolution on a real map ------------------------------------------------
-    ctx.require_image()
-    tr = ctx.trace()
-    st.header(t("up.real.header"))
-    choices = {k: v for k, v in tensor_choices(tr).items() if v.dim() == 4}
-    keys = [k for k in choices if k != "input"]
-    if not keys:
-        st.info(t("common.not_applicable", why=t("up.no_maps")))
-        keys = ["input"]
-    default = default_layer({k: tuple(choices[k].shape) for k in keys},
-                            exclude={r.key for r in tr.layers if r.kind.startswith("Adaptive")})
-    state.forget_invalid("up_layer", keys)
-    s1, s2, s3 = st.columns(3)
-    layer = s1.selectbox(t("common.layer"), keys, index=keys.index(default), key="up_layer",
-                         format_func=lambda k: f"{k} · {list(choices[k].shape)}")
-    fmap = choices[layer]
+def _pick_channel(column, fmap: torch.Tensor, layer: str) -> int:  # noqa: ANN001 - a Streamlit column
+    """The channel to upsample: a number, or a page of the strongest channels when there are hundreds."""
     n_channels = int(fmap.shape[1])
     if n_channels > SMALL:  # hundreds of channels: a page of the strongest, then one of them
-        with s2:
+        with column:
             page = channel_pager(fmap[0], key=f"up_page_{layer}", by="mean")
         pick_key = "up_channel_pick"
         state.forget_invalid(pick_key, list(page.channels))
-        channel = int(s2.selectbox(t("common.channel"), list(page.channels), key=pick_key))
-    else:
-        channel = s2.number_input(t("common.channel"), min_value=0, max_value=n_channels - 1, value=0, step=1,
+        return int(column.selectbox(t("common.channel"), list(page.channels), key=pick_key))
+    channel = column.number_input(t("common.channel"), min_value=0, max_value=n_channels - 1, value=0, step=1,
                                   key="up_channel")
-        channel = min(int(channel), n_channels - 1)
+    return min(int(channel), n_channels - 1)
+
+
+def real_section(ctx: PageContext, image: PreparedImage, tr: Trace) -> None:
+    """Nearest, bilinear and transposed convolution on one channel of a real feature map, and back to the input."""
+    st.header(t("up.real.header"))
+    layers = map_layers(tr)
+    if not layers.has_maps:
+        st.info(t("common.not_applicable", why=t("up.no_maps")))
+    keys = list(layers.keys)
+    state.forget_invalid("up_layer", keys)
+    s1, s2, s3 = st.columns(3)
+    layer = s1.selectbox(t("common.layer"), keys, index=keys.index(layers.default), key="up_layer",
+                         format_func=lambda k: f"{k} · {list(layers.maps[k].shape)}")
+    fmap = layers.maps[layer]
+    channel = _pick_channel(s2, fmap, layer)
     scale = int(s3.radio(t("up.scale"), [2, 4], horizontal=True, key="up_scale"))
     full = fmap[0, channel]
     crop = crop_around_max(full, CROP)
@@ -95,18 +87,16 @@ def real_section() -> None:
         st.caption(t("up.crop", side=int(full.shape[-1]), n=n, r0=crop.top, r1=crop.top + n - 1, c0=crop.left,
                      c1=crop.left + n - 1))
     k1, k2, k3, k4 = st.columns(4)
-    kernel_kind = k1.radio(t("up.kernel"), ["bilinear", "ones"], format_func=lambda v: t(f"up.kernel.{v}"),
+    kernel_kind = k1.radio(t("up.kernel"), list(KERNELS), format_func=lambda v: t(f"up.kernel.{v}"),
                            key="up_kernel_kind")
     k = int(k2.slider(t("up.k"), 1, 8, 2 * scale, key="up_k"))
     p = int(k3.slider(t("up.p"), 0, 4, scale // 2, key="up_p"))
     op = int(k4.slider(t("up.op"), 0, scale - 1, 0, key="up_op"))
-    problem = check_params(k, scale, p, op)
-    if problem is None and transposed_out_size(n, k, scale, p, op) < 1:
-        problem = "too_small"
+    problem = check_params(k, scale, p, op, n=n)
     if problem is not None:
         st.error(t(f"up.err.{problem}", k=k, s=scale, p=p, op=op))
         st.stop()
-    kernel = bilinear_kernel(k) if kernel_kind == "bilinear" else bilinear_kernel(k).new_ones(k, k)
+    kernel = make_kernel(kernel_kind, k)
     up = upsample_all(source, scale, kernel, scale, p, op)
     real = module_output_size(n, k, scale, p, op)
     st.markdown(t("up.formula", formula=transposed_formula(n, k, scale, p, op), real=real,
@@ -123,72 +113,71 @@ def real_section() -> None:
         cols = st.columns(len(panels))
         for col, (name, m) in zip(cols, panels, strict=True):
             col.plotly_chart(heatmap(m, title=f"{name} · {list(m.shape)}", height=260), width="stretch")
-    ref_near, ref_bil = torch_reference(source, scale)
-    st.caption(t("up.checks", near=float((ref_near - up.nearest).abs().max()),
-                 bil=float((ref_bil - up.bilinear).abs().max())))
+    near, bil = reference_diffs(up)
+    st.caption(t("up.checks", near=near, bil=bil))
     with st.expander(t("up.kernel.show")):
         st.plotly_chart(heatmap(kernel, text=True, title=t("up.kernel.fig", k=k), height=260), width="stretch")
         st.markdown(t("up.kernel.why"))
 
     side = int(tr.input.shape[-1])
-    n_full = int(full.shape[-1])
-    if side % n_full == 0:
+    restored = back_to_input(full, side)
+    if restored is not None:
         st.subheader(t("up.back.header"))
-        restored = bilinear(full.detach().float(), side // n_full)
-        background = ctx.image.pixels if ctx.is_imagenet and ctx.image is not None else tr.input[0, 0]
-        show_maps(overlay(background, restored, title=t("up.back.fig", n=n_full, side=side)))
+        background = image.pixels if ctx.is_imagenet else tr.input[0, 0]
+        show_maps(overlay(background, restored, title=t("up.back.fig", n=int(full.shape[-1]), side=side)))
         st.caption(t("up.back.caption"))
 
 
-def inverse_section() -> None:
-    # --- the inverse of pooling and strided convolution ---------------------------------------------------------
-    ctx.require_image()
-    tr = ctx.trace()
+def inverse_section(tr: Trace) -> None:
+    """The inverse of pooling (nearest upsampling) and of a strided convolution (its transposed convolution)."""
     st.header(t("up.inverse.header"))
     pools = tr.of_kind("MaxPool2d")
     if not pools:
         st.info(t("common.not_applicable", why=t("up.no_pool")))
-    else:
-        pool = st.selectbox(t("up.inverse.pool"), [r.key for r in pools], key="up_pool")
-        rec = tr[pool]
-        assert rec.input is not None
-        c = int(channel_scores(rec.input[0], "max").argmax())  # the pool's own strongest channel
-        h_in, h_out = int(rec.input.shape[-1]), int(rec.output.shape[-1])
-        factor = h_in // max(h_out, 1)
-        st.markdown(t("up.inverse.intro", pool=pool, c=c, a=h_in, b=h_out, s=factor))
-        before = crop_around_max(rec.input[0, c], CROP, align=factor, limit=(h_out * factor, h_out * factor))
-        after = rec.output[0, c]
-        if before.cropped:
-            b0, a0 = before.top // factor, before.left // factor
-            after = after[b0:b0 + CROP // factor, a0:a0 + CROP // factor]
-            st.caption(t("up.inverse.crop", n=CROP, r0=before.top, c0=before.left, side=h_in))
-        rt = pool_roundtrip(before.values, after)
-        cfg = rec.config
-        k_pool, s_pool, p_pool = cfg.get("kernel_size", factor), cfg.get("stride", factor), cfg.get("padding", 0)
-        if (k_pool, p_pool) != (s_pool, 0):
-            st.caption(t("up.inverse.overlap", pool=pool, k=k_pool, s=s_pool, p=p_pool))
-        st.plotly_chart(maps_row([(t("up.panel.before"), rt.original), (t("up.panel.pooled"), rt.pooled),
-                                  (t("up.panel.restored", s=factor), rt.restored)],
-                                 title=t("up.inverse.fig", pool=pool, c=c)), width="stretch")
-        e1, e2 = st.columns([2, 3])
-        with e1:
-            st.plotly_chart(heatmap(rt.error, signed=True, title=t("up.inverse.error_fig", shape=list(rt.error.shape)),
-                                    height=300), width="stretch")
-        with e2:
-            st.markdown(t("up.inverse.stats", mae=rt.mean_abs_error, max=rt.max_abs_error, exact=rt.exact_fraction))
-            down = window_out(h_in, 3, 2, 1)
-            op = fitting_output_padding(h_in)
-            back = transposed_out_size(down, 3, 2, 1, op)
-            adj = adjoint_check(rec.input[0, c], output_padding=op)
-            st.markdown(t("up.inverse.strided", n=h_in, down=down, back=back, op=op,
-                          real_down=adj.y_shape[-1], real_back=adj.back_shape[-1]))
-            st.caption(t("up.inverse.adjoint", lhs=adj.lhs, rhs=adj.rhs, err=adj.roundtrip_error))
-        with st.expander(t("common.why")):
-            st.markdown(t("up.inverse.why"))
+        return
+    pool = st.selectbox(t("up.inverse.pool"), [r.key for r in pools], key="up_pool")
+    inv = pool_inverse(tr, pool, CROP)
+    c, factor, h_in = inv.channel, inv.factor, inv.side_in
+    st.markdown(t("up.inverse.intro", pool=pool, c=c, a=h_in, b=inv.side_out, s=factor))
+    if inv.before.cropped:
+        st.caption(t("up.inverse.crop", n=CROP, r0=inv.before.top, c0=inv.before.left, side=h_in))
+    rt = inv.roundtrip
+    if inv.overlapping:
+        st.caption(t("up.inverse.overlap", pool=pool, k=inv.kernel_size, s=inv.stride, p=inv.padding))
+    st.plotly_chart(maps_row([(t("up.panel.before"), rt.original), (t("up.panel.pooled"), rt.pooled),
+                              (t("up.panel.restored", s=factor), rt.restored)],
+                             title=t("up.inverse.fig", pool=pool, c=c)), width="stretch")
+    e1, e2 = st.columns([2, 3])
+    with e1:
+        st.plotly_chart(heatmap(rt.error, signed=True, title=t("up.inverse.error_fig", shape=list(rt.error.shape)),
+                                height=300), width="stretch")
+    with e2:
+        st.markdown(t("up.inverse.stats", mae=rt.mean_abs_error, max=rt.max_abs_error, exact=rt.exact_fraction))
+        adj = inv.adjoint
+        st.markdown(t("up.inverse.strided", n=h_in, down=inv.down, back=inv.back, op=inv.output_padding,
+                      real_down=adj.y_shape[-1], real_back=adj.back_shape[-1]))
+        st.caption(t("up.inverse.adjoint", lhs=adj.lhs, rhs=adj.rhs, err=adj.roundtrip_error))
+    with st.expander(t("common.why")):
+        st.markdown(t("up.inverse.why"))
 
 
-lazy_tabs("up_tab", [
-    (t("up.tab.checker"), checker_section),
-    (t("up.tab.real"), real_section),
-    (t("up.tab.inverse"), inverse_section),
-])
+def main(ctx: PageContext) -> None:
+    st.title(t("up.title"))
+    st.markdown(t("up.intro"))
+
+    def real() -> None:
+        image = ctx.require_image()
+        real_section(ctx, image, ctx.trace())
+
+    def inverse() -> None:
+        ctx.require_image()
+        inverse_section(ctx.trace())
+
+    lazy_tabs("up_tab", [
+        (t("up.tab.checker"), checker_section),
+        (t("up.tab.real"), real),
+        (t("up.tab.inverse"), inverse),
+    ])
+
+
+main(page_context())

@@ -197,3 +197,95 @@ def test_adjoint_check_restores_odd_and_even_sizes(n: int) -> None:
     adj = adjoint_check(x)
     assert adj.back_shape == adj.x_shape
     assert adj.lhs == pytest.approx(adj.rhs, rel=1e-9, abs=1e-9)
+
+
+# --- what the page computes: its kernels, parameter checks, layer choice, checks and the pooling round trip -----
+
+
+def test_make_kernel_and_too_small_check() -> None:
+    """"bilinear" is FCN's kernel (a stride-2 transposed conv with it equals F.interpolate bilinear inside the
+    borders), "ones" all ones; "too_small" exactly when nn.ConvTranspose2d refuses (or gives no pixel)."""
+    from explain.upsampling import KERNELS, make_kernel
+
+    assert KERNELS == ("bilinear", "ones")
+    torch.testing.assert_close(make_kernel("ones", 3), torch.ones(3, 3))
+    k4 = make_kernel("bilinear", 4)
+    assert k4.dtype == torch.float32 and k4.shape == (4, 4)
+    x = torch.randn(1, 1, 6, 6, dtype=torch.float64)
+    up = F.conv_transpose2d(x, k4.double()[None, None], stride=2, padding=1)
+    ref = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+    torch.testing.assert_close(up[..., 1:-1, 1:-1], ref[..., 1:-1, 1:-1])
+    with pytest.raises(ValueError):
+        make_kernel("gauss", 3)
+    for n, k, s, p, op in itertools.product((1, 2, 5), (1, 2, 3), (1, 2), (0, 1, 2, 3), (0, 1)):
+        problem = check_params(k, s, p, op, n=n)
+        if problem == "output_padding" or problem == "positive":
+            continue
+        try:
+            out = F.conv_transpose2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s, padding=p,
+                                     output_padding=op).shape[-1]
+        except RuntimeError:
+            out = 0
+        assert (problem == "too_small") == (out < 1), (n, k, s, p, op)
+    assert check_params(3, 2, 1, 0) is None and check_params(1, 2, 4, 0, n=2) == "too_small"
+
+
+def test_reference_diffs_and_back_to_input(real_maps: dict) -> None:
+    from explain.upsampling import back_to_input, reference_diffs
+
+    source = real_maps["block2.pool"].output[0, 3]
+    up = upsample_all(source, 2, bilinear_kernel(4), 2, 1, 0)
+    near, bil = reference_diffs(up)
+    x = source[None, None].float()
+    assert near == float((F.interpolate(x, scale_factor=2, mode="nearest")[0, 0] - up.nearest).abs().max()) == 0
+    assert bil == pytest.approx(float((F.interpolate(x, scale_factor=2, mode="bilinear")[0, 0]
+                                       - up.bilinear).abs().max()), abs=0) and bil < 1e-5
+    back = back_to_input(source, 28)
+    assert back is not None
+    torch.testing.assert_close(back, F.interpolate(x, size=(28, 28), mode="bilinear", align_corners=False)[0, 0],
+                               rtol=1e-5, atol=1e-5)
+    assert back_to_input(source, 30) is None
+
+
+def test_map_layers_and_default() -> None:
+    from explain.upsampling import map_layers
+
+    data, name = sample_bytes(3)
+    x = prepare(data, name).tensor
+    layers = map_layers(trace(models.load(models.DEFAULT_MODEL), x))
+    assert layers.has_maps and layers.default == "block2.pool" and "input" not in layers.keys
+    assert all(layers.maps[k].dim() == 4 for k in layers.keys) and "classifier" not in layers.maps
+    mlp = map_layers(trace(models.build("mlp", "relu", seed=0), x))
+    assert not mlp.has_maps and mlp.keys == ("input",) and mlp.default == "input"
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.AdaptiveAvgPool2d(28), nn.Flatten(), nn.Linear(4 * 784, 2))
+    layers = map_layers(trace(net.eval(), x))
+    assert layers.default == "0"  # the adaptive pool only copies the conv's maps
+
+
+def test_pool_inverse_against_max_pool_and_interpolate(real_maps: dict) -> None:
+    """The page's pooling round trip on block1.pool: the channel with the largest value, F.max_pool2d then
+    F.interpolate(nearest) of it, and the strided conv's sizes from the real modules."""
+    from explain.upsampling import pool_inverse
+
+    data, name = sample_bytes(3)
+    tr = trace(models.load(models.DEFAULT_MODEL), prepare(data, name).tensor)
+    inv = pool_inverse(tr, "block1.pool")
+    a = real_maps["block1.pool"].input[0]
+    assert inv.channel == int(a.amax((1, 2)).argmax()) and (inv.side_in, inv.side_out, inv.factor) == (28, 14, 2)
+    assert not inv.before.cropped and not inv.overlapping
+    restored = F.interpolate(F.max_pool2d(a[None, inv.channel:inv.channel + 1], 2), scale_factor=2)[0, 0]
+    torch.testing.assert_close(inv.roundtrip.restored, restored)
+    assert inv.roundtrip.max_abs_error == pytest.approx(float((restored - a[inv.channel]).abs().max()))
+    conv = nn.Conv2d(1, 1, 3, stride=2, padding=1)
+    back = nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=inv.output_padding)
+    with torch.no_grad():
+        y = conv(torch.zeros(1, 1, 28, 28))
+        assert (inv.down, inv.back) == (y.shape[-1], back(y).shape[-1]) == (14, 28)
+    assert inv.adjoint.lhs == pytest.approx(inv.adjoint.rhs, rel=1e-9, abs=1e-9)
+    # a large map is cut to 28x28 around its maximum, and the pooled piece is the same window of the pooled map
+    big = torch.zeros(1, 2, 112, 112)
+    big[0, 1, 90, 10] = 7.0
+    net = nn.Sequential(nn.Identity(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(2 * 56 * 56, 3))
+    inv = pool_inverse(trace(net.eval(), big), "1")
+    assert inv.channel == 1 and inv.before.cropped and inv.before.top % 2 == 0
+    torch.testing.assert_close(inv.roundtrip.pooled, F.max_pool2d(inv.before.values[None, None], 2)[0, 0])
