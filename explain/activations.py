@@ -105,6 +105,21 @@ def prelu_slopes(model: nn.Module) -> dict[str, np.ndarray]:
     return out
 
 
+def typical_slope(slopes: dict[str, np.ndarray]) -> float:
+    """The median learned slope of the first PReLU layer, to 2 decimals: where the page's slope slider starts."""
+    first = next(iter(slopes.values()))
+    return float(np.round(np.median(first), 2))
+
+
+MATCH_TOLERANCE = 1e-5  # |f(z) − recorded output| up to this is float32 rounding
+
+
+def recomputed_diff(layer: ActivationLayer, result: ApplyResult) -> float:
+    """max |f(z) − a| between the function applied here to the layer's recorded input z and the output a the
+    model itself produced: ≤ MATCH_TOLERANCE when our formula is the model's own."""
+    return float((result.post - layer.post).abs().max())
+
+
 def model_functions(model: nn.Module) -> list[str]:
     """The activation functions a model's modules use, in FUNCTIONS order (no forward pass)."""
     found = {name for m in model.modules() for cls, name in _MODULES.items() if type(m) is cls}

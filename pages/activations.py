@@ -26,13 +26,8 @@ from ui.i18n import class_name, t
 from ui.mapview import show_maps
 from ui.paging import channel_pager
 from ui.sections import layer_select, lazy_tabs
-from ui.sidebar import page_context
+from ui.sidebar import PageContext, page_context
 
-ctx = page_context()
-st.title(t("act.title"))
-st.markdown(t("act.intro"))
-
-FN_LABELS = {name: t(f"act.fn.{name}") for name in act.FUNCTIONS}
 RANGE_MODES = ["layer", "map", "global"]
 BASE_PICK = ["sigmoid", "tanh", "relu", "elu", "prelu"]  # the course's functions
 MODERN_PICK = ["relu", "relu6", "hardswish", "hardsigmoid", "silu", "sigmoid"]  # those of the ImageNet models
@@ -40,9 +35,12 @@ WIDE = {"relu6"}  # functions whose shape shows only beyond |x| = 6
 MAX_DEAD_LISTED = 24
 
 
+def fn_label(name: str) -> str:
+    """The function's name in this run's language."""
+    return t(f"act.fn.{name}")
 
 
-def _prelu_source() -> tuple[str, dict[str, np.ndarray]] | None:
+def _prelu_source(ctx: PageContext) -> tuple[str, dict[str, np.ndarray]] | None:
     """The learned PReLU slopes: of the current model if it has PReLU layers, else of tinyvgg-prelu."""
     own = act.prelu_slopes(ctx.model)
     if own:
@@ -52,9 +50,9 @@ def _prelu_source() -> tuple[str, dict[str, np.ndarray]] | None:
     return None
 
 
-def section_curves() -> None:
+def section_curves(ctx: PageContext) -> None:
     st.header(t("act.curves"))
-    prelu = _prelu_source()
+    prelu = _prelu_source(ctx)
     left, right = st.columns([3, 5])
     own = act.model_functions(ctx.model)
     with left:
@@ -63,24 +61,21 @@ def section_curves() -> None:
             pick_key = "act_pick_imagenet"
         else:
             default, pick_key = BASE_PICK, "act_pick"
-        names = st.multiselect(t("act.pick"), list(act.FUNCTIONS), default=default, format_func=FN_LABELS.get,
+        names = st.multiselect(t("act.pick"), list(act.FUNCTIONS), default=default, format_func=fn_label,
                                key=pick_key)
         show_f = st.checkbox(t("act.show_f"), value=True, key="act_show_f")
         show_df = st.checkbox(t("act.show_df"), value=True, key="act_show_df")
-        default_slope = act.DEFAULT_PRELU_SLOPE
-        if prelu is not None:
-            first = next(iter(prelu[1].values()))
-            default_slope = float(np.round(np.median(first), 2))
+        default_slope = act.DEFAULT_PRELU_SLOPE if prelu is None else act.typical_slope(prelu[1])
         slope = st.slider(t("act.prelu_slope"), -0.5, 1.0, default_slope, 0.01, key="act_slope")
     with right:
         wide = bool(WIDE & set(names))
         fig = curves_figure(act.curves(names, lo=-8.0 if wide else -5.0, hi=8.0 if wide else 5.0, slope=slope),
-                            FN_LABELS, show_value=show_f, show_derivative=show_df,
+                            {n: fn_label(n) for n in names}, show_value=show_f, show_derivative=show_df,
                             y_range=(-1.6, 6.6) if wide else (-1.6, 3.2))
         st.plotly_chart(fig, width="stretch")
         st.caption(t("act.curves_caption"))
     if own:
-        st.caption(t("act.own_functions", model=ctx.model_name, fns=", ".join(FN_LABELS[f] for f in own)))
+        st.caption(t("act.own_functions", model=ctx.model_name, fns=", ".join(fn_label(f) for f in own)))
     with st.expander(t("common.why")):
         st.markdown(t("act.curves_why"))
         st.markdown(t("act.curves_why_modern"))
@@ -117,12 +112,12 @@ def choose_layer(layers: list[act.ActivationLayer]) -> act.ActivationLayer:
     return by_key[key]
 
 
-def section_real(layers: list[act.ActivationLayer], layer: act.ActivationLayer) -> None:
+def section_real(ctx: PageContext, layers: list[act.ActivationLayer], layer: act.ActivationLayer) -> None:
     st.header(t("act.real"))
     if ctx.is_imagenet:
         section_kinds(layers)
     fn = st.columns(2)[0].selectbox(t("act.apply"), list(act.FUNCTIONS), index=act.FUNCTIONS.index(layer.function),
-                      format_func=FN_LABELS.get, key=f"act_apply_{ctx.model_name}_{layer.key}",
+                      format_func=fn_label, key=f"act_apply_{ctx.model_name}_{layer.key}",
                       help=t("act.apply_help"))
     own = fn == layer.function
     slope = layer.slope if (own and layer.slope is not None) else st.session_state.get("act_slope", 0.25)
@@ -131,9 +126,9 @@ def section_real(layers: list[act.ActivationLayer], layer: act.ActivationLayer) 
     if layer.inplace:
         st.caption(t("act.inplace_layer", name=layer.key))
     if own:
-        diff = float((res.post - layer.post).abs().max())
-        (st.caption if diff <= 1e-5 else st.warning)(
-            t("act.own_check" if diff <= 1e-5 else "act.own_mismatch", name=layer.key, diff=diff))
+        diff = act.recomputed_diff(layer, res)
+        ok = diff <= act.MATCH_TOLERANCE
+        (st.caption if ok else st.warning)(t("act.own_check" if ok else "act.own_mismatch", name=layer.key, diff=diff))
     m1, m2, m3 = st.columns(3)
     m1.metric(t("act.frac_negative"), f"{res.frac_negative_in:.1%}")
     m2.metric(t("act.frac_zero"), f"{res.frac_zero:.1%}", help=t("act.frac_zero_help"))
@@ -143,12 +138,12 @@ def section_real(layers: list[act.ActivationLayer], layer: act.ActivationLayer) 
         shown = ", ".join(map(str, res.dead_channels[:MAX_DEAD_LISTED]))
         more = " …" if len(res.dead_channels) > MAX_DEAD_LISTED else ""
         st.caption(t("act.dead_count", n=len(res.dead_channels), c=n_ch, channels=shown + more))
-    chans = section_maps(layer, res) if layer.pre.dim() == 4 else None
+    chans = section_maps(ctx, layer, res) if layer.pre.dim() == 4 else None
     left, right = st.columns(2)
     with left:
         log_y = st.checkbox(t("act.log_y"), value=False, key="act_log_y")
         st.plotly_chart(histogram_figure(res.hist_in, res.hist_out, before_label=t("act.before"),
-                                         after_label=t("act.after", fn=FN_LABELS[fn]), title=t("act.hist_title"),
+                                         after_label=t("act.after", fn=fn_label(fn)), title=t("act.hist_title"),
                                          log_y=log_y), width="stretch")
         st.caption(t("act.hist_caption"))
     with right:
@@ -165,7 +160,7 @@ def section_real(layers: list[act.ActivationLayer], layer: act.ActivationLayer) 
             st.info(t("act.units_not_channels", n=layer.pre.shape[-1]))
 
 
-def section_maps(layer: act.ActivationLayer, res: act.ApplyResult) -> list[int]:
+def section_maps(ctx: PageContext, layer: act.ActivationLayer, res: act.ApplyResult) -> list[int]:
     """Pre- and post-activation maps of the strongest channels (a page of them for wide layers)."""
     st.subheader(t("act.maps"))
     page = channel_pager(res.post[0], key=f"act_page_{ctx.model_name}_{layer.key}", by="mean")
@@ -174,12 +169,12 @@ def section_maps(layer: act.ActivationLayer, res: act.ApplyResult) -> list[int]:
     show_maps(tiled_maps(res.pre[0, chans], channels=chans, signed=True, target_width=640,
                          title=t("act.maps_pre", shape=list(layer.pre.shape))), where=left)
     show_maps(tiled_maps(res.post[0, chans], channels=chans, target_width=640,
-                         title=t("act.maps_post", fn=FN_LABELS[res.function])), where=right)
+                         title=t("act.maps_post", fn=fn_label(res.function))), where=right)
     st.caption(t("act.maps_caption"))
     return chans
 
 
-def section_variants(image, layer_key: str) -> None:  # noqa: ANN001 - PreparedImage
+def section_variants(ctx: PageContext, layer_key: str) -> None:
     if ctx.is_imagenet:  # re-running several Fashion-MNIST variants says nothing about an ImageNet model
         st.header(t("act.variants"))
         st.info(t("common.imagenet_not_applicable", why=t("act.variants_fmnist_only"),
@@ -192,7 +187,7 @@ def section_variants(image, layer_key: str) -> None:  # noqa: ANN001 - PreparedI
     st.header(t("act.variants"))
     n_ch = 8
     st.caption(t("act.variants_intro", n=n_ch, layer=layer_key))
-    views = [act.variant_view(i.name, state.trace_for(i.name, image), layer_key, i.card, n_ch) for i in infos]
+    views = [act.variant_view(i.name, state.trace_for(i.name, ctx.image), layer_key, i.card, n_ch) for i in infos]
     mode = st.radio(t("common.color_range"), RANGE_MODES, format_func=lambda m: t(f"common.range.{m}"),
                     horizontal=True, key="act_range")
     maps = [v.maps for v in views if v.maps is not None]
@@ -281,24 +276,27 @@ def section_warp() -> None:
     st.caption(t("act.sig2x_caption"))
 
 
-def main() -> None:
+def main(ctx: PageContext) -> None:
+    st.title(t("act.title"))
+    st.markdown(t("act.intro"))
+    curves = (t("act.tab.curves"), lambda: section_curves(ctx))
+    warp_tab = (t("act.tab.warp"), section_warp)
     if ctx.image is None:
-        lazy_tabs("act_tab", [(t("act.tab.curves"), section_curves), (t("act.tab.warp"), section_warp)])
+        lazy_tabs("act_tab", [curves, warp_tab])
         ctx.require_image()
         return
-    image = ctx.require_image()
     layers = act.activation_layers(ctx.trace())
     if not layers:
-        lazy_tabs("act_tab", [(t("act.tab.curves"), section_curves), (t("act.tab.warp"), section_warp)])
+        lazy_tabs("act_tab", [curves, warp_tab])
         st.info(t("common.not_applicable", why=t("act.no_activation")))
         return
     layer = choose_layer(layers)
     lazy_tabs("act_tab", [
-        (t("act.tab.curves"), section_curves),
-        (t("act.tab.real"), lambda: section_real(layers, layer)),
-        (t("act.tab.variants"), lambda: section_variants(image, layer.key)),
-        (t("act.tab.warp"), section_warp),
+        curves,
+        (t("act.tab.real"), lambda: section_real(ctx, layers, layer)),
+        (t("act.tab.variants"), lambda: section_variants(ctx, layer.key)),
+        warp_tab,
     ])
 
 
-main()
+main(page_context())

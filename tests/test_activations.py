@@ -305,3 +305,19 @@ def test_figures() -> None:
     s = figs.scaled_sigmoid_figure(warp.scaled_sigmoid(2.0, 1.0), linear_label="y", sigmoid_label="s")
     assert list(s.data[2].y) == pytest.approx([2.0, 1 / (1 + math.exp(-2))])
     assert figs.latex_matrix(np.array([[1, 2], [3, 4]]), 1) == r"\begin{bmatrix}1.0 & 2.0 \\ 3.0 & 4.0\end{bmatrix}"
+
+
+def test_recomputed_diff_and_typical_slope() -> None:
+    """The page's own-function check: the model's own function reproduces the recorded output; another function
+    differs by exactly max |g(z) − relu(z)|. The slider's start is the median slope of the first PReLU layer."""
+    model = models.load("tinyvgg-relu")
+    x, _ = models.test_batch()
+    layers = act.activation_layers(trace(model, x[:1]))
+    for layer in layers:
+        assert act.recomputed_diff(layer, act.apply(layer.function, layer.pre)) <= act.MATCH_TOLERANCE
+    z = layers[0].pre
+    expected = float((torch.sigmoid(z) - torch.relu(z)).abs().max())
+    assert act.recomputed_diff(layers[0], act.apply("sigmoid", z)) == pytest.approx(expected, rel=1e-6)
+    prelu = models.load("tinyvgg-prelu")
+    first = next(m for m in prelu.modules() if isinstance(m, nn.PReLU)).weight.detach().numpy()
+    assert act.typical_slope(act.prelu_slopes(prelu)) == round(float(np.median(first)), 2)
