@@ -108,7 +108,7 @@ def prelu_slopes(model: nn.Module) -> dict[str, np.ndarray]:
 def typical_slope(slopes: dict[str, np.ndarray]) -> float:
     """The median learned slope of the first PReLU layer, to 2 decimals: where the page's slope slider starts."""
     first = next(iter(slopes.values()))
-    return float(np.round(np.median(first), 2))
+    return round(float(np.median(first)), 2)
 
 
 MATCH_TOLERANCE = 1e-5  # |f(z) − recorded output| up to this is float32 rounding
