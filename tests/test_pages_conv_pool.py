@@ -86,27 +86,29 @@ def _assert_pool_window(at, model: torch.nn.Module, x: torch.Tensor) -> None:  #
     assert float(ref["act2"][0, ch, int(r), int(c)]) == expected and (int(r) // 2, int(c) // 2) == (i, j)
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_convolution_arithmetic_with_each_model(name: str) -> None:
+def _open_tab(page: str, name: str, tab: str):  # noqa: ANN202 - (AppTest, model, input)
+    """``page`` with model ``name`` on sample 1, tab ``tab`` open, checked for errors and untranslated keys; with the
+    committed model and its input prepared independently from the same bytes."""
     data, fname = sample_bytes(1)
-    at = run_page("pages/convolution.py", model=name, image=data, image_name=fname,
-                  state=tab_state("conv_tab", "conv.tab.arith"))
+    key = TABS[page][0]
+    at = run_page(page, model=name, image=data, image_name=fname, state=tab_state(key, tab))
     assert_page_ok(at)
     assert not catalog_leaks(at)
-    assert at.success, "the arithmetic should be shown as equal to the recorded output"
     model, x, _ = fmnist_reference(data, fname, name)
+    return at, model, x
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_convolution_arithmetic_with_each_model(name: str) -> None:
+    at, model, x = _open_tab("pages/convolution.py", name, "conv.tab.arith")
+    assert at.success, "the arithmetic should be shown as equal to the recorded output"
     _assert_arithmetic(at, model, x)
     assert _payload(at) < MAX_PAYLOAD
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_pooling_window_with_each_model(name: str) -> None:
-    data, fname = sample_bytes(1)
-    at = run_page("pages/pooling.py", model=name, image=data, image_name=fname,
-                  state=tab_state("pool_tab", "pool.tab.window"))
-    assert_page_ok(at)
-    assert not catalog_leaks(at)
-    model, x, _ = fmnist_reference(data, fname, name)
+    at, model, x = _open_tab("pages/pooling.py", name, "pool.tab.window")
     _assert_pool_window(at, model, x)
     ref = _block1(model, x)
     ch = int(_widget(at, "pool_win_ch_block1.pool").value)

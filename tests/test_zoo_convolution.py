@@ -150,11 +150,11 @@ def test_depthwise_strided_dilated_step_with_batch_norm_and_hardswish() -> None:
     assert corner.origin == (-2, -2) and corner.is_pad.tolist() == [[True] * 3, [True, False, False],
                                                                       [True, False, False]]
     assert not has_hooks(model)
-    # the statistics are the trace's (the BatchNorm record's buffers), not the live model's
+    # the running statistics are the trace's (the BatchNorm record's buffers, copied), not the live model's
     assert set(tr["1"].buffers) >= {"running_mean", "running_var"}
     with torch.no_grad():
         bn.running_mean.add_(10.0)
-        bn.weight.mul_(3.0)
+        bn.running_var.mul_(3.0)
     again = conv.conv_step(tr, "0", 3, 2, 5)
     assert again.normalized == pytest.approx(float(y[0, 3, 2, 5]), abs=1e-5) and again.matches
 
@@ -162,7 +162,8 @@ def test_depthwise_strided_dilated_step_with_batch_norm_and_hardswish() -> None:
 def test_batch_norm_without_running_statistics_is_refused() -> None:
     """A BatchNorm2d with track_running_stats=False normalizes by the batch: the step names it, as before."""
     torch.manual_seed(1)
-    model = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3, track_running_stats=False), nn.ReLU()).eval()
+    model = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3, track_running_stats=False), nn.ReLU(),
+                          nn.Flatten()).eval()
     tr = trace(model, torch.randn(1, 2, 6, 6))
     with pytest.raises(conv.ConvError) as err:
         conv.conv_step(tr, "0", 0, 1, 1)

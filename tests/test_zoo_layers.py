@@ -79,13 +79,19 @@ def _check(at) -> None:  # noqa: ANN001
     assert _payload(at) < MAX_PAYLOAD
 
 
-@pytest.mark.parametrize("model", ZOO)
-def test_activations_page(model: str, zoo_weights) -> None:  # noqa: ANN001
-    at = run_page("pages/activations.py", model=model, image=PHOTO, image_name="cat.jpg", timeout=300,
-                  state={"act_tab": "On this image"})
+def _open(page: str, model: str, state: dict[str, str], kinds: tuple[type[nn.Module], ...] = ()):  # noqa: ANN202
+    """``page`` with ``model`` on the cat photo, checked; the reference calls and the first call of a module of
+    ``kinds`` (key, module, input, output), or None."""
+    at = run_page(page, model=model, image=PHOTO, image_name="cat.jpg", timeout=300, state=state)
     _check(at)
     calls, _ = _reference(model)
-    key, mod, z, a = next(c for c in calls if isinstance(c[1], ACTIVATIONS))
+    first = next((c for c in calls if isinstance(c[1], kinds)), None) if kinds else None
+    return at, calls, first
+
+
+@pytest.mark.parametrize("model", ZOO)
+def test_activations_page(model: str, zoo_weights) -> None:  # noqa: ANN001
+    at, calls, (key, mod, z, a) = _open("pages/activations.py", model, {"act_tab": "On this image"}, ACTIVATIONS)
     torch.testing.assert_close(a, mod(z.clone()))  # the reference input is the real pre-activation
     # the page's first layer is the model's first activation; its metrics equal the reference
     assert at.selectbox(key="act_layer").value == key
@@ -115,11 +121,7 @@ def test_activations_page(model: str, zoo_weights) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("model", ZOO)
 def test_pooling_page(model: str, zoo_weights) -> None:  # noqa: ANN001
-    at = run_page("pages/pooling.py", model=model, image=PHOTO, image_name="cat.jpg", timeout=300,
-                  state={"pool_tab": "One output cell"})
-    _check(at)
-    calls, _ = _reference(model)
-    key, mod, x, y = next(c for c in calls if isinstance(c[1], POOLS))
+    at, _, (key, mod, x, y) = _open("pages/pooling.py", model, {"pool_tab": "One output cell"}, POOLS)
     assert at.selectbox(key="pool_layer").value == key
     if isinstance(mod, nn.MaxPool2d):
         ref = F.max_pool2d(x, mod.kernel_size, mod.stride, mod.padding, mod.dilation, ceil_mode=mod.ceil_mode)
@@ -142,10 +144,7 @@ def test_pooling_page(model: str, zoo_weights) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("model", ZOO)
 def test_upsampling_page(model: str, zoo_weights) -> None:  # noqa: ANN001
-    at = run_page("pages/upsampling.py", model=model, image=PHOTO, image_name="cat.jpg", timeout=300,
-                  state={"up_tab": "On a real map"})
-    _check(at)
-    calls, _ = _reference(model)
+    at, calls, _ = _open("pages/upsampling.py", model, {"up_tab": "On a real map"})
     outputs = {k: o for k, _, _, o in calls}
     layer = at.selectbox(key="up_layer").value
     assert layer != "block2.pool"
