@@ -223,9 +223,9 @@ def conv_step(trace: Trace, key: str, channel: int, row: int, col: int) -> ConvS
     g = channel // (out_c // groups)
     ins = tuple(range(g * cin_g, (g + 1) * cin_g))
     h, wd = x.shape[-2:]
-    top, left = row * sh - ph, col * sw - pw
-    rows = torch.tensor([top + u * dh for u in range(kh)])
-    cols = torch.tensor([left + v * dw for v in range(kw)])
+    rows = torch.tensor(window.window_cells(row, kh, sh, ph, dh))
+    cols = torch.tensor(window.window_cells(col, kw, sw, pw, dw))
+    top, left = int(rows[0]), int(cols[0])
     inside = ((rows >= 0) & (rows < h))[:, None] & ((cols >= 0) & (cols < wd))[None, :]
     patch = x[g * cin_g:(g + 1) * cin_g][:, rows.clamp(0, h - 1)][:, :, cols.clamp(0, wd - 1)] * inside
     kernel = w[channel]

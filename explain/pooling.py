@@ -273,8 +273,8 @@ def axis_windows(n: int, spec: PoolSpec, axis: int, o: int | None = None) -> Axi
         k, s, p, d = spec.k[axis], spec.s[axis], spec.p[axis], spec.d[axis]
         o = output_size(n, k, s, p, d, spec.ceil_mode)
         for i in range(o):
-            start = i * s - p
-            idx = start + d * np.arange(k)
+            idx = np.array(window.window_cells(i, k, s, p, d))
+            start = int(idx[0])
             inside = idx[(idx >= 0) & (idx < n)]
             cells.append(inside)
             sizes.append(min(start + k, n + p) - start)  # avg_pool2d's pool_size before clipping to the map

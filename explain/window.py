@@ -84,6 +84,12 @@ def span(n: int, k: int, p: int = 0, d: int = 1) -> int:
     return n + 2 * p - d * (k - 1) - 1
 
 
+def window_cells(i: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> range:
+    """The input cells window i reads, i·s − p + j·d for j = 0 … k − 1; a cell < 0 or ≥ n falls on the padding."""
+    start = i * s - p
+    return range(start, start + d * (k - 1) + 1, d)
+
+
 def output_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1, ceil_mode: bool = False) -> int:
     """o = ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1; with ``ceil_mode`` ⌈…⌉ + 1, minus 1 when the last window would
     start in the right padding ((o − 1)·s ≥ n + p), as PyTorch computes it.

@@ -226,3 +226,17 @@ def test_adaptive_window_spans_the_input_like_the_bins(n: int, o: int) -> None:
         torch.testing.assert_close(F.avg_pool2d(x, k, s), F.adaptive_avg_pool2d(x, o))
     with pytest.raises(window.WindowError):
         window.adaptive_window(n, 0)
+
+
+def test_window_cells_are_the_cells_unfold_reads() -> None:
+    """Window i reads i·s − p + j·d: against F.unfold of an index map padded with −1 (padding cells)."""
+    for n, k, s, p, d in GRID[::7]:
+        o = _ours(n, k, s, p, d)
+        if o is None:
+            continue
+        x = F.pad(torch.arange(n, dtype=torch.float64)[None, None, None], (p, p), value=-1.0)
+        cols = F.unfold(x, (1, k), dilation=(1, d), stride=(1, s))[0]  # [k, o]
+        assert cols.shape[1] == o
+        for i in range(o):
+            ours = [c if 0 <= c < n else -1 for c in window.window_cells(i, k, s, p, d)]
+            assert ours == [int(v) for v in cols[:, i]], (n, k, s, p, d, i)
