@@ -40,6 +40,7 @@ MAX_SMOOTH_SAMPLES = 64
 MAX_OCCLUSION_PASSES = 1024
 OCCLUSION_CHUNK = 256
 OCCLUSION_PIXELS = OCCLUSION_CHUNK * 28 * 28  # pixels per batch: 256 images of 28x28, 4 of 224x224
+RHO_OK = 0.5  # a fully randomized model's saliency should rank pixels very differently: ρ below this passes
 Score = Literal["prob", "logit"]
 
 
@@ -142,6 +143,17 @@ def grad_cam_conv_layers(tr: Trace) -> list[str]:
             if r.output.dim() == 4 and r.grad is not None and r.output.shape[-2] * r.output.shape[-1] > 1]
 
 
+def default_cam_layer(tr: Trace, layers: list[str], conv_only: bool = False) -> int:
+    """Index in ``layers`` of the layer Grad-CAM opens with: the last one when they are all convolutions (the
+    deepest maps that still have a position), else the layer right after the last Conv2d (its activation, whose
+    maps are what the classifier reads), or the last layer when the last Conv2d is not among them."""
+    if conv_only:
+        return len(layers) - 1
+    conv = [r.key for r in tr.of_kind("Conv2d")]
+    after_last_conv = layers.index(conv[-1]) + 1 if conv and conv[-1] in layers else len(layers) - 1
+    return min(after_last_conv, len(layers) - 1)
+
+
 def grad_cam(tr: Trace, key: str) -> GradCam:
     """Grad-CAM of the first image from the trace's record of ``key`` (its output A and gradient ∂S_t/∂A).
 
@@ -193,6 +205,21 @@ class RandomizationCheck:
     target: int
     original: torch.Tensor  # saliency of the trained model, [H, W]
     steps: tuple[RandomizationStep, ...]
+
+    @property
+    def n_layers(self) -> int:
+        """How many layers the last step has randomized (all the layers with parameters)."""
+        return len(self.steps[-1].layers) if self.steps else 0
+
+    @property
+    def final_spearman(self) -> float:
+        """ρ between the trained model's saliency and the fully randomized model's (NaN without a step)."""
+        return self.steps[-1].spearman if self.steps else float("nan")
+
+    def passed(self, rho_ok: float = RHO_OK) -> bool:
+        """The sanity check passes when the fully randomized model's map ranks pixels differently: ρ < ``rho_ok``
+        (a NaN ρ, a flat map, does not pass)."""
+        return self.final_spearman < rho_ok
 
 
 def _randomize(module: nn.Module, gen: torch.Generator) -> None:
@@ -262,11 +289,22 @@ def occlusion_positions(size: int, patch: int, stride: int) -> list[int]:
     return pos
 
 
+def occlusion_grid(height: int, width: int, patch: int, stride: int) -> tuple[int, int]:
+    """(rows, cols) of patch positions: :func:`occlusion_positions` along each axis."""
+    return len(occlusion_positions(height, patch, stride)), len(occlusion_positions(width, patch, stride))
+
+
 def occlusion_passes(height: int, width: int, patch: int, stride: int) -> int:
     """How many occluded images (forward passes) a patch size and stride need."""
     if not 1 <= patch <= min(height, width) or stride < 1:
         return 0
     return len(occlusion_positions(height, patch, stride)) * len(occlusion_positions(width, patch, stride))
+
+
+def target_options(tr: Trace, n: int = 10) -> list[int]:
+    """The ``n`` most probable classes of the first image other than its prediction, most probable first."""
+    pred = tr.prediction
+    return [c for c, _ in tr.top(n + 1) if c != pred][:n]
 
 
 def occlusion_chunk(height: int, width: int) -> int:

@@ -319,3 +319,68 @@ def test_rgb_overlay_figure() -> None:
         want = 0.4 * pixels[r, c] + 0.6 * expected_colour(float(heat[r, c]), fig.zmin, fig.zmax, "Jet")
         assert np.abs(picture_cell(fig, 0, r, c) - np.rint(want)).max() <= 1
     assert len(attribution_overlay(pixels, heat - 0.5, signed=True).png) < 400_000
+
+
+# --- what the page computes: its target list, Grad-CAM's first layer, the sanity verdict, the occlusion grid ----
+
+
+def test_target_options_are_the_next_most_probable_classes(relu: nn.Module, images: list[torch.Tensor]) -> None:
+    from explain.attribution import target_options
+
+    x = images[3]
+    tr = trace(relu, x)
+    with torch.no_grad():
+        p = torch.softmax(relu(x), 1)[0]
+    order = [int(i) for i in torch.argsort(p, descending=True)]
+    assert target_options(tr, 4) == order[1:5] and order[0] == tr.prediction
+    assert target_options(tr, 20) == order[1:]  # 10 classes: at most the 9 others
+
+
+def test_default_cam_layer(relu: nn.Module, images: list[torch.Tensor]) -> None:
+    """TinyVGG: the activation right after the last conv; conv-only lists (ImageNet): their last entry; a list
+    without the last conv: its last entry."""
+    from explain.attribution import default_cam_layer
+
+    tr = trace(relu, images[0], target=1)
+    layers = grad_cam_layers(tr)
+    assert layers[default_cam_layer(tr, layers)] == "block2.act2"
+    convs = [r.key for r in tr.of_kind("Conv2d")]
+    assert default_cam_layer(tr, convs, conv_only=True) == len(convs) - 1
+    assert default_cam_layer(tr, ["block1.conv1", "block1.act1"]) == 1
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(2 * 26 * 26, 3)).eval()
+    tr = trace(net, images[0], target=0)
+    assert grad_cam_layers(tr) == ["0"] and default_cam_layer(tr, grad_cam_layers(tr)) == 0  # the conv is last
+
+
+def test_randomization_verdict_and_counts(relu: nn.Module, images: list[torch.Tensor]) -> None:
+    from explain.attribution import RHO_OK, RandomizationCheck, RandomizationStep
+
+    x = images[1]
+    check = randomization_check(relu, x, int(relu(x).argmax()), max_steps=2)
+    assert check.n_layers == 5 and len(check.steps) == 2
+    assert check.final_spearman == check.steps[-1].spearman
+    assert check.passed() == (check.steps[-1].spearman < RHO_OK) and check.passed()  # the committed model passes
+    sal = torch.rand(4, 4)
+    kept = RandomizationCheck(0, sal, (RandomizationStep(("fc",), sal, spearman(sal, sal)),))
+    assert kept.final_spearman == pytest.approx(1.0) and not kept.passed()  # the same map: the check fails
+    flat = RandomizationCheck(0, sal, (RandomizationStep(("fc",), torch.zeros(4, 4), float("nan")),))
+    assert not flat.passed()
+    empty = RandomizationCheck(0, sal, ())
+    assert empty.n_layers == 0 and np.isnan(empty.final_spearman) and not empty.passed()
+
+
+@pytest.mark.parametrize("size,patch,stride", [((28, 28), 4, 2), ((28, 28), 5, 3), ((224, 224), 75, 37),
+                                               ((224, 160), 56, 56)])
+def test_occlusion_grid_counts_the_positions(size: tuple[int, int], patch: int, stride: int) -> None:
+    """(rows, cols) by hand: the corners 0, s, 2s … ≤ side − patch, plus one flush with the edge; their product is
+    the number of passes, and each pass hides a patch fully inside the image."""
+    from explain.attribution import occlusion_grid
+
+    def count(side: int) -> int:
+        corners = set(range(0, side - patch + 1, stride)) | {side - patch}
+        return len(corners)
+
+    h, w = size
+    rows, cols = occlusion_grid(h, w, patch, stride)
+    assert (rows, cols) == (count(h), count(w))
+    assert rows * cols == occlusion_passes(h, w, patch, stride)
