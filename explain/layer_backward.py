@@ -77,7 +77,7 @@ def layer_backward(kind: str, a: torch.Tensor, g: torch.Tensor, params: Mapping[
         if "bias" in p:
             grads["bias"] = g.sum((0, 2, 3))
         return g * stats.scale[None, :, None, None], grads
-    if kind in ("MaxPool2d", "AdaptiveAvgPool2d"):
+    if kind in kinds.with_backward("maxpool", "avgpool"):
         spec = pooling.spec_of(kind, config)
         return torch.from_numpy(pooling.route(a.detach().cpu().numpy(), g.detach().cpu().numpy(), spec)), {}
     if kind == "Conv2d":

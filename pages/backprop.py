@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explain import chain_rule as cr
-from explain import descent
+from explain import descent, kinds
 from explain import gradcheck as gc
 from explain import layer_backward as lb
 from explain.graph import model_graph
@@ -185,7 +185,8 @@ def local_section(ctx: PageContext, tr: Trace) -> None:
     st.subheader(t("bp.local.title"))
     st.markdown(t("bp.local.intro"))
     keys = [r.key for r in tr.layers if r.input is not None and r.grad is not None]
-    convs = [k for k in keys if tr[k].kind in ("Conv2d", "Linear")]
+    weighted = kinds.of_family("conv", "linear")  # the layers whose weight gradient this step forms
+    convs = [k for k in keys if tr[k].kind in weighted]
     default = keys.index(convs[-1]) if convs else len(keys) - 1
     key = st.selectbox(t("bp.local.layer"), keys, index=default, key="bp_local_layer",
                        format_func=lambda k: f"{k} · {tr[k].kind}")
