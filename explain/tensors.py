@@ -106,10 +106,7 @@ def shape_step(key: str, kind: str, config: dict[str, Any], in_shape: tuple[int,
         pad = config.get("padding", 0)
         d = _pair(config.get("dilation", 1))
         ceil_mode = bool(config.get("ceil_mode", False))
-        if isinstance(pad, str):  # "same" keeps the size (stride 1), "valid" means no padding
-            p = (0, 0) if pad == "valid" else tuple((d[i] * (k[i] - 1)) // 2 for i in range(2))
-        else:
-            p = _pair(pad)
+        p = window.leading_padding(pad, k, d)  # "same" keeps the size (stride 1), "valid" means no padding
         n, c, h, w = in_shape
         hw = [window_out((h, w)[i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(2)]
         if kind_rule == "conv":
@@ -123,10 +120,8 @@ def shape_step(key: str, kind: str, config: dict[str, Any], in_shape: tuple[int,
             formula = f"C: {in_shape[1]} → out_channels = {c}; " + formula
         params = {"k": k, "s": s, "p": p, "d": d}
     elif kind_rule == "adaptive" and len(in_shape) == 4:
-        size = config.get("output_size")
-        oh, ow = (size, size) if not isinstance(size, (tuple, list)) else (size[0], size[1])
         n, c, h, w = in_shape
-        oh, ow = h if oh is None else int(oh), w if ow is None else int(ow)
+        oh, ow = window.adaptive_size(config.get("output_size"), (h, w))
         rule, predicted = "adaptive", (n, c, oh, ow)
         formula = f"H: {h} → {oh}; W: {w} → {ow}"
         params = {"oh": oh, "ow": ow}

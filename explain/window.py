@@ -133,6 +133,13 @@ def adaptive_bins(n: int, o: int) -> list[tuple[int, int]]:
     return [adaptive_bin(i, n, o) for i in range(o)]
 
 
+def adaptive_size(output_size: Any, hw: tuple[int, int]) -> tuple[int, int]:
+    """(oh, ow) of an adaptive pooling's ``output_size`` on an input of size ``hw``: an int is both sides, a pair
+    gives each, and None on a side keeps the input's size there (as ``nn.AdaptiveAvgPool2d((None, 7))``)."""
+    oh, ow = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size[:2])
+    return (hw[0] if oh is None else int(oh)), (hw[1] if ow is None else int(ow))
+
+
 def adaptive_window(n: int, o: int) -> tuple[int, int]:
     """(k, s) of the sliding window that stands for adaptive pooling from n cells to o: s = max(1, ⌊n/o⌋),
     k = max(1, n − (o − 1)·s), so that o windows of side k at stride s span the n cells."""

@@ -240,3 +240,10 @@ def test_window_cells_are_the_cells_unfold_reads() -> None:
         for i in range(o):
             ours = [c if 0 <= c < n else -1 for c in window.window_cells(i, k, s, p, d)]
             assert ours == [int(v) for v in cols[:, i]], (n, k, s, p, d, i)
+
+
+@pytest.mark.parametrize("size", [7, (3, 5), (None, 4), (6, None), None])
+def test_adaptive_size_is_what_torch_gives(size) -> None:  # noqa: ANN001 - an output_size setting
+    x = torch.rand(1, 2, 11, 9)
+    want = tuple(nn.AdaptiveAvgPool2d(size)(x).shape[2:]) if size is not None else (11, 9)
+    assert window.adaptive_size(size, (11, 9)) == want
