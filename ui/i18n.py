@@ -7,6 +7,7 @@ import pkgutil
 from typing import Any
 
 import ui.strings
+from models import FMNIST
 from ui.state import FAMILY_KEY, LANG_KEY, LANG_WIDGET
 
 LANGS: tuple[str, ...] = ("en", "zh")
@@ -58,9 +59,9 @@ def current_family() -> str:
     try:
         import streamlit as st
 
-        return str(st.session_state.get(FAMILY_KEY, "fmnist"))
+        return str(st.session_state.get(FAMILY_KEY, FMNIST))
     except Exception:  # outside a Streamlit run
-        return "fmnist"
+        return FMNIST
 
 
 def class_name(index: int, lang: str | None = None, family: str | None = None) -> str:

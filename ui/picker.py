@@ -11,7 +11,7 @@ import streamlit as st
 import models
 from explain.imaging import FORMATS, ImageError
 from ui import state
-from ui.i18n import class_name, image_error, t
+from ui.i18n import class_name, current_family, image_error, t
 
 UPLOAD_TYPES = sorted({f.lower() for f in FORMATS} | {"jpg", "jpeg", "tif", "tiff", "heic", "heif", "hif"})
 
@@ -54,8 +54,6 @@ def sample_label(path_name: str) -> str:
 
 def sample_picker(key: str = "sample") -> None:
     """The committed samples: real photos first for an ImageNet model, Fashion-MNIST images first otherwise."""
-    from ui.i18n import current_family
-
     photos, fmnist = models.photo_samples(), models.samples()
     paths = photos + fmnist if current_family() == models.IMAGENET else fmnist + photos
     if not paths:
