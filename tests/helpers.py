@@ -201,6 +201,31 @@ def fmnist_reference(data: bytes, name: str, model_name: str):  # noqa: ANN201 -
     return model, x, logits
 
 
+MAX_PAYLOAD = 1_500_000  # bytes of chart JSON one page view may send
+
+
+def chart_payload(at) -> int:  # noqa: ANN001 - AppTest
+    """Bytes of the JSON of every plotly chart on the page."""
+    return sum(len(c.proto.spec) for c in at.get("plotly_chart"))
+
+
+def each_tab(page: str, key: str, label_keys: list[str], lang: str, image: bytes, image_name: str,
+             max_payload: int = MAX_PAYLOAD, **fmt: object):  # noqa: ANN201 - yields (label key, AppTest)
+    """Open every lazy tab of ``page`` in turn, with ``image``: each run has no exception or error, no catalog
+    key left on the page, the asked tab open, and charts under ``max_payload`` bytes. ``fmt`` fills the labels'
+    placeholders (e.g. ``n=256``). Yields (label key, AppTest) for checks of the tab's own."""
+    from ui.i18n import tr
+
+    for label in label_keys:
+        shown = tr(lang, label, **fmt)
+        at = run_page(page, lang=lang, image=image, image_name=image_name, state={key: shown})
+        assert_page_ok(at)
+        assert not catalog_leaks(at), label
+        assert at.session_state[key] == shown, label
+        assert chart_payload(at) < max_payload, label
+        yield label, at
+
+
 def tab_state(key: str, label_key: str, lang: str = "en") -> dict:
     """Session state that opens a lazy tab before the run: {tab key: its translated label}."""
     from ui.i18n import tr

@@ -16,7 +16,9 @@ import models
 from tests.helpers import (
     assert_page_ok,
     catalog_leaks,
+    chart_payload,
     chart_specs,
+    each_tab,
     fmnist_reference,
     metric_value,
     numbers_in,
@@ -34,9 +36,6 @@ MODELS = [m.name for m in models.available()]
 TABS = {"pages/activations.py": ("act_tab", ["act.tab.curves", "act.tab.real", "act.tab.variants", "act.tab.warp"]),
         "pages/classifier.py": ("cls_tab", ["cls.tab.flatten", "cls.tab.fc", "cls.tab.softmax", "cls.tab.loss"])}
 
-
-def _payload(at) -> int:  # noqa: ANN001
-    return sum(len(p.proto.spec) for p in at.get("plotly_chart"))
 
 
 def _first_activation(model: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -127,7 +126,7 @@ def test_activation_metrics_with_each_model(model: str) -> None:
         c = int(row.iloc[0])
         assert float(row.iloc[1]) == pytest.approx(float(z[0, c].mean()), abs=6e-5)
         assert float(row.iloc[2]) == pytest.approx(float(a[0, c].mean()), abs=6e-5)
-    assert _payload(at) < 1_500_000
+    assert chart_payload(at) < 1_500_000
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -140,20 +139,15 @@ def test_classifier_softmax_with_each_model(model: str) -> None:
     assert not catalog_leaks(at)
     _, _, logits = fmnist_reference(data, name, model)
     _assert_softmax_table(at, logits, 1.0)
-    assert _payload(at) < 1_500_000
+    assert chart_payload(at) < 1_500_000
 
 
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_tab_with_a_sample(page: str, lang: str) -> None:
-    data, name = sample_bytes(3)
     key, labels = TABS[page]
-    for label in labels:
-        at = run_page(page, lang=lang, image=data, image_name=name, state=tab_state(key, label, lang))
-        assert_page_ok(at)
-        assert not catalog_leaks(at), label
-        assert at.session_state[key] == tr(lang, label)
-        assert _payload(at) < 1_500_000, label
+    for _ in each_tab(page, key, labels, lang, *sample_bytes(3)):
+        pass
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -13,8 +13,11 @@ from torch.nn import functional as F
 import models
 from models import data as fmnist
 from tests.helpers import (
+    MAX_PAYLOAD,
     assert_page_ok,
     catalog_leaks,
+    chart_payload,
+    each_tab,
     fmnist_reference,
     numbers_in,
     percent,
@@ -27,15 +30,12 @@ from ui.i18n import tr
 
 PAGES = ("pages/convolution.py", "pages/pooling.py")
 MODEL_NAMES = [m.name for m in models.available()]
-MAX_PAYLOAD = 1_500_000
+
 TABS = {"pages/convolution.py": ("conv_tab", ["conv.tab.maps", "conv.tab.arith", "conv.tab.pad", "conv.tab.play",
                                               "conv.tab.oned", "conv.tab.deep"]),
         "pages/pooling.py": ("pool_tab", ["pool.tab.maps", "pool.tab.window", "pool.tab.numbers", "pool.tab.backward",
                                           "pool.tab.shift"])}
 
-
-def _payload(at) -> int:  # noqa: ANN001 - AppTest
-    return sum(len(el.proto.spec) for el in at.get("plotly_chart"))
 
 
 def _widget(at, prefix: str):  # noqa: ANN001, ANN202 - AppTest, a widget
@@ -103,7 +103,7 @@ def test_convolution_arithmetic_with_each_model(name: str) -> None:
     at, model, x = _open_tab("pages/convolution.py", name, "conv.tab.arith")
     assert at.success, "the arithmetic should be shown as equal to the recorded output"
     _assert_arithmetic(at, model, x)
-    assert _payload(at) < MAX_PAYLOAD
+    assert chart_payload(at) < MAX_PAYLOAD
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -114,19 +114,15 @@ def test_pooling_window_with_each_model(name: str) -> None:
     ch = int(_widget(at, "pool_win_ch_block1.pool").value)
     i, j = int(_widget(at, "pool_win_i_block1.pool_").value), int(_widget(at, "pool_win_j_block1.pool_").value)
     assert float(ref["pool"][0, ch, i, j]) == float(ref["pool"][0, ch].max())  # the default: the largest output
-    assert _payload(at) < MAX_PAYLOAD
+    assert chart_payload(at) < MAX_PAYLOAD
 
 
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_tab_with_a_sample(page: str, lang: str) -> None:
-    data, fname = sample_bytes(4)
     key, labels = TABS[page]
-    for label in labels:
-        at = run_page(page, lang=lang, image=data, image_name=fname, state=tab_state(key, label, lang))
-        assert_page_ok(at)
-        assert not catalog_leaks(at), label
-        assert _payload(at) < MAX_PAYLOAD, label
+    for _ in each_tab(page, key, labels, lang, *sample_bytes(4)):
+        pass
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -137,7 +133,7 @@ def test_page_with_uploaded_photo_in_chinese(page: str) -> None:
     assert_page_ok(at)
     assert not catalog_leaks(at)
     assert at.title[0].value == ("卷积" if "convolution" in page else "池化")
-    assert _payload(at) < MAX_PAYLOAD
+    assert chart_payload(at) < MAX_PAYLOAD
     model, x, _ = fmnist_reference(photo, "photo.jpg", models.DEFAULT_MODEL)
     ref = _block1(model, x)
     if "convolution" in page:  # "加上偏置：z = Σ + b = … = **z**"
@@ -174,7 +170,7 @@ def test_convolution_widgets() -> None:
     })
     assert_page_ok(at)
     assert "**block2.act2 · [1, 32, 14, 14]**" in [m.value for m in at.markdown]  # maps after the activation
-    assert _payload(at) < MAX_PAYLOAD
+    assert chart_payload(at) < MAX_PAYLOAD
     at.session_state["conv_tab"] = tr("en", "conv.tab.pad")
     at.run()
     assert_page_ok(at)

@@ -12,9 +12,9 @@ from torch.nn import functional as F
 import models
 from tests.helpers import (
     assert_page_ok,
-    catalog_leaks,
     chart_specs,
     chart_titled,
+    each_tab,
     fmnist_reference,
     numbers_in,
     percent,
@@ -38,9 +38,6 @@ def _tab(page: str, label_key: str, lang: str = "en") -> dict:
     key = TABS[page][0]
     return {key: tr(lang, label_key, n=N_BATCH)}
 
-
-def _payload(at) -> int:  # noqa: ANN001 - AppTest
-    return sum(len(c.proto.spec) for c in at.get("plotly_chart"))
 
 
 def _texts(at) -> str:  # noqa: ANN001 - AppTest
@@ -122,13 +119,9 @@ def _assert_target_line(at, logits: torch.Tensor, target: int) -> None:  # noqa:
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_tab_both_languages(page: str, lang: str) -> None:
-    data, name = sample_bytes(2)
     key, labels = TABS[page]
-    for label in labels:
-        at = run_page(page, lang=lang, image=data, image_name=name, state=_tab(page, label, lang))
-        assert_page_ok(at)
-        assert not catalog_leaks(at), label
-        assert _payload(at) < 1_500_000, label
+    for _ in each_tab(page, key, labels, lang, *sample_bytes(2), n=N_BATCH):
+        pass
 
 
 @pytest.mark.parametrize("model", [m.name for m in models.available()])

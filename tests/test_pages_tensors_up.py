@@ -15,7 +15,7 @@ import models
 from explain.imaging import prepare
 from tests.helpers import (
     assert_page_ok,
-    catalog_leaks,
+    each_tab,
     fmnist_reference,
     numbers_in,
     photo_bytes,
@@ -30,11 +30,6 @@ MODEL_NAMES = [m.name for m in models.available()]
 TABS = {"pages/tensors.py": ("tens_tab", ["tens.tab.indexing", "tens.tab.embedding", "tens.tab.flow", "tens.tab.maps",
                                           "tens.tab.image_embedding", "tens.tab.compose"]),
         "pages/upsampling.py": ("up_tab", ["up.tab.checker", "up.tab.real", "up.tab.inverse"])}
-
-
-def _payload(at) -> int:  # noqa: ANN001
-    """Bytes of all plotly figures sent to the browser."""
-    return sum(c.proto.ByteSize() for c in at.get("plotly_chart"))
 
 
 def _features(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -58,13 +53,9 @@ def _leaf_shapes(model: torch.nn.Module, x: torch.Tensor) -> dict[str, list[int]
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_tab_with_a_sample(page: str, lang: str) -> None:
-    data, name = sample_bytes(2)
     key, labels = TABS[page]
-    for label in labels:
-        at = run_page(page, lang=lang, image=data, image_name=name, state=tab_state(key, label, lang))
-        assert_page_ok(at)
-        assert not catalog_leaks(at), label
-        assert _payload(at) < 1_000_000, label
+    for _ in each_tab(page, key, labels, lang, *sample_bytes(2), max_payload=1_000_000):
+        pass
 
 
 @pytest.mark.parametrize("page", PAGES)
