@@ -113,6 +113,14 @@ def _progress(done: int, total: int) -> None:
             print(file=sys.stderr)
 
 
+def model_family(name: str) -> str:
+    """The model entry's family (models.FMNIST or models.IMAGENET); an unknown name is a CliError."""
+    try:
+        return models.info(name).family
+    except KeyError as e:
+        raise CliError(f"unknown model {name!r}; available: {', '.join(_model_names())}") from e
+
+
 def load_model(name: str, weights: str | None = None) -> nn.Module:
     from models import zoo
 
@@ -212,7 +220,7 @@ def analyse(path: str, model_name: str, model: nn.Module, target: int | None) ->
     tr = trace(model, image.tensor, target=target, param_grad_limit=None if spec is None else 5_000_000)
     t2 = time.perf_counter()
     rows = layer_table(tr)
-    names = models.class_names("en", "fmnist" if spec is None else "imagenet")
+    names = models.class_names("en", model_family(model_name))
     probs = tr.probs[0]
     order = torch.argsort(probs, descending=True).tolist()
     result = {
@@ -260,7 +268,7 @@ def format_text(result: dict[str, Any]) -> str:
         + f" · steps: {', '.join(applied) or 'none'} · model {result['model']}",
         f"top-{TOP_K} predictions:",
     ]
-    k = 5 if str(result["model"]).startswith("imagenet-") else TOP_K
+    k = 5 if model_family(str(result["model"])) == models.IMAGENET else TOP_K
     lines[-1] = f"top-{k} predictions:"
     for rank, p in enumerate(result["predictions"][:k], 1):
         lines.append(f"  {rank}. {p['label']:<12} {p['prob']:7.2%}  (class {p['index']})")
@@ -289,8 +297,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     err = stderr or sys.stderr
     args = build_parser().parse_args(argv)
     try:
-        family = "imagenet" if args.model.startswith("imagenet-") else "fmnist"
-        target = parse_target(args.target, 1000 if family == "imagenet" else 10, family)
+        family = model_family(args.model)
+        target = parse_target(args.target, 1000 if family == models.IMAGENET else 10, family)
         model = load_model(args.model, args.weights)
     except CliError as e:
         print(f"error: {e}", file=err)
