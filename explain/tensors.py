@@ -269,10 +269,12 @@ def nearest(query: torch.Tensor, bank: torch.Tensor, labels: Sequence[int], name
 def sample_class(name: str, n_classes: int | None = None) -> int | None:
     """The class a sample's file name starts with ("3-dress-2-test29.png" → 3); None when the name does not start
     with a class number, or (given ``n_classes``) when that number is not a class 0 … n_classes − 1."""
-    try:
-        k = int(name.split("-")[0])
-    except ValueError:
+    import models
+
+    found = models.sample_id(name)
+    if found is None:
         return None
+    k = found[0]
     return k if n_classes is None or 0 <= k < n_classes else None
 
 

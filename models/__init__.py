@@ -155,6 +155,16 @@ def load(name: str) -> nn.Module:
     return model.eval()
 
 
+def sample_id(name: str) -> tuple[int, str] | None:
+    """(class, copy) from a sample's file name, "<class>-<label>-<copy>-test<i>.png": "3-dress-2-test29.png" →
+    (3, "2"); None for a name not made that way."""
+    parts = name.split("-")
+    try:
+        return int(parts[0]), parts[-2]
+    except (ValueError, IndexError):
+        return None
+
+
 def samples() -> list[Path]:
     """The committed sample images (real Fashion-MNIST test images, two per class)."""
     return sorted(SAMPLES_DIR.glob("*.png"))

@@ -194,3 +194,17 @@ def test_training_is_reproducible(monkeypatch: pytest.MonkeyPatch, tmp_path) -> 
     written = json.loads((tmp_path / "a" / "tinyvgg-relu.json").read_text())
     assert written["data"]["train_size"] == 640 - 128 and written["data"]["val_size"] == 128
     assert written["data"]["test_size"] == 200 and written["epochs"] == 1
+
+
+def test_sample_id_of_every_committed_sample() -> None:
+    """Class and copy read from each committed sample's name: the class's own name is written after its number
+    ("0-t-shirt-top-1-test19.png" is class 0, T-shirt/top, copy 1)."""
+    names = models.class_names("en", models.FMNIST)
+    seen = set()
+    for path in models.samples():
+        cls, copy = models.sample_id(path.name)
+        slug = re.sub(r"[^a-z0-9]+", "-", names[cls].lower()).strip("-")
+        assert path.name.startswith(f"{cls}-{slug}-{copy}-test"), path.name
+        seen.add((cls, copy))
+    assert len(seen) == len(models.samples())
+    assert models.sample_id("cat-chelsea.jpg") is None and models.sample_id("upload.png") is None

@@ -44,12 +44,10 @@ def sample_label(path_name: str) -> str:
     """"3-dress-2-test29.png" → "Dress · #2", "cat-chelsea.jpg" → "Photo · cat (Chelsea)"."""
     if path_name.endswith(".jpg"):
         return t("picker.photo_option", name=t(f"picker.photo.{path_name[:-4]}"))
-    parts = path_name.split("-")
-    try:
-        cls, n = int(parts[0]), parts[-2]
-    except (ValueError, IndexError):
+    found = models.sample_id(path_name)
+    if found is None:
         return path_name
-    return t("picker.sample_option", label=class_name(cls, family=models.FMNIST), n=n)
+    return t("picker.sample_option", label=class_name(found[0], family=models.FMNIST), n=found[1])
 
 
 def sample_picker(key: str = "sample") -> None:
