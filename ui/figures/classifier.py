@@ -26,9 +26,11 @@ def flatten_figure(channel_map: np.ndarray, h: int, w: int, vector: np.ndarray, 
     fig.add_trace(go.Scatter(x=[w], y=[h], mode="markers", marker={"symbol": "square-open", "size": 14,
                                                                   "color": "#d62728", "line": {"width": 3}},
                              showlegend=False, hoverinfo="skip"), row=1, col=1)
-    fig.add_trace(go.Scattergl(x=np.arange(vector.size), y=np.round(vector, 4), mode="lines",
-                               line={"color": "#7f7f7f", "width": 1}, showlegend=False,
-                               hovertemplate="i = %{x}: %{y:.4f}<extra></extra>"), row=1, col=2)
+    # SVG, not WebGL: a WebGL context costs the browser ~1 s to set up (software GL on school laptops and
+    # headless Chromium), far more than one polyline of even 25,088 points (VGG-11) costs to draw
+    fig.add_trace(go.Scatter(x=np.arange(vector.size), y=np.round(vector, 4), mode="lines",
+                             line={"color": "#7f7f7f", "width": 1}, showlegend=False,
+                             hovertemplate="i = %{x}: %{y:.4f}<extra></extra>"), row=1, col=2)
     fig.add_trace(go.Scatter(x=[index], y=[float(vector[index])], mode="markers+text", text=[f"i = {index}"],
                              textposition="top center", marker={"size": 11, "color": "#d62728"},
                              hovertemplate="i = %{x}: %{y:.4f}<extra></extra>", showlegend=False), row=1, col=2)
