@@ -137,9 +137,9 @@ def choose_target(ctx: PageContext) -> Target:
     return Target(tr, chosen, target, loss, label)
 
 
-def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.ModelInfo], tg: Target) -> None:
-    """This model's chart and the comparison across activations for the current image."""
-    tr, chosen, target, loss, label = tg.trace, tg.chosen, tg.target, tg.loss, tg.label
+def render_image(ctx: PageContext, tg: Target) -> None:
+    """This model's gradient norms, layer by layer, for the current image (the page's shared trace)."""
+    tr = tg.trace
     flow = flow_from_trace(tr, ctx.model_name)
     st.plotly_chart(flow_chart(flow, title=t("grad.single.title", model=ctx.model_name),
                                output_name=t("grad.series.output"), weight_name=t("grad.series.weights"),
@@ -151,10 +151,17 @@ def render_image(ctx: PageContext, image: PreparedImage, infos: list[models.Mode
     reused = [k for k in flow.keys() if "#" in k]
     if ctx.is_imagenet or reused:
         st.caption(t("grad.single.order", n=len(flow.layers), reused=", ".join(reused[:4]) or "–"))
+    if not ctx.is_imagenet:
+        st.caption(t("grad.single.compare_hint", tab=t("grad.tab.compare")))
+
+
+def render_compare(ctx: PageContext, image: PreparedImage, infos: list[models.ModelInfo], tg: Target) -> None:
+    """The same image through every trained variant and through the untrained networks (10 traces, computed
+    when this tab is opened)."""
+    chosen, target, loss, label = tg.chosen, tg.target, tg.loss, tg.label
     if ctx.is_imagenet:
         st.info(t("common.imagenet_not_applicable", why=t("grad.compare.fmnist_only"), title=ctx.title))
         return
-
     if loss == "cross_entropy":
         target_text = t("grad.loss.cross_entropy") + f" (y = {class_name(chosen)})"
     else:
@@ -238,14 +245,15 @@ def main(ctx: PageContext) -> None:
             render_batch(trained_infos, n_test)
 
     if ctx.image is None:  # the batch part needs no image: offer it, then the image prompt
-        lazy_tabs("grad_tab", [(t("grad.tab.image"), ctx.require_image), (t("grad.tab.batch", n=n_test), batch)])
+        lazy_tabs("grad_tab", [(t("grad.tab.image"), ctx.require_image), (t("grad.tab.compare"), ctx.require_image),
+                               (t("grad.tab.batch", n=n_test), batch)])
         return
     tg = choose_target(ctx)
     lazy_tabs("grad_tab", [
-        (t("grad.tab.image"), lambda: render_image(ctx, ctx.image, trained_infos, tg)),
+        (t("grad.tab.image"), lambda: render_image(ctx, tg)),
+        (t("grad.tab.compare"), lambda: render_compare(ctx, ctx.image, trained_infos, tg)),
         (t("grad.tab.batch", n=n_test), batch),
         (t("grad.tab.maps"), lambda: render_maps(tg.trace, tg.chosen)),
     ])
-
 
 main(page_context())

@@ -29,7 +29,7 @@ from ui.i18n import tr
 GRAD = "pages/gradient_flow.py"
 ATTR = "pages/attribution.py"
 PAGES = (GRAD, ATTR)
-TABS = {GRAD: ("grad_tab", ["grad.tab.image", "grad.tab.batch", "grad.tab.maps"]),
+TABS = {GRAD: ("grad_tab", ["grad.tab.image", "grad.tab.compare", "grad.tab.batch", "grad.tab.maps"]),
         ATTR: ("attr_tab", ["attr.tab.gradients", "attr.tab.cam", "attr.tab.sanity", "attr.tab.occlusion"])}
 N_BATCH = 256
 
@@ -190,8 +190,17 @@ def test_gradient_flow_controls() -> None:
         float(F.cross_entropy(logits[None], torch.tensor([1]))), abs=6e-5)
     out_norms, w_norms = _reference_norms(net, x, lambda z: F.cross_entropy(z, torch.tensor([1])))
     _assert_norm_chart(chart_titled(at, "tinyvgg-relu: gradient norms"), out_norms, w_norms)
-    # the finding is stated with its number on the untrained networks
+    # the finding is stated with its number on the untrained networks (the comparison tab)
+    at.session_state["grad_tab"] = tr("en", "grad.tab.compare")
+    at.run()
+    assert_page_ok(at)
     assert "less gradient with sigmoid than with ReLU" in _texts(at)
+    # the trained comparison's tinyvgg-relu lines are the same autograd norms as the single chart's
+    lines = [d for d in chart_specs(at)[0]["data"] if d.get("name") == "tinyvgg-relu"]
+    outs = dict(zip(lines[0]["x"], plotly_array(lines[0]["y"]), strict=True))
+    assert outs == pytest.approx(out_norms, rel=1e-4)
+    ws = dict(zip(lines[1]["x"], plotly_array(lines[1]["y"]), strict=True))
+    assert ws == pytest.approx(w_norms, rel=1e-4)
     at.session_state["grad_tab"] = tr("en", "grad.tab.maps")
     at.run()
     assert_page_ok(at)

@@ -111,8 +111,6 @@ def test_gradient_flow_page(name: str, zoo_weights) -> None:  # noqa: ANN001 - f
     at = run_page("pages/gradient_flow.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300)
     assert_page_ok(at)
     assert not catalog_leaks(at)
-    text = _texts(at)
-    assert "does not apply to the ImageNet model" in text  # the activation comparison
     # ‖∂L/∂W‖ of the first layer with weights, against torch.autograd.grad of the predicted class's logit
     model, x, logits = _reference(name)
     first = next(m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)))
@@ -127,6 +125,8 @@ def test_gradient_flow_page(name: str, zoo_weights) -> None:  # noqa: ANN001 - f
         ref = (ref ** 2 + float(gb.norm()) ** 2) ** 0.5
     assert shown == pytest.approx(ref, rel=1e-3)
     payload = _payload(at)
+    _open(at, "grad_tab", tr("en", "grad.tab.compare"))
+    assert "does not apply to the ImageNet model" in _texts(at)  # the activation comparison
     n_test = int(models.test_batch()[0].shape[0])
     _open(at, "grad_tab", tr("en", "grad.tab.batch", n=n_test))
     assert "does not apply to the ImageNet model" in _texts(at)  # the Fashion-MNIST batch

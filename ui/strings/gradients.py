@@ -11,6 +11,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "如果它在反向传递中越来越小（梯度消失），前面的层几乎学不到东西；如果越来越大（梯度爆炸），训练就会不稳定。"
         "图中使用对数坐标：一格代表 10 倍。"),
     "grad.tab.image": ("This image", "当前图片"),
+    "grad.tab.compare": ("Every activation, this image", "各种激活函数，这张图片"),
+    "grad.single.compare_hint": ("The same image through every trained variant and through untrained networks: "
+                                 "tab “{tab}”.",
+                                 "同一张图片经过每个已训练的变体和未训练的网络：见“{tab}”标签页。"),
     "grad.tab.batch": ("Average over {n} test images", "{n} 张测试图片的平均"),
     "grad.tab.maps": ("Gradient maps of a conv layer", "卷积层的梯度图"),
     "grad.target": ("Target class t", "目标类别 t"),
