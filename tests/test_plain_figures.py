@@ -40,8 +40,24 @@ def _activation_figures() -> list[go.Figure]:
             fa.scaled_sigmoid_figure(warp.scaled_sigmoid(2.0, 1.0), linear_label="l", sigmoid_label="s")]
 
 
+def _network_figures() -> list[go.Figure]:
+    from explain.network import network_view
+    from tests.helpers import committed_trace
+    from ui.figures.network import network_figure
+
+    figs = []
+    for name in ("tinyvgg-relu", "mlp-relu"):
+        tr = committed_trace(name)[1]
+        view = network_view(tr, pixels=(tr.input[0, 0].numpy() * 60 + 100).clip(0, 255).astype("uint8"))
+        figs.append(network_figure(view, class_labels=[f"class {i}" for i in range(len(view.classes))],
+                                   hovers=["h"] * len(view.columns), input_title="in", output_hover="out",
+                                   probs_title="P"))
+    return figs
+
+
 BUILDERS: dict[str, Callable[[], list[go.Figure]]] = {"gradients": _gradient_figures,
-                                                     "activations": _activation_figures}
+                                                     "activations": _activation_figures,
+                                                     "network": _network_figures}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))

@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from explain.network import NetworkView
+from ui.figures import plain
 from ui.figures.maps import image_source
 
 CELL = 32  # side of a thumbnail in the picture (a 28x28 map is drawn 1:1, smaller ones enlarged by whole pixels)
@@ -188,10 +189,10 @@ def network_figure(view: NetworkView, *, class_labels: Sequence[str], hovers: Se
         a.setdefault("yref", "y")
         a.setdefault("showarrow", False)
     keys = [c.key for c in view.columns]
-    targets = go.Bar(
-        x=lay["centres"], y=[height] * len(keys), base=[0] * len(keys), width=[lay["pitch"] - 4] * len(keys),
-        customdata=keys, marker={"color": "rgba(0,0,0,0)"}, hovertext=list(hovers),
-        hovertemplate="%{hovertext}<extra></extra>", showlegend=False, name="",
+    targets = dict(
+        type="bar", x=lay["centres"], y=[height] * len(keys), base=[0] * len(keys),
+        width=[lay["pitch"] - 4] * len(keys), customdata=keys, marker={"color": "rgba(0,0,0,0)"},
+        hovertext=list(hovers), hovertemplate="%{hovertext}<extra></extra>", showlegend=False, name="",
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}},
     )
     # class bars: row i (0 = most probable, on top) has its name above a thin bar, so that long names
@@ -199,9 +200,9 @@ def network_figure(view: NetworkView, *, class_labels: Sequence[str], hovers: Se
     probs = [p for _, p in view.classes]
     rows = list(range(len(probs)))
     colors = ["#1f77b4"] + ["#9ecae1"] * (len(probs) - 1)
-    bars = go.Bar(
-        x=probs, y=[i + 0.2 for i in rows], width=0.42, orientation="h", xaxis="x2", yaxis="y2", showlegend=False,
-        name="", customdata=[view.output_key or ""] * len(probs), marker={"color": colors},
+    bars = dict(
+        type="bar", x=probs, y=[i + 0.2 for i in rows], width=0.42, orientation="h", xaxis="x2", yaxis="y2",
+        showlegend=False, name="", customdata=[view.output_key or ""] * len(probs), marker={"color": colors},
         hovertext=[f"{full}: {p:.2%}" + (f"<br>{output_hover}" if output_hover else "")
                    for full, p in zip(class_labels, probs, strict=False)],
         hovertemplate="%{hovertext}<extra></extra>",
@@ -212,11 +213,13 @@ def network_figure(view: NetworkView, *, class_labels: Sequence[str], hovers: Se
         row = {"y": i - 0.22, "xref": "x2", "yref": "y2", "yanchor": "middle", "showarrow": False, "font": font}
         notes.append({**row, "x": 0, "xanchor": "left", "text": _short(label)})
         notes.append({**row, "x": 1.0, "xanchor": "right", "text": f"{probs[i]:.1%}"})
-    fig = go.Figure([targets, bars])
     scale = min(1.0, EXPECTED_WIDTH / width)
     top_frac = 1 - TOP / height
     bottom_frac = BOTTOM / height
-    fig.update_layout(
+    if probs_title:
+        notes.append({"x": 0.5, "y": 1.0, "xref": "x2 domain", "yref": "y2 domain", "yanchor": "bottom",
+                      "showarrow": False, "text": f"<b>{probs_title}</b>", "font": {"size": 13, "color": TEXT}})
+    return plain.figure([targets, bars], dict(
         images=images, annotations=notes, height=int(height * scale) + 12, bargap=0.25,
         margin={"l": 0, "r": 8, "t": 6, "b": 6}, plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
         dragmode=False, hovermode="closest", clickmode="event+select",
@@ -228,11 +231,7 @@ def network_figure(view: NetworkView, *, class_labels: Sequence[str], hovers: Se
                 "anchor": "y2"},
         yaxis2={"domain": [bottom_frac, top_frac], "anchor": "x2", "fixedrange": True, "visible": False,
                 "range": [len(probs) - 0.5, -0.6]},
-    )
-    if probs_title:
-        fig.add_annotation(x=0.5, y=1.0, xref="x2 domain", yref="y2 domain", yanchor="bottom", showarrow=False,
-                           text=f"<b>{probs_title}</b>", font={"size": 13, "color": TEXT})
-    return fig
+    ))
 
 
 def clicked_key(view: NetworkView, selection: Mapping[str, Any] | Any) -> str | None:  # noqa: ANN401
