@@ -55,7 +55,20 @@ def _network_figures() -> list[go.Figure]:
     return figs
 
 
-BUILDERS: dict[str, Callable[[], list[go.Figure]]] = {"gradients": _gradient_figures,
+def _classifier_figures() -> list[go.Figure]:
+    import numpy as np
+
+    from explain.classifier import flatten_step
+    from tests.helpers import committed_trace
+    from ui.figures.classifier import flatten_figure
+
+    fl = flatten_step(committed_trace("tinyvgg-relu")[1])
+    vector = fl.output[0].numpy()
+    return [flatten_figure(fl.input[0, 3].numpy(), 2, 5, vector, 100, map_title="m", vector_title="v"),
+            flatten_figure(np.abs(fl.input[0, 3].numpy()), 0, 0, np.abs(vector), 0, map_title="m", vector_title="v")]
+
+
+BUILDERS: dict[str, Callable[[], list[go.Figure]]] = {"classifier": _classifier_figures, "gradients": _gradient_figures,
                                                      "activations": _activation_figures,
                                                      "network": _network_figures}
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+from ui.figures import plain
 from ui.figures.maps import DIVERGING, SEQUENTIAL, color_range, is_signed
 
 
@@ -16,27 +16,28 @@ def flatten_figure(channel_map: np.ndarray, h: int, w: int, vector: np.ndarray, 
     """Left: channel c of the [C, H, W] map with (h, w) marked; right: the flat vector with index i marked."""
     channel_map = np.asarray(channel_map, dtype=np.float32)
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.3, 0.7], subplot_titles=[map_title, vector_title],
-                        horizontal_spacing=0.08)
+    layout = plain.side_by_side([map_title, vector_title], spacing=0.08, widths=[0.3, 0.7])
     signed = is_signed(vector)
     zmin, zmax = color_range(vector, signed)
-    fig.add_trace(go.Heatmap(z=np.round(channel_map, 4), zmin=zmin, zmax=zmax,
-                             colorscale=DIVERGING if signed else SEQUENTIAL, showscale=False,
-                             hovertemplate="(%{y}, %{x}) = %{z:.4f}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=[w], y=[h], mode="markers", marker={"symbol": "square-open", "size": 14,
-                                                                  "color": "#d62728", "line": {"width": 3}},
-                             showlegend=False, hoverinfo="skip"), row=1, col=1)
-    # SVG, not WebGL: a WebGL context costs the browser ~1 s to set up (software GL on school laptops and
-    # headless Chromium), far more than one polyline of even 25,088 points (VGG-11) costs to draw
-    fig.add_trace(go.Scatter(x=np.arange(vector.size), y=np.round(vector, 4), mode="lines",
-                             line={"color": "#7f7f7f", "width": 1}, showlegend=False,
-                             hovertemplate="i = %{x}: %{y:.4f}<extra></extra>"), row=1, col=2)
-    fig.add_trace(go.Scatter(x=[index], y=[float(vector[index])], mode="markers+text", text=[f"i = {index}"],
-                             textposition="top center", marker={"size": 11, "color": "#d62728"},
-                             hovertemplate="i = %{x}: %{y:.4f}<extra></extra>", showlegend=False), row=1, col=2)
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", row=1, col=1)
-    fig.update_layout(height=height, margin={"l": 8, "r": 8, "t": 36, "b": 8})
-    return fig
+    left, right = {"xaxis": "x", "yaxis": "y"}, {"xaxis": "x2", "yaxis": "y2"}
+    data = [
+        {"type": "heatmap", "z": np.round(channel_map, 4), "zmin": zmin, "zmax": zmax,
+         "colorscale": DIVERGING if signed else SEQUENTIAL, "showscale": False,
+         "hovertemplate": "(%{y}, %{x}) = %{z:.4f}<extra></extra>", **left},
+        {"type": "scatter", "x": [w], "y": [h], "mode": "markers", "showlegend": False, "hoverinfo": "skip",
+         "marker": {"symbol": "square-open", "size": 14, "color": "#d62728", "line": {"width": 3}}, **left},
+        # SVG, not WebGL: a WebGL context costs the browser ~1 s to set up (software GL on school laptops and
+        # headless Chromium), far more than one polyline of even 25,088 points (VGG-11) costs to draw
+        {"type": "scatter", "x": np.arange(vector.size), "y": np.round(vector, 4), "mode": "lines",
+         "line": {"color": "#7f7f7f", "width": 1}, "showlegend": False,
+         "hovertemplate": "i = %{x}: %{y:.4f}<extra></extra>", **right},
+        {"type": "scatter", "x": [index], "y": [float(vector[index])], "mode": "markers+text",
+         "text": [f"i = {index}"], "textposition": "top center", "marker": {"size": 11, "color": "#d62728"},
+         "hovertemplate": "i = %{x}: %{y:.4f}<extra></extra>", "showlegend": False, **right},
+    ]
+    layout["yaxis"].update(autorange="reversed", scaleanchor="x")
+    layout.update(height=height, margin={"l": 8, "r": 8, "t": 36, "b": 8})
+    return plain.figure(data, layout)
 
 
 def terms_figure(labels: Sequence[str], values: Sequence[float], *, title: str = "", height: int | None = None
