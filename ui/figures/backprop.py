@@ -16,6 +16,7 @@ from explain.chain_rule import ChainRule
 from explain.descent import DescentPath, SurfaceGrid
 from explain.gradcheck import FDCheck
 from explain.graph import ModelGraph
+from ui.figures.cache import cached_figure
 
 FORWARD = "#333333"
 BACKWARD = "#d62728"
@@ -114,6 +115,7 @@ def chain_dot(chain: ChainRule) -> str:
     return "\n".join(lines)
 
 
+@cached_figure
 def surface_figure(grid: SurfaceGrid, *, point: tuple[float, float], grad: tuple[float, float],
                    path: DescentPath | None = None, log_scale: bool = False, title: str = "",
                    grad_name: str = "∇f", path_name: str = "", height: int = 460) -> go.Figure:
@@ -153,6 +155,7 @@ def surface_figure(grid: SurfaceGrid, *, point: tuple[float, float], grad: tuple
     return fig
 
 
+@cached_figure
 def loss_steps_figure(path: DescentPath, *, title: str = "", x_title: str = "step", y_title: str = "f",
                       height: int = 300) -> go.Figure:
     """f(w_k) against the step k on a log axis (a constant ratio per step is a straight line)."""
@@ -166,6 +169,7 @@ def loss_steps_figure(path: DescentPath, *, title: str = "", x_title: str = "ste
     return fig
 
 
+@cached_figure
 def fd_error_figure(check: FDCheck, *, chosen_h: float, title: str = "", x_title: str = "h",
                     y_title: str = "relative error", height: int = 300) -> go.Figure:
     """Relative error of the central difference against h (log-log): truncation falls as h², rounding grows as 1/h."""
