@@ -725,3 +725,41 @@ def test_inference_mode_tensors_still_trace(relu_model: nn.Module, batch: tuple[
         assert tr["block1.conv1"].param_grads["weight"] is not None
     with torch.no_grad():
         assert torch.equal(trace(relu_model, x).input_grad, normal.input_grad)
+
+
+def test_the_garbage_collector_is_back_on_after_traces() -> None:
+    """Traces pause the cyclic garbage collector while they run, also 8 at once, and even when one fails; it
+    is on again afterwards, and a collector switched off by the caller stays off."""
+    import gc
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = models.load("tinyvgg-relu")
+    x = torch.zeros(1, 1, 28, 28)
+    seen: list[bool] = []
+
+    class Probe(torch.nn.Module):
+        def forward(self, z: torch.Tensor) -> torch.Tensor:
+            seen.append(gc.isenabled())
+            return model(z)
+
+    barrier = threading.Barrier(8)
+
+    def job(_: int) -> None:
+        barrier.wait(timeout=30)
+        trace(Probe(), x)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(job, range(8)))
+    assert seen == [False] * 8 and gc.isenabled()
+    with pytest.raises(ValueError):
+        trace(model, x, loss="nope")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        trace(model, x, target=99)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        trace(Probe(), x)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
