@@ -225,3 +225,14 @@ def test_cold_server_opened_by_a_class_at_once() -> None:
     for i, res in results.items():
         assert not res["exceptions"] and not res["errors"], (i, res)
         assert res["charts"] >= 1 and res["tables"] == 1, (i, res)
+
+
+def test_start_up_heap_is_frozen_only_in_a_server() -> None:
+    """Outside a running server (tests, scripts) importing ui.state freezes nothing."""
+    import gc
+
+    from ui.state import freeze_startup_heap
+
+    before = gc.get_freeze_count()
+    assert freeze_startup_heap() is False
+    assert gc.get_freeze_count() == before
