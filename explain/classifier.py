@@ -315,7 +315,7 @@ class ConvHead:
     pool: LayerRecord
 
 
-POOLS = ("AdaptiveAvgPool2d", "AvgPool2d")
+POOLS = kinds.pooling_by("avg")  # a global average pool before the classifier: its output is each map's mean
 
 
 def conv_head(trace: Trace) -> ConvHead:

@@ -70,6 +70,7 @@ class LayerKind:
     forward: Elementwise | None = None  # f(z), elementwise; None for a kind that is not elementwise
     derivative: Elementwise | None = None  # f′(z), elementwise, by the textbook formula (not autograd)
     param_grads: ParamGrads | None = None  # (z, ∂L/∂out) → {param: ∂L/∂param} of a parametric elementwise kind
+    reduce: str = ""  # what a pooling window computes: "max", "avg" or "lp" (p-norm); "" for other kinds
 
     @property
     def elementwise(self) -> bool:
@@ -167,8 +168,8 @@ def _activation(kind: str, name: str, forward: Elementwise, derivative: Elementw
 
 
 def _structural(kind: str, family: Family, shape_rule: ShapeRule, page: str | None, backward: Backward = "",
-                ) -> LayerKind:
-    return LayerKind(kind, family, shape_rule, page, backward)
+                reduce: str = "") -> LayerKind:
+    return LayerKind(kind, family, shape_rule, page, backward, reduce=reduce)
 
 
 #: Every layer kind, activations first in the course's order (the Activations page lists them so).
@@ -203,13 +204,13 @@ TABLE: tuple[LayerKind, ...] = (
     _structural("StochasticDepth", "identity", "same", None),
     _structural("Conv2d", "conv", "conv", CONVOLUTION_PAGE, "conv"),
     _structural("BatchNorm2d", "norm", "same", None, "bn"),
-    _structural("MaxPool2d", "pool", "pool", POOLING_PAGE, "maxpool"),
-    _structural("AvgPool2d", "pool", "pool", POOLING_PAGE),
-    _structural("AdaptiveAvgPool2d", "pool", "adaptive", POOLING_PAGE, "avgpool"),
-    _structural("AdaptiveMaxPool2d", "pool", "adaptive", POOLING_PAGE),
+    _structural("MaxPool2d", "pool", "pool", POOLING_PAGE, "maxpool", reduce="max"),
+    _structural("AvgPool2d", "pool", "pool", POOLING_PAGE, reduce="avg"),
+    _structural("AdaptiveAvgPool2d", "pool", "adaptive", POOLING_PAGE, "avgpool", reduce="avg"),
+    _structural("AdaptiveMaxPool2d", "pool", "adaptive", POOLING_PAGE, reduce="max"),
     # a map layer of the network picture and a window of the receptive field; the Pooling page draws max and
     # average windows only
-    _structural("LPPool2d", "pool", "pool", None),
+    _structural("LPPool2d", "pool", "pool", None, reduce="lp"),
     _structural("Flatten", "flatten", "flatten", CLASSIFIER_PAGE, "identity"),
     _structural("Linear", "linear", "linear", CLASSIFIER_PAGE, "linear"),
     _structural("Softmax", "output", "same", None),
@@ -228,6 +229,11 @@ def of_family(*families: Family) -> tuple[str, ...]:
 def with_shape_rule(*rules: ShapeRule) -> tuple[str, ...]:
     """The kinds whose output shape follows one of these rules."""
     return tuple(k.kind for k in TABLE if k.shape_rule in rules)
+
+
+def pooling_by(*reduces: str) -> tuple[str, ...]:
+    """The pooling kinds whose window computes one of these ("max", "avg", "lp")."""
+    return tuple(k.kind for k in TABLE if k.reduce and k.reduce in reduces)
 
 
 def with_backward(*backwards: Backward) -> tuple[str, ...]:

@@ -95,7 +95,7 @@ def test_every_kind_list_is_a_query_of_the_table() -> None:
 
 #: Literal lists of two or more layer kinds that files outside the Convolution/Pooling/network modules still write
 #: out (each is for its owner to turn into a query of the table); no other file may add one.
-KNOWN_LISTS = {"explain/classifier.py": 1}
+KNOWN_LISTS: dict[str, int] = {}
 
 
 def test_no_list_of_kinds_is_written_out() -> None:
@@ -227,3 +227,16 @@ def test_prelu_and_elu_hand_check_against_autograd(traces) -> None:  # noqa: ANN
                 torch.testing.assert_close(hand[1]["weight"], got[1], **GRAD_TOL)
             else:
                 assert hand[1] == {}
+
+
+def test_pooling_reduce_is_what_the_module_computes() -> None:
+    """The table's "max"/"avg" pooling kinds compute the max/mean of each 2x2 window of a known 4x4 input."""
+    x = torch.arange(16.0).reshape(1, 1, 4, 4)
+    windows = x.reshape(2, 2, 2, 2).permute(0, 2, 1, 3).reshape(2, 2, 4)  # [row, col, the window's 4 values]
+    want = {"max": windows.amax(-1), "avg": windows.mean(-1)}
+    built = {"MaxPool2d": nn.MaxPool2d(2), "AvgPool2d": nn.AvgPool2d(2), "AdaptiveAvgPool2d": nn.AdaptiveAvgPool2d(2),
+             "AdaptiveMaxPool2d": nn.AdaptiveMaxPool2d(2)}
+    assert set(kinds.pooling_by("max", "avg")) == set(built)
+    for kind, module in built.items():
+        torch.testing.assert_close(module(x)[0, 0], want[kinds.KINDS[kind].reduce])
+    assert kinds.pooling_by("lp") == ("LPPool2d",)
