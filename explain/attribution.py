@@ -294,6 +294,17 @@ def occlusion_grid(height: int, width: int, patch: int, stride: int) -> tuple[in
     return len(occlusion_positions(height, patch, stride)), len(occlusion_positions(width, patch, stride))
 
 
+def occlusion_stride(patch: int, *, requested: int | None = None, overlap: str = "none") -> int:
+    """The stride between patch positions: the requested one, at most the patch (a larger stride would skip
+    pixels that no patch ever hides); or from the overlap of neighbouring patches, "none" (stride = patch) or
+    "half" (stride = ⌊patch/2⌋, at least 1)."""
+    if requested is not None:
+        return max(1, min(requested, patch))
+    if overlap not in ("none", "half"):
+        raise AttributionError("occ_overlap", f"unknown overlap {overlap!r}")
+    return patch if overlap == "none" else max(1, patch // 2)
+
+
 def occlusion_passes(height: int, width: int, patch: int, stride: int) -> int:
     """How many occluded images (forward passes) a patch size and stride need."""
     if not 1 <= patch <= min(height, width) or stride < 1:

@@ -17,6 +17,7 @@ from explain.attribution import (
     occlusion,
     occlusion_chunk,
     occlusion_grid,
+    occlusion_stride,
     randomization_check,
     saliency,
     smoothgrad,
@@ -168,12 +169,12 @@ def occlusion_section(ctx: PageContext, image: PreparedImage, target: int) -> No
                                      help=t("attr.occ.photo_help", limit=PHOTO_OCC_LIMIT)))
         overlap = o2.radio(t("attr.occ.overlap"), ["none", "half"], key="attr_occ_overlap", horizontal=True,
                            format_func=lambda o: t(f"attr.occ.overlap.{o}"))
-        stride = patch if overlap == "none" else patch // 2
+        stride = occlusion_stride(patch, overlap=overlap)
         limit = PHOTO_OCC_LIMIT
     else:
         patch = int(o1.slider(t("attr.occ.patch"), 2, min(h, w) // 2, 4, key="attr_occ_patch"))
         stride_req = int(o2.slider(t("attr.occ.stride"), 1, 7, 2, key="attr_occ_stride"))
-        stride = min(stride_req, patch)
+        stride = occlusion_stride(patch, requested=stride_req)
         if stride != stride_req:
             st.caption(t("attr.occ.stride_clamped", s=stride))
         limit = MAX_OCCLUSION_PASSES

@@ -384,3 +384,22 @@ def test_occlusion_grid_counts_the_positions(size: tuple[int, int], patch: int, 
     rows, cols = occlusion_grid(h, w, patch, stride)
     assert (rows, cols) == (count(h), count(w))
     assert rows * cols == occlusion_passes(h, w, patch, stride)
+
+
+def test_occlusion_stride_covers_every_pixel() -> None:
+    """A stride larger than the patch is clamped to it (else some pixels would never be hidden); half overlap is
+    ⌊patch/2⌋. Every pixel of a 28-pixel side is then under at least one patch position."""
+    from explain.attribution import occlusion_stride
+
+    assert occlusion_stride(4, requested=7) == 4 and occlusion_stride(4, requested=2) == 2
+    assert occlusion_stride(32, overlap="none") == 32 and occlusion_stride(32, overlap="half") == 16
+    assert occlusion_stride(1, overlap="half") == 1
+    for patch in range(2, 15):
+        for req in range(1, 8):
+            s = occlusion_stride(patch, requested=req)
+            covered = set()
+            for a in occlusion_positions(28, patch, s):
+                covered |= set(range(a, a + patch))
+            assert covered == set(range(28)), (patch, req)
+    with pytest.raises(AttributionError):
+        occlusion_stride(4, overlap="most")

@@ -130,6 +130,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "- 通过不了随机化检验（ρ 一直很高）的图反映的是图片而不是模型：不要把它当作解释。"),
     "attr.error.smooth_n": ("Choose between 1 and {max} noisy copies.", "请选择 1 到 {max} 个加噪副本。"),
     "attr.error.smooth_sigma": ("The noise level must be between 0 and 1.", "噪声水平必须在 0 到 1 之间。"),
+    "attr.error.occ_overlap": ("Choose no overlap or half a patch.", "请选择不重叠或重叠半个块。"),
     "attr.error.occlusion_size": ("The patch must fit in the image and the stride must be between 1 and the patch "
                                   "size.", "方块必须能放进图片，且步长必须在 1 到方块大小之间。"),
     "attr.error.occlusion_cost": ("{passes} forward passes exceed the limit of {limit}: use a larger stride or patch.",
