@@ -203,6 +203,22 @@ def fmnist_reference(data: bytes, name: str, model_name: str):  # noqa: ANN201 -
 
 MAX_PAYLOAD = 1_500_000  # bytes of chart JSON one page view may send
 
+#: Every page with lazy tabs: (its tab key, its tabs' catalog labels in order).
+PAGE_TABS: dict[str, tuple[str, list[str]]] = {
+    "pages/convolution.py": ("conv_tab", ["conv.tab.maps", "conv.tab.arith", "conv.tab.pad", "conv.tab.play",
+                                          "conv.tab.oned", "conv.tab.deep"]),
+    "pages/activations.py": ("act_tab", ["act.tab.curves", "act.tab.real", "act.tab.variants", "act.tab.warp"]),
+    "pages/pooling.py": ("pool_tab", ["pool.tab.maps", "pool.tab.window", "pool.tab.numbers", "pool.tab.backward",
+                                      "pool.tab.shift"]),
+    "pages/classifier.py": ("cls_tab", ["cls.tab.flatten", "cls.tab.fc", "cls.tab.softmax", "cls.tab.loss"]),
+    "pages/gradient_flow.py": ("grad_tab", ["grad.tab.image", "grad.tab.compare", "grad.tab.batch", "grad.tab.maps"]),
+    "pages/attribution.py": ("attr_tab", ["attr.tab.gradients", "attr.tab.cam", "attr.tab.sanity",
+                                          "attr.tab.occlusion"]),
+    "pages/tensors.py": ("tens_tab", ["tens.tab.indexing", "tens.tab.embedding", "tens.tab.flow", "tens.tab.maps",
+                                      "tens.tab.image_embedding", "tens.tab.compose"]),
+    "pages/upsampling.py": ("up_tab", ["up.tab.checker", "up.tab.real", "up.tab.inverse"]),
+}
+
 
 def chart_payload(at) -> int:  # noqa: ANN001 - AppTest
     """Bytes of the JSON of every plotly chart on the page."""

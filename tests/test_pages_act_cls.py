@@ -14,11 +14,11 @@ from torch.nn import functional as F
 
 import models
 from tests.helpers import (
+    PAGE_TABS,
     assert_page_ok,
     catalog_leaks,
     chart_payload,
     chart_specs,
-    each_tab,
     fmnist_reference,
     metric_value,
     numbers_in,
@@ -33,8 +33,7 @@ from ui.i18n import tr
 
 PAGES = ("pages/activations.py", "pages/classifier.py")
 MODELS = [m.name for m in models.available()]
-TABS = {"pages/activations.py": ("act_tab", ["act.tab.curves", "act.tab.real", "act.tab.variants", "act.tab.warp"]),
-        "pages/classifier.py": ("cls_tab", ["cls.tab.flatten", "cls.tab.fc", "cls.tab.softmax", "cls.tab.loss"])}
+TABS = {page: PAGE_TABS[page] for page in PAGES}
 
 
 
@@ -141,13 +140,6 @@ def test_classifier_softmax_with_each_model(model: str) -> None:
     _assert_softmax_table(at, logits, 1.0)
     assert chart_payload(at) < 1_500_000
 
-
-@pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_every_tab_with_a_sample(page: str, lang: str) -> None:
-    key, labels = TABS[page]
-    for _ in each_tab(page, key, labels, lang, *sample_bytes(3)):
-        pass
 
 
 @pytest.mark.parametrize("page", PAGES)

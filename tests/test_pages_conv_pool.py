@@ -14,10 +14,10 @@ import models
 from models import data as fmnist
 from tests.helpers import (
     MAX_PAYLOAD,
+    PAGE_TABS,
     assert_page_ok,
     catalog_leaks,
     chart_payload,
-    each_tab,
     fmnist_reference,
     numbers_in,
     percent,
@@ -31,10 +31,7 @@ from ui.i18n import tr
 PAGES = ("pages/convolution.py", "pages/pooling.py")
 MODEL_NAMES = [m.name for m in models.available()]
 
-TABS = {"pages/convolution.py": ("conv_tab", ["conv.tab.maps", "conv.tab.arith", "conv.tab.pad", "conv.tab.play",
-                                              "conv.tab.oned", "conv.tab.deep"]),
-        "pages/pooling.py": ("pool_tab", ["pool.tab.maps", "pool.tab.window", "pool.tab.numbers", "pool.tab.backward",
-                                          "pool.tab.shift"])}
+TABS = {page: PAGE_TABS[page] for page in PAGES}
 
 
 
@@ -116,13 +113,6 @@ def test_pooling_window_with_each_model(name: str) -> None:
     assert float(ref["pool"][0, ch, i, j]) == float(ref["pool"][0, ch].max())  # the default: the largest output
     assert chart_payload(at) < MAX_PAYLOAD
 
-
-@pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_every_tab_with_a_sample(page: str, lang: str) -> None:
-    key, labels = TABS[page]
-    for _ in each_tab(page, key, labels, lang, *sample_bytes(4)):
-        pass
 
 
 @pytest.mark.parametrize("page", PAGES)

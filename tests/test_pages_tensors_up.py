@@ -14,8 +14,8 @@ from torch.nn import functional as F
 import models
 from explain.imaging import prepare
 from tests.helpers import (
+    PAGE_TABS,
     assert_page_ok,
-    each_tab,
     fmnist_reference,
     numbers_in,
     photo_bytes,
@@ -27,9 +27,7 @@ from ui.i18n import tr
 
 PAGES = ("pages/tensors.py", "pages/upsampling.py")
 MODEL_NAMES = [m.name for m in models.available()]
-TABS = {"pages/tensors.py": ("tens_tab", ["tens.tab.indexing", "tens.tab.embedding", "tens.tab.flow", "tens.tab.maps",
-                                          "tens.tab.image_embedding", "tens.tab.compose"]),
-        "pages/upsampling.py": ("up_tab", ["up.tab.checker", "up.tab.real", "up.tab.inverse"])}
+TABS = {page: PAGE_TABS[page] for page in PAGES}
 
 
 def _features(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -49,13 +47,6 @@ def _leaf_shapes(model: torch.nn.Module, x: torch.Tensor) -> dict[str, list[int]
             h.remove()
     return shapes
 
-
-@pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_every_tab_with_a_sample(page: str, lang: str) -> None:
-    key, labels = TABS[page]
-    for _ in each_tab(page, key, labels, lang, *sample_bytes(2), max_payload=1_000_000):
-        pass
 
 
 @pytest.mark.parametrize("page", PAGES)
