@@ -240,9 +240,14 @@ def test_prelu_slopes_have_no_placeholder_annotation() -> None:
     slopes = {f"block{b}.act{a}": np.linspace(0.1, 0.3, 4 * b) for b in (1, 2) for a in (1, 2)}
     fig = slopes_figure(slopes, initial=0.25, initial_label="start 0.25")
     texts = [a.text for a in fig.layout.annotations]
-    assert texts == list(slopes)  # the subplot titles only: no empty (→ "new text") annotation
+    assert texts == list(slopes)  # the layers' names only: no empty (→ "new text") annotation
     lines = [s for s in fig.layout.shapes if s.y0 == 0.25]
-    assert len(lines) == 4 and [s.showlegend for s in lines].count(True) == 1 and lines[0].name == "start 0.25"
+    assert len(lines) == 1 and lines[0].showlegend and lines[0].name == "start 0.25"
+    # one bar per channel, each layer's bars apart from the next, the hover naming layer and channel
+    xs = [list(d.x) for d in fig.data]
+    assert [len(x) for x in xs] == [len(v) for v in slopes.values()]
+    assert all(b[0] > a[-1] + 1 for a, b in zip(xs, xs[1:], strict=False))
+    assert [list(d.customdata) for d in fig.data] == [list(range(len(v))) for v in slopes.values()]
     assert "new text" not in fig.to_json()
 
 
