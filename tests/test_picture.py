@@ -71,3 +71,21 @@ def test_overlay_mixes_image_and_heat() -> None:
     coarse = maps.overlay(np.zeros((8, 8), np.float32), heat, opacity=1.0, side=8)  # a 4x4 map over 8x8 pixels
     for cell, want in (((6, 6), hot), ((7, 7), hot), ((5, 5), cold)):
         assert np.abs(picture_cell(coarse, 0, *cell) - want).max() <= 1
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (2, 3, 3), (37, 53, 3), (386, 780, 3), (5, 4), (3, 3, 4)])
+def test_png_is_lossless(shape: tuple[int, ...]) -> None:
+    """to_png's own encoder (RGB) and its Pillow fallback (other shapes): Pillow reads back the same pixels."""
+    import io
+
+    from PIL import Image
+
+    from ui.figures.picture import to_png
+
+    rng = np.random.default_rng(sum(shape))
+    a = rng.integers(0, 256, size=shape, dtype=np.uint8)
+    if len(shape) == 3 and shape[0] > 10:
+        a = np.repeat(np.repeat(a[::8, ::8], 8, axis=0), 8, axis=1)[:shape[0], :shape[1]]  # enlarged tiles
+    img = Image.open(io.BytesIO(to_png(a)))
+    img.load()
+    assert np.array_equal(np.asarray(img), a)
