@@ -147,8 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     user_hub = Path(torch.hub.get_dir())
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    kept_jpeg = False
     for old in [*out.glob("*.png"), *out.glob("*.jpg")]:
-        old.unlink()
+        if args.pages is None or any(f"-{p.replace('_', '-')}" in old.stem for p in args.pages):
+            old.unlink()  # a full run replaces every picture; --pages only those of its pages
+        else:
+            kept_jpeg |= old.suffix == ".jpg"
     PROBLEMS.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="cnnlens-shots-torch-") as home:
@@ -162,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         with app_server(PROBLEMS.parent / "screenshots-server.log") as srv, \
                 walk_in_browser(srv, out, session, viewport=VIEWPORT, strict=False) as walk:
             files = shoot_all(walk, photo, args.models, args.langs, args.pages, out)
-    files = shrink(files, BUDGET_BYTES)
+    files = shrink(files, 0 if kept_jpeg else BUDGET_BYTES)  # the same format as the pictures left in place
     problems = walk.problems
     PROBLEMS.write_text("\n".join(problems) + "\n" if problems else "")
     print(f"{len(files)} pictures in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}, "
