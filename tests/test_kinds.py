@@ -15,9 +15,9 @@ from torch import nn
 
 import models
 from explain import activations as act
-from explain import backprop as bp
 from explain import convolution as conv
 from explain import kinds
+from explain import layer_backward as bp
 from explain import network as net
 from explain import pooling as pool
 from explain import tensors as ten
