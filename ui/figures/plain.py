@@ -22,11 +22,6 @@ def figure(data: Sequence[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     return go.Figure(data=list(data), layout=layout, _validate=False)
 
 
-def validated(fig: go.Figure) -> go.Figure:
-    """The same figure built with validation (raises on any invalid property): for tests."""
-    return go.Figure(fig.to_dict())
-
-
 def side_by_side(titles: Sequence[str], spacing: float | None = None, widths: Sequence[float] | None = None,
                  shared_y: bool = False) -> dict[str, Any]:
     """Layout of 1 row × len(titles) panels, as ``make_subplots(rows=1, cols=n, subplot_titles=titles,
