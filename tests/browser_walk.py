@@ -269,6 +269,13 @@ def text_problems(text: str) -> list[str]:
     return out
 
 
+def missing_content(rendered: dict, label: str) -> list[str]:
+    """The problem of a page that shows nothing to look at (``rendered``: what :func:`wait_rendered` counted)."""
+    if rendered["charts"] + rendered["images"] + rendered["tables"]:
+        return []
+    return [f"{label}: no chart, no image and no table on the page"]
+
+
 def check_page(page, watch: Watch, label: str, *, need_content: bool = True) -> list[str]:  # noqa: ANN001
     """Problems on the current page (empty list when it is fine)."""
     problems = []
@@ -280,8 +287,8 @@ def check_page(page, watch: Watch, label: str, *, need_content: bool = True) -> 
         problems.append(f"{label}: {r['charts'] - r['charts_drawn']} of {r['charts']} charts not drawn")
     if r["images"] != r["images_loaded"]:
         problems.append(f"{label}: {r['images'] - r['images_loaded']} of {r['images']} images not loaded")
-    if need_content and r["charts"] + r["images"] + r["tables"] == 0:
-        problems.append(f"{label}: no chart, no image and no table on the page")
+    if need_content:
+        problems += missing_content(r, label)
     problems += [f"{label}: {p}" for p in text_problems(page.evaluate(TEXT_JS, '[data-testid="stMain"]'))]
     problems += [f"{label}: {e}" for e in watch.take()]
     return problems
@@ -332,7 +339,7 @@ class Walk:
             screenshot(page, self.shots / file, self.viewport)
         self.visited.append(name)
 
-    def go(self, spec, name: str, shot: str | None = "") -> None:  # noqa: ANN001
+    def go(self, spec, name: str, shot: str | None = "", *, need_content: bool = True) -> None:  # noqa: ANN001
         """Click ``spec``'s link in the sidebar navigation, then ``step``."""
         page = self.page
         view_more = page.locator('[data-testid="stSidebarNavViewButton"]')
@@ -344,7 +351,7 @@ class Walk:
         assert target is not None, f"no navigation link to {self.href(spec)}"
         target.click()
         page.wait_for_url(self.href(spec) + "*")
-        self.step(name, shot)
+        self.step(name, shot, need_content=need_content)
         if not page.locator('[data-testid="stSidebar"] [data-testid="stImage"] img').count():
             self.problems.append(f"{name}: no image in the sidebar (the session lost the upload, or the page broke)")
 
@@ -352,12 +359,12 @@ class Walk:
         """The main area's top-level tab bars: per bar, each tab's label and whether it is open."""
         return self.page.evaluate(TABS_JS)
 
-    def open_tab(self, bar: int, tab: int, name: str, shot: str | None = "") -> None:
+    def open_tab(self, bar: int, tab: int, name: str, shot: str | None = "", *, need_content: bool = False) -> None:
         """Click tab ``tab`` of bar ``bar`` (unless it is open), wait for the rerun, then ``step``."""
         bars = self.tab_bars()
         if not bars[bar][tab]["open"]:
             self.page.locator(f'[data-testid="stMain"] [data-walk-tab="{bar}-{tab}"]').click()
-        self.step(name, shot, need_content=False)
+        self.step(name, shot, need_content=need_content)
 
     def set_lang(self, lang: str) -> None:
         """Switch the language in the sidebar and wait until the page is drawn in it."""

@@ -72,7 +72,7 @@ def model_option(name: str) -> str:
 def shoot_all(walk, photo: Path, model_names: list[str], langs: list[str], stems: list[str] | None,  # noqa: ANN001
               out: Path) -> list[Path]:
     """The whole walk; returns the files written, in order."""
-    from tests.browser_walk import screenshot, wait_idle
+    from tests.browser_walk import missing_content, screenshot, wait_idle, wait_rendered
     from ui.i18n import tr
     from ui.nav import existing_pages
 
@@ -90,17 +90,20 @@ def shoot_all(walk, photo: Path, model_names: list[str], langs: list[str], stems
             for spec in pages:
                 base = f"{lang}-{_short(model)}-{Path(spec.path).stem.replace('_', '-')}"
                 t0 = time.monotonic()
-                walk.go(spec, base, shot=None)
+                # a page opens on the tab its session had open last (a code-only tab, or one computed on request,
+                # has no chart, image or table): the content check is made on each page's first tab instead
+                walk.go(spec, base, shot=None, need_content=False)
                 picker = tr(lang, "picker.tab_upload")
                 bars = [(b, bar) for b, bar in enumerate(walk.tab_bars()) if bar and bar[0]["label"] != picker]
                 if not bars:
+                    walk.problems.extend(missing_content(wait_rendered(walk.page), base))
                     files.append(out / f"{base}.png")
                     screenshot(walk.page, files[-1], walk.viewport)
                 for b, bar in bars:
                     for i in range(len(bar)):
                         tab = f"{i + 1}" if len(bars) == 1 else f"{b + 1}.{i + 1}"
                         files.append(out / f"{base}-{tab}.png")
-                        walk.open_tab(b, i, f"{base}-{tab}", shot=files[-1].name)
+                        walk.open_tab(b, i, f"{base}-{tab}", shot=files[-1].name, need_content=i == 0)
                 print(f"{base}: {max(1, sum(len(bar) for _, bar in bars))} picture(s), "
                       f"{time.monotonic() - t0:.0f} s", flush=True)
     return files
