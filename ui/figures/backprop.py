@@ -150,7 +150,8 @@ def surface_figure(grid: SurfaceGrid, *, point: tuple[float, float], grad: tuple
         hovertemplate=f"w = (%{{x:.3f}}, %{{y:.3f}})<br>∂f/∂w₁ = {grad[0]:.4g}, ∂f/∂w₂ = {grad[1]:.4g}<extra></extra>"))
     fig.update_xaxes(title="w₁", range=[grid.w1[0], grid.w1[-1]])
     fig.update_yaxes(title="w₂", range=[grid.w2[0], grid.w2[-1]], scaleanchor="x", constrain="domain")
-    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 40 if title else 8, "b": 8},
+    lines = title.count("<br>") + 1 if title else 0  # a long title is written on two lines, not cut off
+    fig.update_layout(title=title, height=height, margin={"l": 8, "r": 8, "t": 16 + 24 * lines if title else 8, "b": 8},
                       legend={"orientation": "h", "y": -0.12})
     return fig
 
