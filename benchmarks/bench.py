@@ -204,9 +204,11 @@ def trace_ratio(model: nn.Module, x: torch.Tensor, repeats: int, budget_s: float
 
 def bench_trace() -> dict[str, Any]:
     import models
+    from explain.allocator import keep_freed_memory
     from models import zoo
     from ui.state import LARGE_PARAM_GRAD_LIMIT
 
+    keep_freed_memory()  # the served app's allocator setting (ui.state.tune_allocator), for both sides of the ratio
     tiny, x = models.load(models.DEFAULT_MODEL), torch.randn(1, 1, 28, 28)
     out = {"tinyvgg": trace_ratio(tiny, x, 100)}
     with threads(1):  # what one session gets when every core is busy serving others

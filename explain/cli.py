@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 import models
+from explain.allocator import keep_freed_memory
 from explain.imagenet_input import prepare_rgb
 from explain.imaging import MAX_BYTES, MEAN, STD, ImageError, PreparedImage, prepare, too_big
 from explain.summary import LayerRow, layer_table
@@ -325,6 +326,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 def run() -> int:
     """Entry point of ``python -m explain``: :func:`main`, quiet on a closed pipe (``| head``) or Ctrl-C."""
+    keep_freed_memory()  # one process traces image after image: reuse the heap (explain.allocator)
     try:
         code = main()
         sys.stdout.flush()

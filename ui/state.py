@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 import models
+from explain.allocator import keep_freed_memory
 from explain.imagenet_input import prepare_rgb
 from explain.imaging import PreparedImage, prepare
 from explain.summary import LayerRow, layer_table
@@ -72,8 +73,19 @@ def freeze_startup_heap() -> bool:
     return True
 
 
+def tune_allocator() -> bool:
+    """In a running server, keep freed tensor memory in the process for the next trace
+    (:func:`explain.allocator.keep_freed_memory`: a trace holds every gradient at once, and fresh pages for
+    them cost EfficientNet-B0 a quarter of its trace). Tests and scripts that import this module are left
+    as they are."""
+    from streamlit import runtime
+
+    return runtime.exists() and keep_freed_memory()
+
+
 budget_threads()
 freeze_startup_heap()
+tune_allocator()
 
 # --- Every session-state key that code writes or that more than one place reads -------------------------------
 # (A widget's own key that only its page reads stays a literal in that page.)
