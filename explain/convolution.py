@@ -86,9 +86,12 @@ def apply_activation(rec: LayerRecord, value: float, channel: int) -> float:
 
 def _follows(trace: Trace, rec: LayerRecord, kinds: Sequence[str]) -> LayerRecord | None:
     """The next call if it is one of ``kinds`` and reads exactly ``rec``'s output."""
-    nxt = next((r for r in trace.layers if r.index == rec.index + 1), None)
+    layers, i = trace.layers, rec.index + 1
+    nxt = layers[i] if i < len(layers) and layers[i].index == i else next((r for r in layers if r.index == i), None)
     if nxt is None or nxt.kind not in kinds or nxt.input is None:
         return None
+    if nxt.input is rec.output:  # the trace records one tensor once: the same object when nothing came between
+        return nxt
     if nxt.input.shape != rec.output.shape or not torch.equal(nxt.input, rec.output):
         return None
     return nxt

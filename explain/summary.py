@@ -45,10 +45,11 @@ def act_stats(t: torch.Tensor) -> ActStats:
 
 
 def _norm(ts: list[torch.Tensor | None]) -> float | None:
+    """‖(t₁, t₂, …)‖₂ = √(Σᵢ ‖tᵢ‖₂²), accumulated in float64 (``vector_norm`` with ``dtype``: no squared copy)."""
     present = [g for g in ts if g is not None]
     if not present:
         return None
-    return float(torch.sqrt(sum((g.double() ** 2).sum() for g in present)))
+    return math.sqrt(sum(float(torch.linalg.vector_norm(g, dtype=torch.float64)) ** 2 for g in present))
 
 
 def not_stored(rec: LayerRecord) -> bool:

@@ -13,4 +13,6 @@ def show_maps(img: MapImage, *, where=None, caption: str | None = None) -> None:
     where = where if where is not None else st
     if img.title:
         where.markdown(f"**{img.title}**")
-    where.image(img.png, width="content" if img.width > 0 else "stretch", caption=caption)
+    # output_format="PNG": with "auto" Streamlit opens the bytes, finds no alpha channel and re-encodes the
+    # picture as a JPEG (quality 90) on every run: a decode and an encode per map, and blurred cell edges.
+    where.image(img.png, width="content" if img.width > 0 else "stretch", caption=caption, output_format="PNG")
