@@ -92,6 +92,10 @@ def gradients_section(ctx: PageContext, image: PreparedImage, tr: Trace) -> None
         show_maps(attribution_overlay(pixels, gradient_times_input(tr), signed=True, title=t("attr.gxi")))
         st.caption(t("attr.gxi_help"))
     with c3:
+        if not _wanted(ctx, "attr_smooth_run", n):  # ImageNet: n more passes of a large network, on request
+            st.markdown(f"**{t('attr.smooth', n=n)}**")
+            st.caption(t("attr.smooth_help"))
+            return
         try:
             with st.spinner(t("attr.smooth_running", n=n)):
                 sg = ctx.shared(smoothgrad, ctx.model, image.tensor, target, n=n, sigma=sigma)
