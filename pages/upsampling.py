@@ -24,7 +24,7 @@ from explain.upsampling import (
 )
 from ui import state
 from ui.figures.maps import heatmap, overlay
-from ui.figures.upsampling import counts_figure, maps_row
+from ui.figures.upsampling import counts_picture, maps_row
 from ui.i18n import t
 from ui.mapview import show_maps
 from ui.paging import channel_pager
@@ -42,8 +42,8 @@ def checker_section() -> None:
     for col, (k, s, p) in zip(st.columns(2), ((3, 2, 0), (4, 2, 1)), strict=True):
         with col:
             counts = overlap_counts(CHECKER_SIDE, k, s, p)
-            st.plotly_chart(counts_figure(counts, title=t("up.checker.fig", k=k, s=s, n=CHECKER_SIDE,
-                                                          shape=list(counts.shape))), width="stretch")
+            show_maps(counts_picture(counts, title=t("up.checker.fig", k=k, s=s, n=CHECKER_SIDE,
+                                                     shape=list(counts.shape))))
     st.caption(t("up.checker.caption"))
     with st.expander(t("common.why")):
         st.markdown(t("up.checker.why"))

@@ -114,7 +114,8 @@ def test_every_model(model: str) -> None:
 def test_without_image(page: str, lang: str) -> None:
     at = run_page(page, lang=lang)
     assert_page_ok(at)
-    assert len(at.get("plotly_chart")) >= 1  # the first tab (indexing, checkerboard) needs no image
+    # the first tab (indexing chart, checkerboard count pictures) needs no image
+    assert len(at.get("plotly_chart")) + len(at.get("image")) >= 1
     key, labels = TABS[page]
     at = run_page(page, lang=lang, state=tab_state(key, labels[-1], lang))
     assert_page_ok(at)

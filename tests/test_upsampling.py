@@ -28,8 +28,8 @@ from explain.upsampling import (
     transposed_out_size,
     upsample_all,
 )
-from tests.helpers import sample_bytes
-from ui.figures.upsampling import counts_figure, maps_row
+from tests.helpers import expected_colour, picture_rgb, sample_bytes
+from ui.figures.upsampling import counts_picture, maps_row
 
 
 @pytest.fixture(scope="module")
@@ -161,9 +161,16 @@ def test_figures_without_streamlit() -> None:
     assert isinstance(fig, go.Figure) and len(fig.data) == 2
     assert fig.data[0].zmin == fig.data[1].zmin and fig.data[0].zmax == fig.data[1].zmax  # one shared range
     assert "[14, 14]" in fig.layout.annotations[1].text
-    counts = overlap_counts(5, 3, 2)
-    fig = counts_figure(counts)
-    assert np.array_equal(np.asarray(fig.data[0].z), counts.numpy())
+    counts = overlap_counts(5, 3, 2).numpy()
+    img = counts_picture(counts, title="k = 3")
+    rgb = picture_rgb(img)
+    f = img.factor
+    for i in range(counts.shape[0]):
+        for j in range(counts.shape[1]):  # a corner of each cell (the number is printed in its middle)
+            got = rgb[i * f + 2, j * f + 2].astype(int)
+            want = expected_colour(float(counts[i, j]), 0.0, float(counts.max()), "Viridis")
+            assert np.abs(got - want).max() <= 1, (i, j, got, want)
+    assert img.title == "k = 3" and img.width > counts.shape[1] * f  # the colour bar beside the cells
 
 
 def test_default_layer_and_crop() -> None:

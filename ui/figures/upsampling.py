@@ -1,4 +1,4 @@
-"""Figures of the Upsampling page: maps of different sizes side by side, overlap counts, round trip."""
+"""Figures of the Upsampling page: maps of different sizes side by side, overlap counts (a picture), round trip."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 from ui.figures.cache import cached_figure
 from ui.figures.maps import DIVERGING, SEQUENTIAL, as_numpy, color_range, is_signed
 from ui.figures.numbers import cell_text, hover
+from ui.figures.picture import MapImage, number_grid
 
 
 @cached_figure
@@ -39,14 +40,10 @@ def maps_row(maps: Sequence[tuple[str, object]], *, title: str = "", zrange: tup
     return fig
 
 
-def counts_figure(counts, *, title: str = "") -> go.Figure:  # noqa: ANN001
-    """How many kernel stamps reach each output pixel, every count printed."""
+@cached_figure
+def counts_picture(counts, *, title: str = "") -> MapImage:  # noqa: ANN001
+    """How many kernel stamps reach each output pixel, every count printed in its cell (a picture: the
+    numbers are the explanation, there is nothing to hover)."""
     c = as_numpy(counts)
-    fig = go.Figure(go.Heatmap(
-        z=c, zmin=0, zmax=float(c.max()) if c.size else 1.0, colorscale=SEQUENTIAL, texttemplate="%{z:.0f}",
-        hovertemplate="(%{y}, %{x}): %{z:.0f}<extra></extra>", colorbar={"thickness": 12},
-    ))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain")
-    fig.update_xaxes(constrain="domain")
-    fig.update_layout(title=title, height=340, margin={"l": 4, "r": 4, "t": 36 if title else 8, "b": 4})
-    return fig
+    return number_grid(c, zmin=0.0, zmax=float(c.max()) if c.size and c.max() > 0 else 1.0, scale=SEQUENTIAL,
+                       title=title)
