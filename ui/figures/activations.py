@@ -37,10 +37,13 @@ def curves_figure(curves: Sequence[Curve], labels: Mapping[str, str], *, show_va
                          "legendgroup": c.name, "line": {"color": color, "dash": "dot"},
                          "hovertemplate": dname + "(%{x:.2f}) = %{y:.4f}<extra></extra>"})
     axis = {"color": "#999", "width": 1}
+    # The legend (two rows: f and f') in its own strip above the plot: below it, it covered the x axis's title.
     return plain.figure(data, {
         "shapes": [plain.axis_line(y=0, line=axis), plain.axis_line(x=0, line=axis)],
-        "title": {"text": title}, "height": height, "margin": {"l": 8, "r": 8, "t": 36 if title else 8, "b": 8},
-        "xaxis": {"title": {"text": "x"}}, "yaxis": {"range": list(y_range)}, "legend": {"orientation": "h"}})
+        "title": {"text": title, "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10}},
+        "height": height, "margin": {"l": 8, "r": 8, "t": 84 if title else 52, "b": 8},
+        "xaxis": {"title": {"text": "x"}}, "yaxis": {"range": list(y_range)},
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}})
 
 
 def histogram_figure(before: Histogram, after: Histogram, *, before_label: str, after_label: str,
