@@ -11,6 +11,7 @@ from models import FMNIST
 from ui.state import FAMILY_KEY, LANG_KEY, LANG_WIDGET
 
 LANGS: tuple[str, ...] = ("en", "zh")
+DEFAULT_LANG = LANGS[0]  # what a session without a choice (and a URL without ?lang=) shows
 LANG_NAMES = {"en": "English", "zh": "简体中文"}
 
 
@@ -37,10 +38,10 @@ def current_lang() -> str:
     try:
         import streamlit as st
 
-        lang = st.session_state.get(LANG_KEY) or st.query_params.get(LANG_WIDGET, "en")
+        lang = st.session_state.get(LANG_KEY) or st.query_params.get(LANG_WIDGET, DEFAULT_LANG)
     except Exception:  # outside a Streamlit run (figure tests): English
-        lang = "en"
-    return lang if lang in LANGS else "en"
+        lang = DEFAULT_LANG
+    return lang if lang in LANGS else DEFAULT_LANG
 
 
 def tr(lang: str, key: str, /, **params: Any) -> str:

@@ -46,12 +46,13 @@ def layer_select(label: str, keys: list[str], key: str, **kwargs: Any) -> str:  
     """A page's layer picker whose choice lives in the URL as ``?<key>=<layer>``.
 
     A stale choice (another model's layer) is forgotten, a layer named by the URL (a link from the network
-    picture, a shared link, a reload) is selected, and the chosen layer is written back to the URL.
+    picture, a shared link, a reload) is selected, and the chosen layer is written back to the URL (the page's
+    default layer is left out of it, see :func:`ui.state.to_url`).
     """
     from ui import state
 
     state.forget_invalid(key, keys)
     state.follow_url(key, key, keys)
     value = st.selectbox(label, keys, key=key, **kwargs)
-    state.to_url(key, value)
+    state.to_url(key, value, default=keys[kwargs.get("index", 0)] if keys else None)
     return value

@@ -262,10 +262,20 @@ def follow_url(param: str, widget_key: str, options: Sequence[str]) -> None:
         st.session_state[widget_key] = value
 
 
-def to_url(param: str, value: str) -> None:
-    """After a widget is drawn: its value goes into the URL (only when it changed)."""
+def to_url(param: str, value: str, default: str | None = None) -> None:
+    """After a widget is drawn: its value goes into the URL, unless it is the widget's ``default``.
+
+    Every change of the query string is one entry in the browser's history (Streamlit pushes the new URL),
+    and a page switch starts from a URL without parameters. Writing the defaults back made each page switch
+    three entries deep, so the browser's Back button stayed on the same page. A default is left out (and
+    taken out if the URL still names another value): a link or a reload without it opens the default anyway.
+    """
     st.session_state.setdefault(URL_SEEN_KEY, {})[param] = value
-    if st.query_params.get(param) != value:
+    current = st.query_params.get(param)
+    if value == default:
+        if current is not None:
+            del st.query_params[param]
+    elif current != value:
         st.query_params[param] = value
 
 
