@@ -141,31 +141,20 @@ def test_attribution_page(name: str, zoo_weights, shown_maps: list) -> None:  # 
 def test_attribution_costly_parts_run_on_request(zoo_weights) -> None:  # noqa: ANN001
     """ImageNet: SmoothGrad, the sanity check and occlusion wait for their toggles, then run and draw."""
     name = "imagenet-squeezenet1_1"
-    at = run_page("pages/attribution.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300,
-                  state={"attr_tab": "Gradients"})
-    assert_page_ok(at)
-    assert "attr_smooth_run" in {tg.key for tg in at.toggle}
-    n_pictures = len(at.get("image"))
-    at.toggle(key="attr_smooth_run").set_value(True).run(timeout=300)
-    assert_page_ok(at)
-    assert len(at.get("image")) == n_pictures + 1  # the SmoothGrad map
-    at.session_state["attr_tab"] = "Sanity check"
-    at.run(timeout=300)
-    assert_page_ok(at)
-    assert "attr_rand_run" in {tg.key for tg in at.toggle}
-    n_charts, n_pictures = len(at.get("plotly_chart")), len(at.get("image"))
-    at.toggle(key="attr_rand_run").set_value(True).run(timeout=300)
-    assert_page_ok(at)
-    assert len(at.get("plotly_chart")) == n_charts + 1  # the Spearman chart
-    assert len(at.get("image")) == n_pictures + 1  # the randomization maps
-    at.session_state["attr_tab"] = "Occlusion"
-    at.run(timeout=300)
-    assert_page_ok(at)
-    assert "attr_occ_run" in {tg.key for tg in at.toggle}
-    n_pictures = len(at.get("image"))
-    at.toggle(key="attr_occ_run").set_value(True).run(timeout=300)
-    assert_page_ok(at)
-    assert len(at.get("image")) == n_pictures + 1  # the occlusion map
+    at = run_page("pages/attribution.py", model=name, image=PHOTO, image_name="cat.jpg", timeout=300)
+    # (tab, its toggle, charts and pictures the toggle adds): the SmoothGrad map; the Spearman chart and the
+    # randomization maps; the occlusion map
+    for tab, toggle, charts, pictures in (("Gradients", "attr_smooth_run", 0, 1),
+                                          ("Sanity check", "attr_rand_run", 1, 1),
+                                          ("Occlusion", "attr_occ_run", 0, 1)):
+        at.session_state["attr_tab"] = tab
+        at.run(timeout=300)
+        assert_page_ok(at)
+        assert toggle in {tg.key for tg in at.toggle}
+        n_charts, n_pictures = len(at.get("plotly_chart")), len(at.get("image"))
+        at.toggle(key=toggle).set_value(True).run(timeout=300)
+        assert_page_ok(at)
+        assert (len(at.get("plotly_chart")), len(at.get("image"))) == (n_charts + charts, n_pictures + pictures), tab
 
 
 @pytest.mark.parametrize("name", ZOO)
