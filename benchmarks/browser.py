@@ -71,7 +71,7 @@ AIMS = {"warm_median_s": 0.4, "warm_worst_s": 1.0, "new_image_worst_s": 1.0}
 # The clock in the page itself: from the trusted click on a sidebar link (or the file input's change event)
 # to the first animation frame where the run that followed has ended and everything visible is drawn. The
 # harness's own round trips (finding the link, playwright's actionability checks, polling from Python) are
-# not part of what a student waits for; measured from Python they added 0.1-0.2 s to every visit of a bare
+# not part of what a student waits for; measured from Python they added 0.05-0.1 s to every visit of a bare
 # Streamlit app. ``ran`` is set by any mutation record of the script-state attribute that shows "running",
 # so a run that starts and ends between two frames is still seen.
 TIMING_JS = """(() => {

@@ -9,9 +9,9 @@ touch.
 A trace keeps every layer's output and the gradient of the loss with respect to it alive at once
 (EfficientNet-B0: 223 records, tens of MB), where a bare forward+backward frees each gradient as soon as
 the next one is computed and so reuses the same few blocks. With the default thresholds every trace paid
-those page faults again: 1.29-1.41x a bare pass on EfficientNet-B0 (one thread), against 1.11-1.17x with
+those page faults again: 1.29-1.41x a bare pass on EfficientNet-B0 (one thread), against 1.08-1.12x with
 blocks below 32 MiB taken from and returned to the heap, and the heap trimmed only when 1 GiB of it is
-free (measured on this 2-core machine, median of 10 interleaved runs each). The cost is that the process
+free (measured on this 2-core machine: medians of 10 interleaved runs, and `make bench`). The cost is that the process
 keeps its peak heap (the largest trace it has held) instead of returning it between requests, which a
 server that serves the same models all day would reuse anyway.
 
@@ -43,7 +43,6 @@ def keep_freed_memory() -> bool:
     with _lock:
         if _done:
             return _done[0]
-        ok = False
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
             mallopt = libc.mallopt

@@ -5,11 +5,10 @@ from __future__ import annotations
 import platform
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT
 
 # In a fresh process: allocate and free an 8 MB tensor twice, and count glibc's mmapped blocks (mallinfo2's
 # hblks) while each one is alive: before the setting the block is its own mmap, after it the heap serves it.

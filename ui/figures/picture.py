@@ -160,6 +160,14 @@ def colour_bar(height: int, zmin: float, zmax: float, scale: str, labels: Sequen
     return img
 
 
+def _beside(img: Image.Image, bar: Image.Image) -> Image.Image:
+    """``img`` with ``bar`` (a colour bar) 10 px to its right, both top-aligned on white."""
+    out = Image.new("RGB", (img.width + 10 + bar.width, max(img.height, bar.height)), "white")
+    out.paste(img, (0, 0))
+    out.paste(bar, (img.width + 10, 0))
+    return out
+
+
 def grid_picture(
     maps: np.ndarray,
     *,
@@ -222,12 +230,8 @@ def grid_picture(
         for r, s in enumerate(row_labels[:rows]):
             d.text((left - 4, y0 + r * cell_h + th / 2), s, fill=ink, font=f, anchor="rm")
     if bar:
-        cb = colour_bar(min(max(th, 60) if rows == 1 else min(height - 12, 240), 240), zmin, zmax, scale,
-                        bar_labels)
-        out = Image.new("RGB", (img.width + 10 + cb.width, max(img.height, cb.height)), "white")
-        out.paste(img, (0, 0))
-        out.paste(cb, (img.width + 10, 0))
-        img = out
+        img = _beside(img, colour_bar(min(max(th, 60) if rows == 1 else min(height - 12, 240), 240), zmin, zmax,
+                                      scale, bar_labels))
     return MapImage(to_png(np.asarray(img)), img.width, img.height, float(zmin), float(zmax), zmin < 0, title, factor,
                     tuple(origins))
 
@@ -255,9 +259,6 @@ def number_grid(values: np.ndarray, *, zmin: float, zmax: float, scale: str, dec
             text = f"{float(v[i, j]):.{decimals}f}"
             ink = (255, 255, 255) if lum[i, j] < 140 else (30, 30, 30)
             d.text((j * cell + cell / 2, i * cell + cell / 2), text, fill=ink, font=f, anchor="mm")
-    cb = colour_bar(min(h * cell, 240), zmin, zmax, scale)
-    img = Image.new("RGB", (canvas.width + 10 + cb.width, max(canvas.height, cb.height)), "white")
-    img.paste(canvas, (0, 0))
-    img.paste(cb, (canvas.width + 10, 0))
+    img = _beside(canvas, colour_bar(min(h * cell, 240), zmin, zmax, scale))
     return MapImage(to_png(np.asarray(img)), img.width, img.height, float(zmin), float(zmax), zmin < 0, title, cell,
                     ((0, 0),))
