@@ -215,11 +215,11 @@ def bench_trace() -> dict[str, Any]:
         out["tinyvgg-1-thread"] = trace_ratio(tiny, x, 100)
     for s in zoo.ZOO:
         model, xi = zoo_model(s.name), photo_input(s.name)
-        full = s.name == IMAGENET_PAGE_MODEL  # ResNet-18 in full; the others cheaply (1 thread, few repeats)
+        full = s.name == IMAGENET_PAGE_MODEL  # ResNet-18 in full; the others cheaply (1 thread, 8 s of repeats)
         for n in (1, 2) if full else (1,):
             with threads(n):
                 out[f"{s.name}-{n}-thread{'s' if n > 1 else ''}"] = trace_ratio(
-                    model, xi, 10 if full else 3, budget_s=20.0 if full else 8.0,
+                    model, xi, 10 if full else 15, budget_s=20.0 if full else 8.0,
                     param_grad_limit=LARGE_PARAM_GRAD_LIMIT, warmup=2 if full else 1)
         del model
         gc.collect()

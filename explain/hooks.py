@@ -25,8 +25,14 @@ only where that happens:
 
 Gradients: a recorded output that was later changed in place has a new autograd node, so the gradient
 is taken at the edge the module's output had when it was returned (:attr:`Call.grad_target`, a
-``torch.autograd.graph.GradientEdge``); ``torch.autograd.grad`` there gives dLoss/dOutput of this layer,
-not of the in-place op.
+``torch.autograd.graph.GradientEdge``, taken when the tensor was copied, at the version it was recorded
+with); ``torch.autograd.grad`` there gives dLoss/dOutput of this layer, not of the in-place op.
+
+Cost (a trace runs on every new photo, so this is on a page's critical path): the walk of the model's
+tree and one :class:`_Wrapped` per leaf are kept per model (:class:`_Plan`) while the tree is unchanged;
+while one capture alone is open on a module its forward is that capture's recording closure, which only
+appends one tuple per call; :class:`Call` objects are made in one loop when the block ends, not between
+the model's kernels. :func:`open_capture` is the same capture without a context manager's generator.
 """
 
 from __future__ import annotations
@@ -51,54 +57,78 @@ _NONE = object()
 _copy_sites: weakref.WeakKeyDictionary[nn.Module, frozenset[Site]] = weakref.WeakKeyDictionary()
 
 
+# What a capture gives :func:`_push` for each leaf: make(name, module, in_place, run, owner) → a forward that
+# records a call from thread ``owner`` and calls ``run`` (what the module ran before), and only calls ``run``
+# from any other thread.
+Maker = Callable[[str, nn.Module, bool, Callable[..., Any], int], Callable[..., Any]]
+
+
 class _Wrapped:
-    """The one recording ``forward`` a module carries while any capture on it is open (in any thread).
+    """What a module carries while any capture on it is open (in any thread).
 
-    Each capturing thread pushes its recorder on its own stack; other threads run the module's own forward.
-    The last capture to close puts the module's own ``forward`` back (or none, if it had none)."""
+    Each capturing thread pushes its recording forward on its own stack; other threads run the module's own
+    forward. While one capture alone is open on the module, the module's forward is that capture's recording
+    forward itself; once a second one opens (another thread, or a capture inside a capture) it is
+    :attr:`forward`, which runs the calling thread's latest, until the last capture closes and puts the
+    module's own ``forward`` back (or none, if it had none). A model's :class:`_Plan` keeps one per leaf.
+    """
 
-    __slots__ = ("active", "attrs", "own", "run")
+    __slots__ = ("active", "attrs", "forward", "own", "run")
 
     def __init__(self, module: nn.Module) -> None:
         self.attrs = module.__dict__
-        self.own = self.attrs.get("forward", _NONE)
-        self.run = module.forward  # the instance's own forward, or the class's bound to it
+        self.own: Any = _NONE  # the instance's own forward while installed, if it had one
+        self.run: Callable[..., Any] = module.forward  # what the module runs without a capture
         self.active: dict[int, list[Callable[..., Any]]] = {}
-        self.attrs["forward"] = _dispatcher(self.active, self.run)
+        self.forward = _dispatcher(self)
+
+    def uninstall(self) -> None:
+        if self.own is _NONE:
+            self.attrs.pop("forward", None)
+        else:
+            self.attrs["forward"] = self.own
 
 
-def _dispatcher(active: dict[int, list[Callable[..., Any]]], run: Callable[..., Any]) -> Callable[..., Any]:
-    """A forward that runs the calling thread's latest recorder, or ``run`` in a thread without one."""
+def _dispatcher(w: _Wrapped) -> Callable[..., Any]:
+    """A forward that runs the calling thread's latest recording forward, or the module's own forward in a
+    thread without one."""
+    active = w.active
     get_ident = threading.get_ident
 
     def forward(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - any module's signature
-        fns = active.get(get_ident())
-        return fns[-1](*args, **kwargs) if fns else run(*args, **kwargs)
+        stack = active.get(get_ident())
+        return stack[-1](*args, **kwargs) if stack else w.run(*args, **kwargs)
 
     return forward
-
-
-_DISPATCH_CODE = _dispatcher({}, print).__code__
 
 
 _wrapped: dict[int, _Wrapped] = {}  # id(module) → its wrapper, while a capture on it is open
 _wrapped_guard = threading.Lock()
 
 
-Recorder = Callable[[nn.Module, str, Callable[..., Any]], Callable[..., Any]]  # (module, name, run) → forward
-
-
-def _push(modules: list[tuple[str, nn.Module]], make: Recorder, done: list[nn.Module]) -> None:
-    """Install, for this thread, ``make(module, name, run)`` as the forward of each module (``run``: what it
-    ran before); each module is appended to ``done`` once installed."""
+def _push(plan: _Plan, make: Maker, done: list[nn.Module]) -> None:
+    """Install, for this thread, ``make(name, module, in_place, run, thread)`` as the forward of each leaf of
+    ``plan``; each module is appended to ``done`` once installed."""
     ident = threading.get_ident()
+    wrappers = plan.wrappers
     with _wrapped_guard:
-        for name, module in modules:
+        for i, (name, module, class_inplace) in enumerate(plan.leaves):
+            attrs = module.__dict__
+            inplace = attrs.get("inplace", class_inplace) is True
             w = _wrapped.get(id(module))
-            if w is None:
-                w = _wrapped[id(module)] = _Wrapped(module)
-            stack = w.active.setdefault(ident, [])
-            stack.append(make(module, name, stack[-1] if stack else w.run))
+            if w is None:  # the first capture on this module: its recording forward is the module's forward
+                w = _wrapped[id(module)] = wrappers[i]
+                w.own = attrs.get("forward", _NONE)
+                w.run = module.forward  # the instance's own forward, or the class's bound to it
+                f = make(name, module, inplace, w.run, ident)
+                w.active[ident] = [f]
+                attrs["forward"] = f
+            else:  # a second one: the module looks up the calling thread's stack from now on
+                attrs["forward"] = w.forward
+                stack = w.active.get(ident)
+                if stack is None:
+                    stack = w.active[ident] = []
+                stack.append(make(name, module, inplace, stack[-1] if stack else w.run, ident))
             done.append(module)
 
 
@@ -115,10 +145,7 @@ def _pop(modules: list[nn.Module]) -> None:
             del w.active[ident]
             if not w.active:
                 del _wrapped[id(module)]
-                if w.own is _NONE:
-                    w.attrs.pop("forward", None)
-                else:
-                    w.attrs["forward"] = w.own
+                w.uninstall()
 
 
 def model_lock(model: nn.Module) -> threading.RLock:
@@ -155,6 +182,57 @@ def leaf_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(name, m) for name, m in _named_modules(model) if _is_leaf(m)]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Plan:
+    """A model's tree as :func:`capture` walks it, kept between captures while the tree is unchanged.
+
+    ``shape`` holds, for every module but the root, the module, its ``_modules`` dict and a copy of it; the
+    root's dict and copy are ``root``. The tree is unchanged when every dict is still its module's and still
+    equals its copy (children compare by identity): two dozen dict comparisons instead of a walk that
+    builds every qualified name. Nothing here refers to the root module itself, so the cache (keyed weakly
+    by the root) lets a model be freed.
+
+    ``leaves``: (qualified name, module, whether its class says ``inplace = True``) for every leaf, and
+    ``wrappers`` the :class:`_Wrapped` each leaf gets while a capture is open."""
+
+    root: tuple[dict[str, nn.Module | None], dict[str, nn.Module | None]]
+    shape: tuple[tuple[nn.Module, dict[str, nn.Module | None], dict[str, nn.Module | None]], ...]
+    leaves: tuple[tuple[str, nn.Module, bool], ...]
+    wrappers: tuple[_Wrapped, ...]
+
+    def holds_for(self, model: nn.Module) -> bool:
+        d, copy = self.root
+        if model._modules is not d or d != copy:
+            return False
+        for m, d, copy in self.shape:
+            if m._modules is not d or d != copy:
+                return False
+        return True
+
+
+_plans: weakref.WeakKeyDictionary[nn.Module, _Plan] = weakref.WeakKeyDictionary()
+
+
+def _plan(model: nn.Module) -> _Plan:
+    """The model's :class:`_Plan`, made anew when its tree changed (call with the model's lock held)."""
+    plan = _plans.get(model)
+    if plan is not None and plan.holds_for(model):
+        return plan
+    named = _named_modules(model)
+    leaves = [(name, m) for name, m in named if _is_leaf(m)]
+    plan = _Plan(
+        root=(model._modules, dict(model._modules)),
+        shape=tuple((m, m._modules, dict(m._modules)) for _, m in named[1:]),
+        leaves=tuple((name, m, getattr(type(m), "inplace", False) is True) for name, m in leaves),
+        wrappers=tuple(_Wrapped(m) for _, m in leaves),
+    )
+    # Not kept when the plan would hold the root (a model without children is its own leaf; a child may list
+    # the root among its own children): the weakly keyed cache would then keep the model alive for ever.
+    if plan.shape and not any(c is model for _, _, copy in plan.shape for c in copy.values()):
+        _plans[model] = plan
+    return plan
+
+
 @dataclass(eq=False, slots=True)
 class Call:
     """One call of one leaf module, as seen by the hooks (values are final when the capture block ends)."""
@@ -177,14 +255,6 @@ class Tape:
     copies: int = 0  # tensors copied during the forward
 
 
-def _version(t: torch.Tensor) -> int | None:
-    """The tensor's in-place version counter; None for inference tensors, which have none."""
-    try:
-        return t._version
-    except RuntimeError:
-        return None
-
-
 @contextmanager
 def capture(model: nn.Module, *, copy_all: bool | None = None, eval_mode: bool = False) -> Iterator[Tape]:
     """Record every leaf-module call of forwards run by this thread inside the block.
@@ -197,126 +267,208 @@ def capture(model: nn.Module, *, copy_all: bool | None = None, eval_mode: bool =
     ...     logits = model(x)
     >>> [c.name for c in tape.calls]   # the wrappers are gone here, even if forward raised
     """
+    cap = open_capture(model, copy_all=copy_all, eval_mode=eval_mode)
+    try:
+        yield cap.tape
+        cap.finish()
+    finally:
+        cap.close()
+
+
+@dataclass(eq=False, slots=True)
+class Capture:
+    """An open capture (:func:`open_capture`): call :meth:`finish` after the forward, and :meth:`close` in a
+    ``finally`` in any case."""
+
+    tape: Tape
+    finish: Callable[[], None]  # fills in the tape's calls (values final as of now)
+    _wrapped: list[nn.Module]
+    _training: list[nn.Module]
+    _lock: threading.RLock
+    _open: bool = True
+
+    def close(self) -> None:
+        """Take the wrappers off, give the modules their train/eval flags back and release the model's lock."""
+        if not self._open:
+            return
+        self._open = False
+        try:
+            _pop(self._wrapped)
+        finally:
+            for m in self._training:
+                m.training = True
+            self._lock.release()
+
+
+def open_capture(model: nn.Module, *, copy_all: bool | None = None, eval_mode: bool = False) -> Capture:
+    """:func:`capture` as two calls, for a caller that wants no context manager on its hot path (the tracer):
+
+    >>> cap = open_capture(model)
+    >>> try:
+    ...     logits = model(x)
+    ...     cap.finish()
+    ... finally:
+    ...     cap.close()
+    """
     tape = Tape()
-    calls = tape.calls
-    counts: dict[int, int] = {}
-    copies: dict[tuple[int, int | None], tuple[torch.Tensor, torch.Tensor]] = {}  # (id, version) → (tensor, copy)
+    # One entry per recorded call, in the order the calls return: (name, module, call index or -1 when it is
+    # counted at the end, input or None, its version, input overwritten by the module itself?, output, its
+    # version, output needs a gradient?). The forward only appends these; Call objects are made at the end,
+    # in one loop, rather than between the model's kernels.
+    raw: list[tuple[str, nn.Module, int, torch.Tensor | None, int | None, bool, torch.Tensor, int | None, bool]] = []
+    counts: dict[str, int] = {}  # leaf name → its calls so far (names recorded with care only)
+    # (id, version) → (tensor, its copy, the gradient edge it had then, or None if it needs no gradient)
+    copies: dict[tuple[int, int | None], tuple[torch.Tensor, torch.Tensor, GradientEdge | None]] = {}
     inplace_keys: set[tuple[int, int | None]] = set()  # copies made for an in-place module's input
-    seen: list[tuple[Call, bool, torch.Tensor, int | None]] = []  # (call, is input, tensor, version) per site
-    edges: list[tuple[Call, torch.Tensor, int | None, Any, int]] = []  # (call, output, version, grad_fn, output_nr)
     copy_sites: frozenset[Site] = frozenset()
+    copy_names: frozenset[str] = frozenset()  # the leaves named in copy_sites
     known: frozenset[Site] | None = None
 
-    def copy_of(t: torch.Tensor, v: int | None) -> torch.Tensor:
+    def copy_of(t: torch.Tensor, v: int | None) -> None:
         key = (id(t), v)
-        hit = copies.get(key)
-        if hit is None:
-            hit = copies[key] = (t, t.detach().clone())  # keeps t alive, so its id stays unique
-        return hit[1]
+        if key not in copies:  # t kept alive here, so its id stays unique
+            copies[key] = (t, t.detach().clone(), get_gradient_edge(t) if t.requires_grad else None)
 
-    def recording(module: nn.Module, name: str, run: Callable[..., Any]) -> Callable[..., Any]:
-        """For :func:`_push`: ``run`` (what the module ran before), recording each call."""
-        key = id(module)
-        inplace = module.__dict__.get("inplace", getattr(type(module), "inplace", False)) is True
+    get_ident = threading.get_ident
+
+    def make(name: str, module: nn.Module, inplace: bool, run: Callable[..., Any], owner: int) -> Callable[..., Any]:
+        """For :func:`_push`: the forward of one leaf, recording its calls from thread ``owner``."""
+        if inplace or copy_all or name in copy_names:
+            def careful(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - any module's signature
+                if get_ident() != owner:
+                    return run(*args, **kwargs)
+                return record_with_copies(name, module, inplace, run, args, kwargs)
+
+            return careful
 
         def forward(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - any module's signature
-            inp = None
+            if get_ident() != owner:
+                return run(*args, **kwargs)
+            inp = vin = None
             for a in args:
                 if isinstance(a, torch.Tensor):
                     inp = a
+                    try:
+                        vin = a._version
+                    except RuntimeError:  # an inference tensor has no version counter: copy it now
+                        copy_of(a, None)
                     break
-            n = counts.get(key, 0)
-            counts[key] = n + 1
-            call = Call(name, module, n)
-            if inp is not None:
-                v = _version(inp)
-                if inplace:  # the module is about to overwrite it
-                    inplace_keys.add((id(inp), v))
-                    call.input = copy_of(inp, v)
-                else:
-                    if v is None or copy_all or (copy_sites and ("in", name, n) in copy_sites):
-                        call.input = copy_of(inp, v)
-                    seen.append((call, True, inp, v))
             output = run(*args, **kwargs)
-            if not isinstance(output, torch.Tensor):
-                return output
-            call.output = output
-            v = _version(output)
-            if v is None or copy_all or (copy_sites and ("out", name, n) in copy_sites):
-                call.value = copy_of(output, v)
-            seen.append((call, False, output, v))
-            fn = output.grad_fn
-            if fn is not None:
-                if isinstance(fn, torch._C._FunctionBase):  # a Python autograd.Function: the edge must own its node
-                    fn = get_gradient_edge(output)
-                edges.append((call, output, v, fn, output.output_nr))
-            elif output.requires_grad:  # a leaf, e.g. the model's input returned by an identity layer
-                edges.append((call, output, v, None, 0))
-            calls.append(call)
+            if isinstance(output, torch.Tensor):
+                try:
+                    vout = output._version
+                except RuntimeError:
+                    vout = None
+                    copy_of(output, None)
+                raw.append((name, module, -1, inp, vin, False, output, vout, output.requires_grad))
             return output
 
         return forward
 
+    def record_with_copies(name: str, module: nn.Module, inplace: bool, run: Callable[..., Any],
+                           args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:  # noqa: ANN401
+        """One call of an in-place module, or in a first capture, or of a leaf with a site to copy."""
+        inp = None
+        for a in args:
+            if isinstance(a, torch.Tensor):
+                inp = a
+                break
+        n = counts.get(name, 0)
+        counts[name] = n + 1
+        vin = None
+        if inp is not None:
+            try:
+                vin = inp._version
+            except RuntimeError:
+                vin = None
+            if inplace:  # the module is about to overwrite it
+                inplace_keys.add((id(inp), vin))
+                copy_of(inp, vin)
+            elif vin is None or copy_all or ("in", name, n) in copy_sites:
+                copy_of(inp, vin)
+        output = run(*args, **kwargs)
+        if isinstance(output, torch.Tensor):
+            try:
+                vout = output._version
+            except RuntimeError:
+                vout = None
+            if vout is None or copy_all or ("out", name, n) in copy_sites:
+                copy_of(output, vout)
+            raw.append((name, module, n, inp, vin, inplace, output, vout, output.requires_grad))
+        return output
+
     def finish() -> None:
-        """Fill in each value: the live tensor if its version is unchanged, else the copy made at that version."""
+        """Make the calls; each value is the live tensor if its version is unchanged, else the copy made at that
+        version; a gradient is taken at the live tensor, or at the edge a changed one had when copied."""
         values = {key: hit[1] for key, hit in copies.items()}  # (id, version) → value; one per tensor and version
         version_now: dict[int, int | None] = {}
         needed: dict[tuple[int, int | None], Site] = {}
         missed: list[Site] = []
-        for call, is_input, t, v in seen:
+        index: dict[str, int] = {}
+
+        def value_of(t: torch.Tensor, v: int | None, kind: str, name: str, n: int) -> torch.Tensor:
             tid = id(t)
-            if tid not in version_now:
-                version_now[tid] = None if v is None else t._version
+            now = version_now.get(tid, _NONE)
+            if now is _NONE:
+                now = version_now[tid] = None if v is None else t._version
             key = (tid, v)
             value = values.get(key)
-            if v is not None and version_now[tid] != v:  # overwritten in place since it was recorded
-                site = ("in" if is_input else "out", call.name, call.call)
+            if now != v:  # overwritten in place since it was recorded
                 if key not in inplace_keys:
-                    needed.setdefault(key, site)
+                    needed.setdefault(key, (kind, name, n))
                 if value is None:
-                    missed.append(site)
+                    missed.append((kind, name, n))
             if value is None:
                 value = values[key] = t.detach()
-            if is_input:
-                call.input = value
-            else:
-                call.value = value
-        for call, t, v, fn, nr in edges:
-            if fn is None or v is None or version_now[id(t)] == v:
-                call.grad_target = t
-            else:  # overwritten in place since: differentiate at the edge the module returned
-                call.grad_target = fn if isinstance(fn, GradientEdge) else GradientEdge(fn, nr)
+            return value
+
+        calls = tape.calls
+        for name, module, n, inp, vin, inplace, out, vout, grad in raw:
+            if n < 0:
+                n = index.get(name, 0)
+                index[name] = n + 1
+            call = Call(name, module, n)
+            if inp is not None:
+                call.input = values[(id(inp), vin)] if inplace else value_of(inp, vin, "in", name, n)
+            call.output = out
+            call.value = value_of(out, vout, "out", name, n)
+            if grad:
+                if vout is None or version_now[id(out)] == vout:
+                    call.grad_target = out
+                else:  # overwritten in place since: differentiate at the edge it had when copied (None if missed)
+                    hit = copies.get((id(out), vout))
+                    call.grad_target = None if hit is None else hit[2]
+            calls.append(call)
         learned = frozenset(needed.values())
         if known is None or not learned <= copy_sites:  # the set only grows: control flow may vary by input
             with _locks_guard:
                 _copy_sites[model] = copy_sites | learned
         tape.missed, tape.copies = tuple(missed), len(copies)
 
-    leaves: list[tuple[str, nn.Module]] = []
-    training: list[nn.Module] = []
-    for name, m in _named_modules(model):
-        if _is_leaf(m):
-            leaves.append((name, m))
-        if eval_mode and m.training:
-            training.append(m)
     wrapped: list[nn.Module] = []
-    with model_lock(model):
+    training: list[nn.Module] = []
+    lock = model_lock(model)
+    lock.acquire()
+    try:
+        plan = _plan(model)
+        if eval_mode:
+            training = [m for m, _, _ in plan.shape if m.training]
+            if model.training:
+                training.append(model)
         with _locks_guard:
             known = _copy_sites.get(model)
         if copy_all is None:
             copy_all = known is None
         if known is not None:
             copy_sites = known
-        try:
-            for m in training:  # model.eval(), touching only the modules it changes
-                m.training = False
-            _push(leaves, recording, wrapped)
-            yield tape
-            finish()
-        finally:
-            _pop(wrapped)
-            for m in training:
-                m.training = True
+            copy_names = frozenset(name for _, name, _ in known)
+        for m in training:  # model.eval(), touching only the modules it changes
+            m.training = False
+        _push(plan, make, wrapped)
+    except BaseException:
+        Capture(tape, finish, wrapped, training, lock).close()
+        raise
+    return Capture(tape, finish, wrapped, training, lock)
 
 
 def has_hooks(model: nn.Module) -> bool:
@@ -324,6 +476,6 @@ def has_hooks(model: nn.Module) -> bool:
     for m in model.modules():
         if m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or getattr(m, "_backward_pre_hooks", None):
             return True
-        if id(m) in _wrapped or getattr(m.__dict__.get("forward"), "__code__", None) is _DISPATCH_CODE:
+        if id(m) in _wrapped or getattr(m.__dict__.get("forward"), "__module__", None) == __name__:
             return True
     return False

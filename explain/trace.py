@@ -20,51 +20,51 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explain.hooks import Call, capture, model_lock
+from explain.hooks import model_lock, open_capture
 
 LossKind = Literal["logit", "cross_entropy"]
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _PLAIN = (int, float, str, bool, tuple)
+_F = TypeVar("_F")
 _NULL = nullcontext()
 _GC_LOCK = threading.Lock()
 _GC_HOLDERS = [0]  # traces running now with the cyclic garbage collector paused
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while traces run (the last one to finish resumes it).
+def _pause_gc() -> bool:
+    """Pause Python's cyclic garbage collector while traces run; True if this call paused it (then call
+    :func:`_resume_gc`: the last trace to finish resumes it).
 
     A trace allocates a record, dicts and views per layer call (EfficientNet-B0: 223); in a process that holds
     torch, plotly and a server's caches, those allocations set off full collections that walk every object
     (0.3 ms per record measured, a quarter of the trace). Nothing a trace makes is cyclic garbage, reference
-    counting frees it; any collection that was due runs once the collector is back on.
+    counting frees it; any collection that was due runs once the collector is back on. Two plain calls
+    rather than a context manager: its generator cost a TinyVGG trace ~40 µs.
     """
     with _GC_LOCK:
         if _GC_HOLDERS[0] == 0 and not gc.isenabled():
-            paused = False  # switched off by someone else: leave it as it is
-        else:
-            paused = True
-            _GC_HOLDERS[0] += 1
-            gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            with _GC_LOCK:
-                _GC_HOLDERS[0] -= 1
-                if _GC_HOLDERS[0] == 0:
-                    gc.enable()
+            return False  # switched off by someone else: leave it as it is
+        _GC_HOLDERS[0] += 1
+        gc.disable()
+        return True
+
+
+def _resume_gc() -> None:
+    with _GC_LOCK:
+        _GC_HOLDERS[0] -= 1
+        if _GC_HOLDERS[0] == 0:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -195,12 +195,13 @@ def _as_targets(target: int | Sequence[int] | torch.Tensor | None, logits: torch
     return t
 
 
-def _record(**fields: Any) -> LayerRecord:  # noqa: ANN401
-    """``LayerRecord(**fields)`` without the frozen dataclass's per-field ``object.__setattr__`` (a trace of
-    EfficientNet-B0 makes 223 of them); the record is as frozen as one built by ``__init__``."""
-    rec = object.__new__(LayerRecord)
-    rec.__dict__.update(fields)
-    return rec
+def _frozen(cls: type[_F], **fields: Any) -> _F:  # noqa: ANN401
+    """``cls(**fields)`` for a frozen dataclass, without its per-field ``object.__setattr__`` (a trace of
+    EfficientNet-B0 makes 223 records); the object is as frozen as one built by ``__init__``. Every field
+    must be given."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
 
 
 def _own_params(module: nn.Module) -> dict[str, nn.Parameter]:
@@ -253,8 +254,12 @@ def trace(
         raise ValueError("loss must be 'logit' or 'cross_entropy'")
     if x.dim() == 3:
         x = x.unsqueeze(0)
-    with _gc_paused():
+    paused = _pause_gc()
+    try:
         return _trace(model, x, target=target, loss=loss, label=label, param_grad_limit=param_grad_limit)
+    finally:
+        if paused:
+            _resume_gc()
 
 
 def _trace(model: nn.Module, x: torch.Tensor, *, target: int | Sequence[int] | torch.Tensor | None, loss: LossKind,
@@ -264,8 +269,13 @@ def _trace(model: nn.Module, x: torch.Tensor, *, target: int | Sequence[int] | t
     with model_lock(model), inference, (_NULL if torch.is_grad_enabled() else torch.enable_grad()):
         xi = x.detach().clone().requires_grad_(True)
         for copy_all in (None, True):
-            with capture(model, copy_all=copy_all, eval_mode=True) as tape:
+            cap = open_capture(model, copy_all=copy_all, eval_mode=True)
+            try:
                 logits = model(xi)
+                cap.finish()
+            finally:
+                cap.close()
+            tape = cap.tape
             if not tape.missed:
                 break
         if not isinstance(logits, torch.Tensor) or logits.dim() != 2:
@@ -278,18 +288,17 @@ def _trace(model: nn.Module, x: torch.Tensor, *, target: int | Sequence[int] | t
             y = t if label is None else _as_targets(label, logits)
             value = F.cross_entropy(logits, y)
         targets: list[Any] = [xi]  # what to differentiate: the input, each output, each parameter
-        with_grad: list[Call] = []
         own: dict[int, tuple[nn.Module, dict[str, nn.Parameter]]] = {}
         params: list[nn.Parameter] = []
         seen: set[int] = set()
         for c in tape.calls:
             if c.grad_target is not None:
                 targets.append(c.grad_target)
-                with_grad.append(c)
-            if id(c.module) in own:
+            key = id(c.module)
+            if key in own:
                 continue
             ps = _own_params(c.module)
-            own[id(c.module)] = (c.module, ps)
+            own[key] = (c.module, ps)
             for p in ps.values():
                 big = param_grad_limit is not None and p.numel() > param_grad_limit
                 if p.requires_grad and id(p) not in seen and not big:
@@ -299,13 +308,12 @@ def _trace(model: nn.Module, x: torch.Tensor, *, target: int | Sequence[int] | t
     # Gradients from autograd.grad (create_graph=False) are outside any graph already: no detach needed.
     n = len(targets)
     gx = grads[0]
-    out_grad = dict(zip(map(id, with_grad), grads[1:n], strict=True))
     par_grad = dict(zip(map(id, params), grads[n:], strict=True))
     shared: dict[int, tuple[Mapping[str, torch.Tensor], Mapping[str, torch.Tensor | None], Mapping[str, Any],
                             Mapping[str, torch.Tensor]]] = {}
     for key, (module, ps) in own.items():  # one read-only view per module, shared by its calls
         config = module_config(module)
-        buffers = _own_buffers(module)
+        buffers = _own_buffers(module) if module._buffers else _EMPTY
         if not ps:
             shared[key] = (_EMPTY, _EMPTY, MappingProxyType(config) if config else _EMPTY, buffers)
             continue
@@ -315,21 +323,24 @@ def _trace(model: nn.Module, x: torch.Tensor, *, target: int | Sequence[int] | t
             MappingProxyType(config),
             buffers,
         )
+    out_grads = iter(grads[1:n])  # in the order of the calls that have a grad_target
     records = []
     for i, c in enumerate(tape.calls):
         ps_view, grads_view, config, buffers = shared[id(c.module)]
-        records.append(_record(
+        records.append(_frozen(
+            LayerRecord,
             index=i, name=c.name, call=c.call, kind=type(c.module).__name__,
             input=c.input,
             output=c.value,
-            grad=out_grad.get(id(c)),
+            grad=None if c.grad_target is None else next(out_grads),
             params=ps_view,
             param_grads=grads_view,
             config=config,
             buffers=buffers,
         ))
     logits_d = logits.detach()
-    return Trace(
+    return _frozen(
+        Trace,
         input=xi.detach(),
         input_grad=(torch.zeros_like(xi) if gx is None else gx),
         logits=logits_d,

@@ -763,3 +763,68 @@ def test_the_garbage_collector_is_back_on_after_traces() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# --- what a capture keeps between captures ------------------------------------------------------------
+
+
+def test_a_changed_tree_is_walked_again() -> None:
+    """A capture reuses the model's walk only while the tree is unchanged: a child replaced, a child added to
+    a leaf, or a child added under a new name are all recorded by the next capture."""
+    torch.manual_seed(0)
+    net = nn.Sequential(OrderedDict(lin=nn.Linear(4, 4), act=nn.ReLU(), out=nn.Linear(4, 2)))
+    x = torch.randn(1, 4, generator=torch.Generator().manual_seed(0))
+    assert trace(net, x).keys() == ["lin", "act", "out"]
+    net.act = nn.Tanh()  # replaced
+    tr = trace(net, x)
+    assert tr["act"].kind == "Tanh"
+    torch.testing.assert_close(tr["act"].output, torch.tanh(net.lin(x)).detach(), rtol=0, atol=0)
+    net.act.extra = nn.Sigmoid()  # a leaf that gains a child is a container now (its child is never called)
+    assert "act" not in trace(net, x).keys()
+    del net.act.extra
+    net.add_module("scale", nn.Identity())  # a new child, called after the others
+    assert trace(net, x).keys() == ["lin", "act", "out", "scale"]
+    assert not has_hooks(net)
+
+
+def test_a_traced_model_can_be_freed() -> None:
+    """Nothing a trace keeps between traces (the walk of the tree, the sites to copy, the lock) holds the model."""
+    import gc
+    import weakref
+
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(inplace=True), nn.Flatten(), nn.Linear(18, 3))
+    trace(net, torch.randn(1, 1, 5, 5))
+    trace(net, torch.randn(1, 1, 5, 5))
+    ref = weakref.ref(net)
+    del net
+    gc.collect()
+    assert ref() is None
+
+
+def test_a_capture_inside_a_capture_records_for_both() -> None:
+    """Two captures of one model open at once in one thread (the inner one as the model's own forward would
+    open it): each records every call, and the model gets its own forwards back when both close."""
+    relu = models.load("tinyvgg-relu")
+    x = torch.zeros(1, 1, 28, 28)
+    with torch.no_grad(), capture(relu) as outer:
+        relu(x)
+        with capture(relu) as inner:
+            want = relu(x)
+    names = [name for name, _ in leaf_modules(relu)]
+    assert [c.name for c in outer.calls] == names + names and [c.name for c in inner.calls] == names
+    torch.testing.assert_close(outer.calls[-1].value, want, rtol=0, atol=0)
+    torch.testing.assert_close(inner.calls[-1].value, want, rtol=0, atol=0)
+    assert not has_hooks(relu) and all("forward" not in m.__dict__ for m in relu.modules())
+
+
+def test_a_trace_has_every_field(relu_model: nn.Module) -> None:
+    """Records and traces are built without their ``__init__`` (for speed): every field must still be set."""
+    import dataclasses
+
+    from explain.trace import LayerRecord
+
+    tr = trace(relu_model, torch.zeros(1, 1, 28, 28))
+    assert {f.name for f in dataclasses.fields(Trace)} <= set(vars(tr))
+    assert all({f.name for f in dataclasses.fields(LayerRecord)} == set(vars(r)) for r in tr.layers)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tr.loss = 0.0  # type: ignore[misc]
