@@ -316,7 +316,7 @@ def open_capture(model: nn.Module, *, copy_all: bool | None = None, eval_mode: b
     # version, output needs a gradient?). The forward only appends these; Call objects are made at the end,
     # in one loop, rather than between the model's kernels.
     raw: list[tuple[str, nn.Module, int, torch.Tensor | None, int | None, bool, torch.Tensor, int | None, bool]] = []
-    counts: dict[str, int] = {}  # leaf name → its calls so far (names recorded with care only)
+    counts: dict[str, int] = {}  # leaf name → its calls so far (the careful leaves only)
     # (id, version) → (tensor, its copy, the gradient edge it had then, or None if it needs no gradient)
     copies: dict[tuple[int, int | None], tuple[torch.Tensor, torch.Tensor, GradientEdge | None]] = {}
     inplace_keys: set[tuple[int, int | None]] = set()  # copies made for an in-place module's input
@@ -331,71 +331,48 @@ def open_capture(model: nn.Module, *, copy_all: bool | None = None, eval_mode: b
 
     get_ident = threading.get_ident
 
+    def record(name: str, module: nn.Module, run: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+               n: int, inplace: bool, copy_in: bool, copy_out: bool) -> Any:  # noqa: ANN401 - any module's output
+        """One call of a leaf, ``run(*args, **kwargs)``: appended to ``raw``, its input copied first if the module
+        overwrites it (``inplace``) or ``copy_in``, its output after if ``copy_out`` (and either if it is an
+        inference tensor, which has no version counter to check it by)."""
+        inp = vin = None
+        for a in args:
+            if isinstance(a, torch.Tensor):
+                inp = a
+                vin = None if a.is_inference() else a._version
+                if inplace:  # the module is about to overwrite it
+                    inplace_keys.add((id(a), vin))
+                if inplace or copy_in or vin is None:
+                    copy_of(a, vin)
+                break
+        output = run(*args, **kwargs)
+        if isinstance(output, torch.Tensor):
+            vout = None if output.is_inference() else output._version
+            if copy_out or vout is None:
+                copy_of(output, vout)
+            raw.append((name, module, n, inp, vin, inplace, output, vout, output.requires_grad))
+        return output
+
     def make(name: str, module: nn.Module, inplace: bool, run: Callable[..., Any], owner: int) -> Callable[..., Any]:
         """For :func:`_push`: the forward of one leaf, recording its calls from thread ``owner``."""
         if inplace or copy_all or name in copy_names:
             def careful(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - any module's signature
                 if get_ident() != owner:
                     return run(*args, **kwargs)
-                return record_with_copies(name, module, inplace, run, args, kwargs)
+                n = counts.get(name, 0)  # counted now: the sites to copy are known by call index
+                counts[name] = n + 1
+                return record(name, module, run, args, kwargs, n, inplace,
+                              copy_all or ("in", name, n) in copy_sites, copy_all or ("out", name, n) in copy_sites)
 
             return careful
 
         def forward(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - any module's signature
             if get_ident() != owner:
                 return run(*args, **kwargs)
-            inp = vin = None
-            for a in args:
-                if isinstance(a, torch.Tensor):
-                    inp = a
-                    try:
-                        vin = a._version
-                    except RuntimeError:  # an inference tensor has no version counter: copy it now
-                        copy_of(a, None)
-                    break
-            output = run(*args, **kwargs)
-            if isinstance(output, torch.Tensor):
-                try:
-                    vout = output._version
-                except RuntimeError:
-                    vout = None
-                    copy_of(output, None)
-                raw.append((name, module, -1, inp, vin, False, output, vout, output.requires_grad))
-            return output
+            return record(name, module, run, args, kwargs, -1, False, False, False)  # call index counted at the end
 
         return forward
-
-    def record_with_copies(name: str, module: nn.Module, inplace: bool, run: Callable[..., Any],
-                           args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:  # noqa: ANN401
-        """One call of an in-place module, or in a first capture, or of a leaf with a site to copy."""
-        inp = None
-        for a in args:
-            if isinstance(a, torch.Tensor):
-                inp = a
-                break
-        n = counts.get(name, 0)
-        counts[name] = n + 1
-        vin = None
-        if inp is not None:
-            try:
-                vin = inp._version
-            except RuntimeError:
-                vin = None
-            if inplace:  # the module is about to overwrite it
-                inplace_keys.add((id(inp), vin))
-                copy_of(inp, vin)
-            elif vin is None or copy_all or ("in", name, n) in copy_sites:
-                copy_of(inp, vin)
-        output = run(*args, **kwargs)
-        if isinstance(output, torch.Tensor):
-            try:
-                vout = output._version
-            except RuntimeError:
-                vout = None
-            if vout is None or copy_all or ("out", name, n) in copy_sites:
-                copy_of(output, vout)
-            raw.append((name, module, n, inp, vin, inplace, output, vout, output.requires_grad))
-        return output
 
     def finish() -> None:
         """Make the calls; each value is the live tensor if its version is unchanged, else the copy made at that
