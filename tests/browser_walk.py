@@ -410,16 +410,16 @@ class Walk:
 
 @contextmanager
 def walk_in_browser(server: Server, shots: Path, session: dict[str, str], *, viewport: dict[str, int] | None = None,
-                    strict: bool = True) -> Iterator[Walk]:
-    """Chromium on the app's start page. With ``strict`` the walk's problems fail an assertion when the block
-    ends; otherwise they stay in ``walk.problems`` for the caller."""
+                    strict: bool = True, locale: str = "en-US") -> Iterator[Walk]:
+    """Chromium (its language ``locale``) on the app's start page. With ``strict`` the walk's problems fail an
+    assertion when the block ends; otherwise they stay in ``walk.problems`` for the caller."""
     from playwright.sync_api import sync_playwright
 
     viewport = viewport or VIEWPORT
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport=viewport, locale="en-US")
+            page = browser.new_page(viewport=viewport, locale=locale)
             walk = Walk(page, server, shots, session, viewport)
             page.goto(server.url + "/")
             wait_idle(page)

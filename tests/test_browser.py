@@ -249,3 +249,32 @@ def test_every_page_with_an_imagenet_model_and_a_real_photo(server: Server, shot
         walk.problems += check_prediction(walk, probs, "en", "imagenet", bars=5)
         for page_spec in pages[1:]:
             walk.go(page_spec, f"{Path(page_spec.path).stem}-en")
+
+
+def test_a_chinese_browser_opens_in_chinese_and_back_goes_back_a_page(server: Server, shots: Path) -> None:
+    """A browser whose language is Chinese gets the app in Chinese without ``?lang=``. That is its own language,
+    so the URL does not carry it: a page switch is one history entry, and Back returns to the previous page in
+    one press (Streamlit's navigation drops the query string, and writing ``lang`` back was a second entry)."""
+    import models
+    from ui.i18n import tr
+    from ui.nav import existing_pages
+
+    pages = existing_pages()
+    session = {"lang": "zh", "model": models.DEFAULT_MODEL}
+    with walk_in_browser(server, shots, session, strict=False, locale="zh-CN") as walk:
+        page = walk.page
+        assert tr("zh", "nav.overview") in page.locator('[data-testid="stSidebarNav"]').inner_text()
+        depth = page.evaluate("history.length")
+        for spec in pages[1:3]:
+            walk.go(spec, f"{Path(spec.path).stem}-zh-browser", shot=None)
+            assert "lang=" not in page.url, page.url
+        assert page.evaluate("history.length") == depth + 2
+        page.go_back()
+        page.wait_for_url(walk.href(pages[1]) + "*")
+        wait_idle(page)
+        active = page.locator('a[data-testid="stSidebarNavLink"][aria-current="page"]')
+        assert active.count() == 1 and active.get_attribute("href") == walk.href(pages[1])
+        assert tr("zh", pages[1].title_key) in active.inner_text()
+        walk.step("back-zh-browser", shot=None)
+    problems = [p for p in walk.problems if "no image in the sidebar" not in p]
+    assert not problems, "\n".join(problems)

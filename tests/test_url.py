@@ -1,7 +1,8 @@
 """Links that keep the reader's choices (?lang=, ?model=, ?conv_layer=) without filling the browser's history.
 
 Every change of the query string is a history entry, and a page switch starts from a URL without parameters:
-the app writes only what differs from the defaults, so a student's Back button goes back a page.
+the app writes only what differs from the defaults (the language: the browser's own), so a student's Back button
+goes back a page.
 """
 
 from __future__ import annotations
@@ -66,3 +67,14 @@ def test_the_layer_picker_writes_only_a_chosen_layer() -> None:
     chosen = at.selectbox(key="conv_layer").value
     assert chosen != first
     assert _params(at)["conv_layer"] == chosen
+
+
+def test_the_browser_language_is_the_default() -> None:
+    """A Chinese browser (any zh locale) opens the app in Chinese, and then lang=zh is the default that stays
+    out of the URL (tested in a real browser in tests/test_browser.py); any other locale, or none, English."""
+    from ui.i18n import lang_of_locale
+
+    for locale in ("zh", "zh-CN", "zh-TW", "zh-Hans-CN", "ZH-cn", " zh-SG"):
+        assert lang_of_locale(locale) == "zh", locale
+    for locale in ("en-US", "en", "de-DE", "ja-JP", "", None, "z", "hz"):
+        assert lang_of_locale(locale) == "en", locale

@@ -11,7 +11,7 @@ from models import FMNIST
 from ui.state import FAMILY_KEY, LANG_KEY, LANG_WIDGET
 
 LANGS: tuple[str, ...] = ("en", "zh")
-DEFAULT_LANG = LANGS[0]  # what a session without a choice (and a URL without ?lang=) shows
+DEFAULT_LANG = LANGS[0]  # what a session shows without a choice, a ?lang= or a Chinese browser
 LANG_NAMES = {"en": "English", "zh": "简体中文"}
 
 
@@ -32,13 +32,33 @@ def _load() -> dict[str, dict[str, str]]:
 CATALOG = _load()
 
 
-def current_lang() -> str:
-    """The session's language; before the sidebar has run once, the link's ``?lang=`` (so that the
-    navigation of a first visit to ``/?lang=zh`` is Chinese too), else English."""
+def lang_of_locale(locale: str | None) -> str:
+    """The catalog's language for a browser locale: any Chinese (zh, zh-CN, zh-TW, zh-Hans-CN …) gives ``zh``;
+    anything else, or none, English."""
+    return "zh" if isinstance(locale, str) and locale.strip().lower()[:2] == "zh" else DEFAULT_LANG
+
+
+def browser_lang() -> str:
+    """The language the reader's browser asks for (``navigator.language``, see :func:`lang_of_locale`);
+    English without a browser (AppTest, figure tests). A session that has not chosen, and a link without
+    ``?lang=``, open in it; the sidebar writes the language into the URL only when it differs from this, so
+    a reader in their browser's language gets one history entry per page switch (Streamlit's navigation
+    drops the query string, and writing it back was a second entry)."""
     try:
         import streamlit as st
 
-        lang = st.session_state.get(LANG_KEY) or st.query_params.get(LANG_WIDGET, DEFAULT_LANG)
+        return lang_of_locale(st.context.locale)
+    except Exception:  # outside a Streamlit run
+        return DEFAULT_LANG
+
+
+def current_lang() -> str:
+    """The session's language; before the sidebar has run once, the link's ``?lang=`` (so that the
+    navigation of a first visit to ``/?lang=zh`` is Chinese too), else the browser's (:func:`browser_lang`)."""
+    try:
+        import streamlit as st
+
+        lang = st.session_state.get(LANG_KEY) or st.query_params.get(LANG_WIDGET) or browser_lang()
     except Exception:  # outside a Streamlit run (figure tests): English
         lang = DEFAULT_LANG
     return lang if lang in LANGS else DEFAULT_LANG

@@ -22,7 +22,7 @@ from models import zoo
 from models.zoo import InputSpec
 from ui import state
 from ui.figures.picture import crisp
-from ui.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, class_name, t
+from ui.i18n import LANG_NAMES, LANGS, browser_lang, class_name, t
 
 T = TypeVar("T")
 
@@ -167,7 +167,8 @@ def _load(name: str) -> nn.Module:
 
 def page_context() -> PageContext:
     """Draw the sidebar and return the page's context."""
-    _persist(state.LANG_WIDGET, state.LANG_KEY, DEFAULT_LANG, list(LANGS))
+    default_lang = browser_lang()
+    _persist(state.LANG_WIDGET, state.LANG_KEY, default_lang, list(LANGS))
     infos = state.model_infos()
     names = [m.name for m in infos] or [models.DEFAULT_MODEL]
     _persist(state.MODEL_WIDGET, state.MODEL_KEY, models.DEFAULT_MODEL, names)
@@ -176,7 +177,7 @@ def page_context() -> PageContext:
         lang = st.radio(t("sidebar.language"), list(LANGS), format_func=LANG_NAMES.get, key=state.LANG_WIDGET,
                         horizontal=True, on_change=_copy_lang)
         st.session_state[state.LANG_KEY] = lang
-        state.to_url(state.LANG_WIDGET, lang, default=DEFAULT_LANG)
+        state.to_url(state.LANG_WIDGET, lang, default=default_lang)
         # Labels are made now, in the session's language (format_func may run outside the script run).
         labels = {n: _option_label(by_name.get(n), n) for n in names}
         name = st.selectbox(
