@@ -264,6 +264,13 @@ def test_a_chinese_browser_opens_in_chinese_and_back_goes_back_a_page(server: Se
     with walk_in_browser(server, shots, session, strict=False, locale="zh-CN") as walk:
         page = walk.page
         assert tr("zh", "nav.overview") in page.locator('[data-testid="stSidebarNav"]').inner_text()
+        # Streamlit's own English in the upload box: its line hidden (the label says it in Chinese), its button
+        # relabelled (the English text stays in the DOM at font size 0, the label is drawn after it)
+        box = page.locator(".st-key-upload")
+        assert "per file" not in box.inner_text()
+        shown = box.evaluate("e => { const p = e.querySelector('button p'); return [getComputedStyle(p).fontSize, "
+                             "getComputedStyle(p, '::after').content]; }")
+        assert shown == ["0px", '"' + tr("zh", "picker.upload_button") + '"'], shown
         depth = page.evaluate("history.length")
         for spec in pages[1:3]:
             walk.go(spec, f"{Path(spec.path).stem}-zh-browser", shot=None)

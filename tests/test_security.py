@@ -167,3 +167,12 @@ def test_the_real_widget_offers_those_types() -> None:
     widget = at.file_uploader(key="upload")
     assert {t.lstrip(".").lower() for t in widget.allowed_type} == {t.lower() for t in UPLOAD_TYPES}
     assert not widget.accept_multiple_files
+
+
+def test_catalog_text_inside_a_css_string_cannot_leave_it() -> None:
+    """``ui.picker.upload_boxes_in_language`` puts ``picker.upload_button`` inside a CSS string in a style tag."""
+    from ui.i18n import CATALOG
+
+    for lang, strings in CATALOG.items():
+        text = strings["picker.upload_button"]
+        assert text and not set(text) & set('"\\<>{};\n'), (lang, text)

@@ -65,12 +65,30 @@ def sample_picker(key: str = "sample") -> None:
         st.rerun()
 
 
+def upload_boxes_in_language() -> None:
+    """Streamlit writes its own English inside an upload box: the button's "Upload" and a line such as
+    "20MB per file • AVIF, BMP, …". The labels of our two upload boxes (the image, keys ``upload``; own
+    weights, ``own_weights``: Streamlit gives a widget's container the class ``st-key-<key>``) already say
+    what that line says, in the reader's language, so the line is hidden, and the button says
+    ``picker.upload_button`` (the English stays in the page at font size 0). A style-only ``st.html`` takes
+    no space on the page; its text is constant but for that catalog string (no quote or backslash in it:
+    ``tests/test_security.py``)."""
+    st.html('<style>.st-key-upload [data-testid="stFileUploaderDropzoneInstructions"], '
+            '.st-key-own_weights [data-testid="stFileUploaderDropzoneInstructions"] {display: none} '
+            '.st-key-upload [data-testid="stFileUploaderDropzone"] button p, '
+            '.st-key-own_weights [data-testid="stFileUploaderDropzone"] button p {font-size: 0} '
+            '.st-key-upload [data-testid="stFileUploaderDropzone"] button p::after, '
+            '.st-key-own_weights [data-testid="stFileUploaderDropzone"] button p::after '
+            '{font-size: 0.875rem; content: "' + t("picker.upload_button") + '"}</style>')
+
+
 def image_picker() -> None:
     """Upload, camera and samples as three tabs."""
     st.subheader(t("picker.title"))
     up, cam, samples = st.tabs([t("picker.tab_upload"), t("picker.tab_camera"), t("picker.tab_samples")])
     with up:
         f = st.file_uploader(t("picker.upload"), type=UPLOAD_TYPES, key="upload")
+        upload_boxes_in_language()
         if f is not None:
             _accept(f.getvalue(), f.name, state.UPLOAD_SEEN_KEY)
     with cam:

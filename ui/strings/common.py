@@ -35,6 +35,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "picker.tab_samples": ("Samples", "示例"),
     "picker.upload": ("Drop an image here (JPEG, PNG, HEIC, WEBP, AVIF, GIF, BMP, TIFF, ICO; up to 20 MB)",
                       "把图片拖到这里（JPEG、PNG、HEIC、WEBP、AVIF、GIF、BMP、TIFF、ICO；最大 20 MB）"),
+    "picker.upload_button": ("Upload", "上传"),
     "picker.camera_on": ("Use the camera", "使用摄像头"),
     "picker.camera": ("Take a photo", "拍一张照片"),
     "picker.sample": ("Sample image (real Fashion-MNIST test images)", "示例图片（真实的 Fashion-MNIST 测试图片）"),

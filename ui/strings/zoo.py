@@ -86,7 +86,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "它只保存在本浏览器会话中。",
     ),
     "zoo.own.arch": ("Architecture", "网络结构"),
-    "zoo.own.file": ("Weights file (.pth, .pt)", "权重文件（.pth、.pt）"),
+    "zoo.own.file": ("Weights file (.pth, .pt; up to {mb} MB)", "权重文件（.pth、.pt；最大 {mb} MB）"),
     "zoo.own.loaded": ("Loaded {file} as {name}: it is now the model in the sidebar.",
                        "已将 {file} 加载为 {name}：它现在是侧边栏中选中的模型。"),
     "zoo.own.refused": ("{file} cannot be used as {title}: {error}", "{file} 不能作为 {title} 使用：{error}"),
