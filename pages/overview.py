@@ -16,7 +16,7 @@ from ui.figures.overview import top_k_bar
 from ui.figures.picture import crisp
 from ui.i18n import class_name, t
 from ui.nav import LAYER_PARAM, PageSpec, page_of_kind, pages_of_kinds
-from ui.picker import image_picker
+from ui.picker import image_picker, upload_boxes_in_language
 from ui.sidebar import PageContext, page_context
 from ui.weights import own_weights_uploader
 
@@ -115,6 +115,7 @@ def header(ctx: PageContext) -> None:
                                           if ctx.is_imagenet else t("overview.intro")))
     image_picker()
     own_weights_uploader()
+    upload_boxes_in_language()  # both boxes above, once
 
 
 def preprocessing(ctx: PageContext, image: PreparedImage) -> None:

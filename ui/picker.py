@@ -70,9 +70,9 @@ def upload_boxes_in_language() -> None:
     "20MB per file • AVIF, BMP, …". The labels of our two upload boxes (the image, keys ``upload``; own
     weights, ``own_weights``: Streamlit gives a widget's container the class ``st-key-<key>``) already say
     what that line says, in the reader's language, so the line is hidden, and the button says
-    ``picker.upload_button`` (the English stays in the page at font size 0). A style-only ``st.html`` takes
-    no space on the page; its text is constant but for that catalog string (no quote or backslash in it:
-    ``tests/test_security.py``)."""
+    ``picker.upload_button`` (the English stays in the page at font size 0). The page that shows both boxes
+    calls this once. A style-only ``st.html`` takes no space on the page; its text is constant but for that
+    catalog string (no quote or backslash in it: ``tests/test_security.py``)."""
     st.html('<style>.st-key-upload [data-testid="stFileUploaderDropzoneInstructions"], '
             '.st-key-own_weights [data-testid="stFileUploaderDropzoneInstructions"] {display: none} '
             '.st-key-upload [data-testid="stFileUploaderDropzone"] button p, '
@@ -87,8 +87,9 @@ def image_picker() -> None:
     st.subheader(t("picker.title"))
     up, cam, samples = st.tabs([t("picker.tab_upload"), t("picker.tab_camera"), t("picker.tab_samples")])
     with up:
-        f = st.file_uploader(t("picker.upload"), type=UPLOAD_TYPES, key="upload")
-        upload_boxes_in_language()
+        # The limit is the server's (.streamlit/config.toml), now the only place the box states it.
+        f = st.file_uploader(t("picker.upload", mb=st.get_option("server.maxUploadSize")), type=UPLOAD_TYPES,
+                             key="upload")
         if f is not None:
             _accept(f.getvalue(), f.name, state.UPLOAD_SEEN_KEY)
     with cam:

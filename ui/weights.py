@@ -9,7 +9,6 @@ import streamlit as st
 from models import zoo
 from ui import state
 from ui.i18n import t
-from ui.picker import upload_boxes_in_language
 from ui.sidebar import select_model
 
 MAX_UPLOAD_MB = 600  # VGG-11's file is 507 MiB; images keep the server-wide 20 MB limit
@@ -39,7 +38,6 @@ def own_weights_uploader() -> None:
         arch = st.selectbox(t("zoo.own.arch"), list(titles), format_func=titles.get, key="own_arch")
         f = st.file_uploader(t("zoo.own.file", mb=MAX_UPLOAD_MB), type=["pth", "pt"], key="own_weights",
                              max_upload_size=MAX_UPLOAD_MB)
-        upload_boxes_in_language()
         if f is None:
             return
         seen = (f.file_id, arch)
